@@ -1,0 +1,76 @@
+"""claude-vertex: Claude on Google Vertex AI, shared by the LangChain and LlamaIndex adapters.
+
+The core is framework-free. Typical use::
+
+    from claude_vertex import VertexClient, resolve_settings
+
+    client = VertexClient(resolve_settings(model="claude-sonnet-4-5"))
+    message = client.create({
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 256,
+        "messages": [{"role": "user", "content": "Hey Claude!"}],
+    })
+
+``claude_vertex.testing`` holds a loopback Vertex emulator for offline tests.
+"""
+
+from __future__ import annotations
+
+from .client import AsyncMessageStream, MessageStream, VertexClient
+from .credentials import Impersonation, TokenProvider, token_provider
+from .endpoints import base_url_for_region
+from .errors import (
+    AuthenticationError,
+    ClaudeVertexError,
+    ConfigurationError,
+    CredentialsError,
+    InvalidRequestError,
+    ModelNotFoundError,
+    ModelNotServableInRegionError,
+    OverloadedError,
+    PermissionDeniedError,
+    PromptTooLongError,
+    QuotaExhaustedError,
+    ServerError,
+    VertexAPIError,
+)
+from .models import MODELS, ModelInfo, Pricing, default_region, resolve_model
+from .settings import Settings, resolve_settings
+from .transform import VERTEX_ANTHROPIC_VERSION, VertexBetaWarning, VertexRequest, build_request
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MODELS",
+    "VERTEX_ANTHROPIC_VERSION",
+    "AsyncMessageStream",
+    "AuthenticationError",
+    "ClaudeVertexError",
+    "ConfigurationError",
+    "CredentialsError",
+    "Impersonation",
+    "InvalidRequestError",
+    "MessageStream",
+    "ModelInfo",
+    "ModelNotFoundError",
+    "ModelNotServableInRegionError",
+    "OverloadedError",
+    "PermissionDeniedError",
+    "Pricing",
+    "PromptTooLongError",
+    "QuotaExhaustedError",
+    "ServerError",
+    "Settings",
+    "TokenProvider",
+    "VertexAPIError",
+    "VertexBetaWarning",
+    "VertexClient",
+    "VertexRequest",
+    "__version__",
+    "base_url_for_region",
+    "build_request",
+    "default_region",
+    "resolve_model",
+    "resolve_settings",
+    "token_provider",
+]

@@ -1,0 +1,369 @@
+"""Access tokens for Vertex AI: loading credentials, sharing them, refreshing them once.
+
+One :class:`TokenProvider` exists per set of credentials in a process, and every client built
+from those credentials, sync or async, asks it for tokens. Refreshes are single-flight (one
+refresh in flight whatever the number of callers), start ahead of expiry so callers rarely
+wait, and always run on a worker thread, never on an event loop's thread.
+
+Credentials can be given as:
+
+* nothing: Application Default Credentials (``google.auth.default()``);
+* a path to a JSON key file (service account, authorized user, external account...);
+* a dict of such a file's contents;
+* a ``google.auth.credentials.Credentials`` object;
+* a static access token (``access_token=``), which is never refreshed;
+
+and any of the first four can impersonate a target service account.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import hashlib
+import json
+import os
+import threading
+import weakref
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Union
+
+from .errors import CredentialsError
+
+if TYPE_CHECKING:
+    from google.auth.credentials import Credentials as GoogleCredentials
+
+__all__ = [
+    "CLOUD_PLATFORM_SCOPE",
+    "CredentialsSource",
+    "Impersonation",
+    "TokenProvider",
+    "token_provider",
+]
+
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+_SCOPES = (CLOUD_PLATFORM_SCOPE,)
+
+#: Refresh this long before expiry, in the background, while the old token still serves.
+REFRESH_AHEAD = dt.timedelta(minutes=5)
+
+#: What ``credentials=`` accepts.
+CredentialsSource = Union[None, str, "os.PathLike[str]", Mapping[str, Any], "GoogleCredentials"]
+
+_REFRESH_POOL = concurrent.futures.ThreadPoolExecutor(
+    max_workers=4, thread_name_prefix="claude-vertex-auth"
+)
+
+
+@dataclass(frozen=True)
+class Impersonation:
+    """Act as ``target_principal`` with the caller's credentials (IAM ``generateAccessToken``)."""
+
+    target_principal: str
+    delegates: tuple[str, ...] = ()
+    #: The full ``generateAccessToken`` URL, for regional IAM endpoints or tests.
+    iam_endpoint_override: str | None = None
+    lifetime: int = 3600
+
+
+def _utcnow() -> dt.datetime:
+    # google-auth keeps expiry as a naive UTC datetime.
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class TokenProvider:
+    """Hands out access tokens for one set of credentials, refreshing them single-flight.
+
+    Get one with :func:`token_provider`, which returns the same provider for the same
+    credentials. Thread-safe and usable from any number of event loops.
+    """
+
+    def __init__(
+        self,
+        *,
+        credentials: GoogleCredentials | None = None,
+        static_token: str | None = None,
+        project_id: str | None = None,
+        description: str,
+    ) -> None:
+        if (credentials is None) == (static_token is None):
+            raise ValueError("Give exactly one of credentials and static_token.")
+        self._credentials = credentials
+        self._static_token = static_token
+        #: The project the credentials belong to, if they name one.
+        self.project_id = project_id
+        #: Where the credentials came from, for messages (never secret).
+        self.description = description
+        #: How many refreshes completed (a figure for tests and benchmarks).
+        self.refresh_count = 0
+        self._lock = threading.Lock()
+        self._inflight: concurrent.futures.Future[str] | None = None
+        self._request: Any = None
+
+    def __repr__(self) -> str:
+        return f"TokenProvider({self.description})"
+
+    @property
+    def quota_project_id(self) -> str | None:
+        """The project billed for quota, sent as ``x-goog-user-project`` when set."""
+        value = getattr(self._credentials, "quota_project_id", None)
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def credentials(self) -> GoogleCredentials | None:
+        """The google-auth credentials behind this provider (None for a static token)."""
+        return self._credentials
+
+    # -- state ---------------------------------------------------------------------------
+    def _current(self, *, ahead: dt.timedelta) -> str | None:
+        """The held token if it stays valid for at least ``ahead`` more, else None."""
+        creds = self._credentials
+        token = getattr(creds, "token", None)
+        if not token:
+            return None
+        expiry = getattr(creds, "expiry", None)
+        if expiry is None:
+            return None if creds is not None and creds.expired else str(token)
+        return str(token) if expiry - _utcnow() > ahead else None
+
+    def _usable(self) -> str | None:
+        # google-auth's own margin: it calls a token expired 3 min 45 s before it is.
+        creds = self._credentials
+        if creds is None or not creds.token or creds.expired:
+            return None
+        return str(creds.token)
+
+    # -- refresh -------------------------------------------------------------------------
+    def _start_refresh(self, *, force: bool = False) -> concurrent.futures.Future[str]:
+        with self._lock:
+            if self._inflight is not None:
+                return self._inflight
+            fresh = None if force else self._current(ahead=REFRESH_AHEAD)
+            if fresh is not None:
+                done: concurrent.futures.Future[str] = concurrent.futures.Future()
+                done.set_result(fresh)
+                return done
+            future = self._inflight = _REFRESH_POOL.submit(self._refresh)
+            return future
+
+    def _refresh(self) -> str:
+        from google.auth import exceptions as google_exceptions
+
+        try:
+            if self._request is None:
+                from google.auth.transport.requests import Request
+
+                self._request = Request()
+            assert self._credentials is not None
+            self._credentials.refresh(self._request)
+            token = self._credentials.token
+            if not token:
+                raise CredentialsError(
+                    f"Refreshing {self.description} returned no access token."
+                )
+            self.refresh_count += 1
+            return str(token)
+        except google_exceptions.GoogleAuthError as exc:
+            raise CredentialsError(
+                f"Could not get an access token from {self.description}: "
+                f"{type(exc).__name__}: {_safe_message(exc)}. Check that the credentials are "
+                "valid and not revoked (`gcloud auth application-default login` renews user "
+                "credentials)."
+            ) from None
+        finally:
+            with self._lock:
+                self._inflight = None
+
+    def token(self) -> str:
+        """A valid access token, refreshing (once, for all callers) when needed. Blocking."""
+        if self._static_token is not None:
+            return self._static_token
+        fresh = self._current(ahead=REFRESH_AHEAD)
+        if fresh is not None:
+            return fresh
+        future = self._start_refresh()
+        usable = self._usable()
+        if usable is not None:
+            return usable  # the refresh goes on in the background
+        return future.result()
+
+    async def atoken(self) -> str:
+        """A valid access token; waits for a refresh without blocking the event loop."""
+        if self._static_token is not None:
+            return self._static_token
+        fresh = self._current(ahead=REFRESH_AHEAD)
+        if fresh is not None:
+            return fresh
+        future = self._start_refresh()
+        usable = self._usable()
+        if usable is not None:
+            return usable
+        return await asyncio.wrap_future(future)
+
+    def invalidate(self, token: str) -> None:
+        """Forget ``token`` (after a 401) so the next call refreshes; a no-op for static tokens."""
+        creds = self._credentials
+        if creds is not None and getattr(creds, "token", None) == token:
+            with self._lock:
+                if self._inflight is None:
+                    creds.token = None
+
+
+def _safe_message(exc: BaseException) -> str:
+    """An exception's text without anything that looks like a token or key."""
+    text = str(exc.args[0]) if exc.args else str(exc)
+    for marker in ("ya29.", "-----BEGIN", "access_token", "refresh_token", "assertion"):
+        cut = text.find(marker)
+        if cut != -1:
+            text = text[:cut] + "[redacted]"
+    return text[:500]
+
+
+# -- loading -------------------------------------------------------------------------------
+def _fingerprint(data: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _describe(info: Mapping[str, Any], origin: str) -> str:
+    kind = info.get("type", "credentials")
+    who = info.get("client_email") or info.get("service_account_impersonation_url") or ""
+    return f"{kind} {who} from {origin}".replace("  ", " ").strip()
+
+
+def _load(source: CredentialsSource) -> tuple[GoogleCredentials, str | None, str]:
+    """Load credentials, their project and a description from any accepted source."""
+    import google.auth
+    from google.auth import exceptions as google_exceptions
+    from google.auth.credentials import Credentials as GoogleCredentialsType
+
+    try:
+        if source is None:
+            creds, project = google.auth.default(scopes=list(_SCOPES))
+            return creds, project, "Application Default Credentials"
+        if isinstance(source, GoogleCredentialsType):
+            from google.auth.credentials import with_scopes_if_required
+
+            scoped = with_scopes_if_required(source, list(_SCOPES))
+            project = getattr(source, "project_id", None) or getattr(source, "_project_id", None)
+            return scoped, project, f"{type(source).__name__} object"
+        if isinstance(source, Mapping):
+            info = dict(source)
+            creds, project = google.auth.load_credentials_from_dict(info, scopes=list(_SCOPES))
+            return creds, project or info.get("project_id"), _describe(info, "a dict")
+        path = Path(os.fspath(source)).expanduser()
+        if not path.is_file():
+            raise CredentialsError(
+                f"Credentials file {str(path)!r} does not exist. Pass the path of a "
+                "service-account key (JSON) or an authorized-user file."
+            )
+        creds, project = google.auth.load_credentials_from_file(str(path), scopes=list(_SCOPES))
+        try:
+            info = json.loads(path.read_text())
+        except (OSError, ValueError):
+            info = {}
+        return creds, project, _describe(info, f"file {path.name!r}")
+    except google_exceptions.DefaultCredentialsError as exc:
+        raise CredentialsError(
+            f"Could not load Google credentials: {_safe_message(exc)}. Run "
+            "`gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS, or "
+            "pass credentials=<key file path, info dict or google.auth Credentials>."
+        ) from None
+    except TypeError as exc:
+        raise CredentialsError(
+            f"Unsupported credentials of type {type(source).__name__}: {exc}. Pass a key file "
+            "path, a dict of its contents, or a google.auth.credentials.Credentials object."
+        ) from None
+
+
+def _impersonate(
+    source: GoogleCredentials, imp: Impersonation, quota_project_id: str | None
+) -> GoogleCredentials:
+    from google.auth import impersonated_credentials
+
+    return impersonated_credentials.Credentials(
+        source_credentials=source,
+        target_principal=imp.target_principal,
+        target_scopes=list(_SCOPES),
+        delegates=list(imp.delegates) or None,
+        lifetime=imp.lifetime,
+        quota_project_id=quota_project_id,
+        iam_endpoint_override=imp.iam_endpoint_override,
+    )
+
+
+_registry_lock = threading.Lock()
+_by_key: dict[Hashable, TokenProvider] = {}
+_by_object: weakref.WeakKeyDictionary[Any, dict[Hashable, TokenProvider]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _source_key(source: CredentialsSource) -> Hashable | None:
+    """A key naming the credentials without holding secrets; None for objects."""
+    if source is None:
+        return ("adc", os.environ.get("GOOGLE_APPLICATION_CREDENTIALS", ""))
+    if isinstance(source, Mapping):
+        return ("info", _fingerprint(source))
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(os.fspath(source)).expanduser()
+        try:
+            stat = path.stat()
+        except OSError:
+            return ("file", str(path))
+        return ("file", str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    return None
+
+
+def token_provider(
+    credentials: CredentialsSource = None,
+    *,
+    access_token: str | None = None,
+    impersonate: Impersonation | str | None = None,
+    quota_project_id: str | None = None,
+) -> TokenProvider:
+    """The shared token provider for these credentials (created on first use).
+
+    Args:
+        credentials: see the module docstring; None means Application Default Credentials.
+        access_token: a static OAuth access token; overrides ``credentials``; never refreshed.
+        impersonate: a service-account email (or :class:`Impersonation`) to act as.
+        quota_project_id: the project billed for quota (sent as ``x-goog-user-project``);
+            by default the credentials' own quota project, if any.
+
+    Raises:
+        CredentialsError: the credentials cannot be loaded.
+    """
+    if access_token is not None:
+        if not isinstance(access_token, str) or not access_token.strip():
+            raise CredentialsError("access_token must be a non-empty string.")
+        return TokenProvider(static_token=access_token.strip(), description="a static token")
+    imp = Impersonation(impersonate) if isinstance(impersonate, str) else impersonate
+    options: Hashable = (imp, quota_project_id)
+    key = _source_key(credentials)
+    with _registry_lock:
+        if key is not None:
+            found = _by_key.get((key, options))
+        else:
+            found = _by_object.get(credentials, {}).get(options)
+        if found is not None:
+            return found
+        creds, project, description = _load(credentials)
+        if quota_project_id and hasattr(creds, "with_quota_project"):
+            creds = creds.with_quota_project(quota_project_id)
+        if imp is not None:
+            creds = _impersonate(creds, imp, quota_project_id)
+            description = f"{imp.target_principal} impersonated by {description}"
+        provider = TokenProvider(credentials=creds, project_id=project, description=description)
+        if key is not None:
+            _by_key[(key, options)] = provider
+        else:
+            _by_object.setdefault(credentials, {})[options] = provider
+        return provider
+
+
+def scopes() -> Sequence[str]:
+    """The OAuth scopes requested for Vertex AI."""
+    return _SCOPES

@@ -1,0 +1,163 @@
+"""Vertex AI hosts, and the validation of everything a caller can put into a URL.
+
+Region, project and model strings end up in the host name or the path of every request, so
+each is checked against a strict ASCII pattern before any I/O: nothing a caller passes can
+change the host, add path segments, a query or a fragment.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError
+
+__all__ = [
+    "COUNT_TOKENS_REGIONS",
+    "base_url_for_region",
+    "count_tokens_region",
+    "validate_base_url",
+    "validate_model",
+    "validate_project",
+    "validate_region",
+]
+
+#: Endpoints whose host is not ``{region}-aiplatform.googleapis.com``.
+_SPECIAL_HOSTS = {
+    "global": "aiplatform.googleapis.com",
+    "us": "aiplatform.us.rep.googleapis.com",
+    "eu": "aiplatform.eu.rep.googleapis.com",
+}
+
+# A Google Cloud region is "<area>-<direction><digit(s)>", e.g. us-east5, northamerica-northeast1.
+_REGION = re.compile(r"(?:global|us|eu|[a-z]{2,20}-[a-z]{2,20}[0-9]{1,2})", re.ASCII)
+# Project ids: 6 to 30 of [a-z0-9-], starting with a letter, not ending with a hyphen;
+# project numbers are accepted too.
+_PROJECT = re.compile(r"(?:[a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9]{1,20})", re.ASCII)
+# Model ids: lowercase letters, digits, dots and hyphens, with an optional @version.
+_MODEL = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,126})(?:@[a-z0-9][a-z0-9.-]{0,62})?", re.ASCII)
+
+_LOOPBACK_NAMES = {"localhost"}
+
+#: Regions that serve the count-tokens route (the global endpoint answers it with 404).
+COUNT_TOKENS_REGIONS = (
+    "us-east5", "us-central1", "europe-west1", "europe-west4", "asia-east1", "asia-southeast1",
+)
+
+
+def validate_region(region: str) -> str:
+    """Return ``region`` if it is a well-formed Vertex region name, else raise.
+
+    Raises:
+        ConfigurationError: the value is not a region name such as ``global``, ``us``,
+            ``eu`` or ``us-east5``.
+    """
+    if not isinstance(region, str) or not _REGION.fullmatch(region):
+        raise ConfigurationError(
+            f"Invalid Vertex AI region {region!r}. Use 'global' (recommended), the multi-region "
+            "endpoints 'us' or 'eu', or a Google Cloud region such as 'us-east5' or "
+            "'europe-west1'."
+        )
+    return region
+
+
+def validate_project(project: str) -> str:
+    """Return ``project`` if it is a well-formed Google Cloud project id or number, else raise.
+
+    Raises:
+        ConfigurationError: the value cannot be a project id.
+    """
+    if not isinstance(project, str) or not _PROJECT.fullmatch(project):
+        raise ConfigurationError(
+            f"Invalid Google Cloud project id {project!r}. A project id has 6 to 30 lowercase "
+            "letters, digits or hyphens and starts with a letter (see `gcloud projects list`)."
+        )
+    return project
+
+
+def validate_model(model: str) -> str:
+    """Return ``model`` if it is a well-formed Vertex model id, else raise.
+
+    Raises:
+        ConfigurationError: the value holds characters no model id has.
+    """
+    if not isinstance(model, str) or not _MODEL.fullmatch(model) or ".." in model:
+        raise ConfigurationError(
+            f"Invalid Claude model id {model!r}. Use a Vertex id such as "
+            "'claude-sonnet-4-5@20250929', an alias such as 'claude-sonnet-4-5', or a "
+            "first-party id such as 'claude-sonnet-4-5-20250929'."
+        )
+    return model
+
+
+def base_url_for_region(region: str) -> str:
+    """The ``https://host/v1`` base URL of a Vertex AI endpoint."""
+    validate_region(region)
+    host = _SPECIAL_HOSTS.get(region, f"{region}-aiplatform.googleapis.com")
+    return f"https://{host}/v1"
+
+
+def count_tokens_region(region: str) -> str:
+    """The endpoint to count tokens at for calls that go to ``region``.
+
+    ``region`` itself where it serves count-tokens; otherwise the nearest one that does,
+    staying in the same geography (``eu`` and ``europe-*`` stay in Europe).
+    """
+    if region in COUNT_TOKENS_REGIONS:
+        return region
+    area = "europe" if region == "eu" else region.split("-", 1)[0]
+    for candidate in COUNT_TOKENS_REGIONS:
+        if candidate.startswith(area + "-"):
+            return candidate
+    return COUNT_TOKENS_REGIONS[0]
+
+
+def _is_loopback(host: str) -> bool:
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_base_url(base_url: str) -> str:
+    """Return ``base_url`` without a trailing slash if it is a safe endpoint base URL, else raise.
+
+    The form is the anthropic SDK's: ``scheme://host[:port]/v1`` (another path prefix is
+    allowed for gateways). ``https`` is required except for loopback hosts (the emulator);
+    user info, queries, fragments and ``..`` segments are refused.
+
+    Raises:
+        ConfigurationError: the URL is not of that form.
+    """
+    hint = "Expected the form 'https://host[:port]/v1' (plain http only for loopback)."
+    if not isinstance(base_url, str) or not base_url.isascii() or any(
+        c.isspace() or ord(c) < 32 for c in base_url
+    ):
+        raise ConfigurationError(f"Invalid base_url {base_url!r}. {hint}")
+    parts = urlsplit(base_url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    host = parts.hostname or ""
+    problems = []
+    if parts.scheme not in ("https", "http"):
+        problems.append("the scheme must be https")
+    elif parts.scheme == "http" and not _is_loopback(host):
+        problems.append("plain http is only allowed for loopback hosts")
+    if not host:
+        problems.append("it has no host")
+    if "@" in parts.netloc:
+        problems.append("it must not carry user info")
+    if port == -1:
+        problems.append("its port is not a number")
+    if parts.query or parts.fragment or "?" in base_url or "#" in base_url:
+        problems.append("it must not have a query or fragment")
+    if any(seg in (".", "..") for seg in parts.path.split("/")) or "%" in parts.path:
+        problems.append("its path must not hold '.', '..' or escapes")
+    if problems:
+        raise ConfigurationError(f"Invalid base_url {base_url!r}: {'; '.join(problems)}. {hint}")
+    return base_url.rstrip("/")

@@ -1,0 +1,282 @@
+"""Typed errors, and the mapping of Vertex's two error shapes onto them.
+
+Vertex answers errors from two layers:
+
+* Google's front door: ``{"error": {"code", "message", "status"}}``, wrapped in a one-element
+  list on the streaming route;
+* the model: ``{"type": "error", "error": {"type", "message"}}``, also as an ``error`` event
+  inside a 200 stream.
+
+:func:`error_from_response` turns either into one :class:`VertexAPIError` subclass whose
+message says what to do. Each API error also subclasses the anthropic SDK's matching error
+(``anthropic.RateLimitError`` and so on), so code written against the SDK keeps working.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import anthropic
+import httpx2
+
+from .models import resolve_model
+
+__all__ = [
+    "AuthenticationError",
+    "ClaudeVertexError",
+    "ConfigurationError",
+    "CredentialsError",
+    "InvalidRequestError",
+    "ModelNotFoundError",
+    "ModelNotServableInRegionError",
+    "OverloadedError",
+    "PermissionDeniedError",
+    "PromptTooLongError",
+    "QuotaExhaustedError",
+    "ServerError",
+    "VertexAPIError",
+    "error_from_response",
+]
+
+
+class ClaudeVertexError(Exception):
+    """Base class of every error this package raises."""
+
+
+class ConfigurationError(ClaudeVertexError, ValueError):
+    """A setting or argument is invalid or missing; raised before any network I/O."""
+
+
+class CredentialsError(ClaudeVertexError):
+    """Credentials could not be loaded or refreshed."""
+
+
+class VertexAPIError(ClaudeVertexError, anthropic.APIStatusError):
+    """Vertex AI answered with an error.
+
+    Attributes:
+        status_code: the HTTP status (200 for an ``error`` event inside a stream).
+        status: Google's status name (``RESOURCE_EXHAUSTED``...), if the error came from
+            Google's front door.
+        error_type: Anthropic's error type (``overloaded_error``...), if it came from the model.
+        vertex_message: the message Vertex sent, unchanged.
+        region: the endpoint that answered, when known.
+        model: the Vertex model id, when known.
+        request_id: the request id Vertex sent, when present.
+    """
+
+    #: Whether repeating the request (later, or at another endpoint) can succeed.
+    retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx2.Response,
+        body: object,
+        status: str | None = None,
+        error_type: str | None = None,
+        vertex_message: str = "",
+        region: str | None = None,
+        model: str | None = None,
+    ) -> None:
+        super().__init__(message, response=response, body=body)
+        self.status = status
+        self.error_type = error_type
+        self.vertex_message = vertex_message
+        self.region = region
+        self.model = model
+
+
+class AuthenticationError(VertexAPIError, anthropic.AuthenticationError):
+    """401: the access token was missing, invalid or expired."""
+
+
+class PermissionDeniedError(VertexAPIError, anthropic.PermissionDeniedError):
+    """403: the project may not call the model (not enabled, or a missing IAM role)."""
+
+
+class ModelNotFoundError(VertexAPIError, anthropic.NotFoundError):
+    """404: the model does not exist at this endpoint, or the project cannot see it."""
+
+
+class InvalidRequestError(VertexAPIError, anthropic.BadRequestError):
+    """400: the request is malformed; sending it again will not help."""
+
+
+class ModelNotServableInRegionError(InvalidRequestError):
+    """400 FAILED_PRECONDITION: the model exists but this region does not serve it."""
+
+
+class PromptTooLongError(InvalidRequestError):
+    """The prompt is longer than the model's context window."""
+
+
+class QuotaExhaustedError(VertexAPIError, anthropic.RateLimitError):
+    """429 RESOURCE_EXHAUSTED: a per-minute quota of the project and region is used up."""
+
+    retryable = True
+
+
+class OverloadedError(VertexAPIError, anthropic.OverloadedError):
+    """529 (or an ``overloaded_error`` stream event): the model is overloaded."""
+
+    retryable = True
+
+
+class ServerError(VertexAPIError, anthropic.InternalServerError):
+    """5xx: a server-side failure; retrying can help."""
+
+    retryable = True
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    status: str | None
+    error_type: str | None
+    message: str
+
+
+def _parse_body(body: object) -> _Parsed:
+    """Read either error shape, list-wrapped or not; tolerate anything else."""
+    if isinstance(body, (bytes, str)):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+            return _Parsed(None, None, text.strip()[:2000])
+    if isinstance(body, list) and len(body) == 1:
+        body = body[0]
+    if not isinstance(body, Mapping):
+        return _Parsed(None, None, "" if body is None else str(body)[:2000])
+    error = body.get("error")
+    if isinstance(error, Mapping):
+        message = str(error.get("message") or "")
+        if body.get("type") == "error" or "type" in error:
+            return _Parsed(None, str(error.get("type") or "") or None, message)
+        return _Parsed(str(error.get("status") or "") or None, None, message)
+    return _Parsed(None, None, str(body.get("message") or ""))
+
+
+def _where(project: str | None, region: str | None, model: str | None) -> str:
+    bits = [f"model {model!r}" if model else "", f"region {region!r}" if region else ""]
+    bits.append(f"project {project!r}" if project else "")
+    return ", ".join(b for b in bits if b)
+
+
+def _hint(cls: type[VertexAPIError], *, project: str | None, region: str | None,
+          model: str | None) -> str:
+    """What the user should do about an error of class ``cls``."""
+    if cls is AuthenticationError:
+        return ("Check the credentials: run `gcloud auth application-default login`, or pass "
+                "credentials=<key file path, info dict or google.auth Credentials>.")
+    if cls is PermissionDeniedError:
+        garden = "https://console.cloud.google.com/vertex-ai/publishers/anthropic/model-garden"
+        return (f"Enable the model for the project in Vertex AI Model Garden ({garden}) and "
+                "grant the caller roles/aiplatform.user on the project.")
+    if cls in (ModelNotFoundError, ModelNotServableInRegionError):
+        if model:
+            info = resolve_model(model)
+            if info.known:
+                return (f"{info.vertex_id} is served in: {', '.join(info.served_in)}. "
+                        "Pass one of them as region=, or check the model id.")
+        return "Check the model id and region, and that the model is enabled in Model Garden."
+    if cls is QuotaExhaustedError:
+        return ("Retry later, send to the 'global' endpoint (it pools capacity), or request a "
+                "quota increase: https://console.cloud.google.com/iam-admin/quotas "
+                "(aiplatform.googleapis.com online prediction requests per base model).")
+    if cls is OverloadedError:
+        return "The model is overloaded; retry with backoff or try another region."
+    if cls is PromptTooLongError:
+        return ("Shorten the conversation or its documents; the context window is "
+                f"{resolve_model(model).context_window:,} tokens." if model else
+                "Shorten the conversation or its documents.")
+    if cls is ServerError:
+        return "A server-side failure; retrying can help."
+    return "Fix the request; sending it again unchanged will fail the same way."
+
+
+# Google's status names and the model layer's error types, each mapped to one class.
+_BY_GOOGLE_STATUS: dict[str, type[VertexAPIError]] = {
+    "UNAUTHENTICATED": AuthenticationError,
+    "PERMISSION_DENIED": PermissionDeniedError,
+    "NOT_FOUND": ModelNotFoundError,
+    "RESOURCE_EXHAUSTED": QuotaExhaustedError,
+    "INVALID_ARGUMENT": InvalidRequestError,
+    "FAILED_PRECONDITION": InvalidRequestError,
+    "UNAVAILABLE": ServerError,
+    "INTERNAL": ServerError,
+    "DEADLINE_EXCEEDED": ServerError,
+}
+_BY_ERROR_TYPE: dict[str, type[VertexAPIError]] = {
+    "authentication_error": AuthenticationError,
+    "permission_error": PermissionDeniedError,
+    "not_found_error": ModelNotFoundError,
+    "rate_limit_error": QuotaExhaustedError,
+    "overloaded_error": OverloadedError,
+    "invalid_request_error": InvalidRequestError,
+    "request_too_large": PromptTooLongError,
+    "api_error": ServerError,
+}
+_BY_HTTP_STATUS: dict[int, type[VertexAPIError]] = {
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: ModelNotFoundError,
+    413: PromptTooLongError,
+    429: QuotaExhaustedError,
+    529: OverloadedError,
+}
+
+
+def _classify(status_code: int, parsed: _Parsed) -> type[VertexAPIError]:
+    lowered = parsed.message.lower()
+    if "not servable in region" in lowered:
+        return ModelNotServableInRegionError
+    if "prompt is too long" in lowered:
+        return PromptTooLongError
+    cls = (_BY_GOOGLE_STATUS.get(parsed.status or "")
+           or _BY_ERROR_TYPE.get(parsed.error_type or "")
+           or _BY_HTTP_STATUS.get(status_code))
+    if cls is not None:
+        return cls
+    return ServerError if status_code >= 500 else InvalidRequestError
+
+
+def error_from_response(
+    response: httpx2.Response,
+    body: object,
+    *,
+    project: str | None = None,
+    region: str | None = None,
+    model: str | None = None,
+) -> VertexAPIError:
+    """Build the typed error for an error answer (or an ``error`` stream event) from Vertex.
+
+    Args:
+        response: the HTTP response (status 200 for an error event inside a stream).
+        body: the parsed JSON body or event data, or its raw text.
+        project: the project of the request, for the message.
+        region: the endpoint that answered.
+        model: the Vertex model id.
+    """
+    parsed = _parse_body(body)
+    cls = _classify(response.status_code, parsed)
+    kind = parsed.status or parsed.error_type or f"HTTP {response.status_code}"
+    where = _where(project, region, model)
+    message = (f"Vertex AI error {response.status_code} {kind}"
+               f"{' (' + where + ')' if where else ''}: "
+               f"{parsed.message or 'no message'} "
+               f"-> {_hint(cls, project=project, region=region, model=model)}")
+    return cls(
+        message,
+        response=response,
+        body=body,
+        status=parsed.status,
+        error_type=parsed.error_type,
+        vertex_message=parsed.message,
+        region=region,
+        model=model,
+    )
