@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 import httpx2
 from anthropic import AnthropicVertex, AsyncAnthropicVertex
 
+from .credentials import TokenProvider
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -23,14 +24,26 @@ if TYPE_CHECKING:
 __all__ = ["AsyncTransport", "SyncTransport", "request_options"]
 
 
-def _should_retry(status_code: int) -> bool | None:
-    """False for 4xx other than 408 and 429; None to let the SDK decide."""
-    if 400 <= status_code < 500 and status_code not in (408, 429):
-        return False
-    return None
+class _VertexPolicy:
+    """What both transports add to the SDK: shared tokens and the retry policy."""
+
+    _tokens: TokenProvider
+
+    def _authorize(self, request: httpx2.Request, token: str) -> None:
+        request.headers["Authorization"] = f"Bearer {token}"
+        quota = self._tokens.quota_project_id
+        if quota:
+            request.headers["x-goog-user-project"] = quota
+
+    def _should_retry(self, response: httpx2.Response) -> bool:
+        # 4xx other than 408 and 429 are final; the SDK decides the rest (it also retries 409).
+        code = response.status_code
+        if 400 <= code < 500 and code not in (408, 429):
+            return False
+        return super()._should_retry(response)  # type: ignore[misc, no-any-return]
 
 
-class SyncTransport(AnthropicVertex):
+class SyncTransport(_VertexPolicy, AnthropicVertex):
     """``AnthropicVertex`` with the shared token provider and this package's retry policy."""
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
@@ -39,17 +52,10 @@ class SyncTransport(AnthropicVertex):
         self._tokens = settings.tokens
 
     def _prepare_request(self, request: httpx2.Request) -> None:
-        request.headers["Authorization"] = f"Bearer {self._tokens.token()}"
-        quota = self._tokens.quota_project_id
-        if quota:
-            request.headers["x-goog-user-project"] = quota
-
-    def _should_retry(self, response: httpx2.Response) -> bool:
-        verdict = _should_retry(response.status_code)
-        return super()._should_retry(response) if verdict is None else verdict
+        self._authorize(request, self._tokens.token())
 
 
-class AsyncTransport(AsyncAnthropicVertex):
+class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
     """``AsyncAnthropicVertex`` with the shared token provider and this package's retry policy."""
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
@@ -58,15 +64,7 @@ class AsyncTransport(AsyncAnthropicVertex):
         self._tokens = settings.tokens
 
     async def _prepare_request(self, request: httpx2.Request) -> None:
-        request.headers["Authorization"] = f"Bearer {await self._tokens.atoken()}"
-        quota = self._tokens.quota_project_id
-        if quota:
-            request.headers["x-goog-user-project"] = quota
-
-    def _should_retry(self, response: httpx2.Response) -> bool:
-        verdict = _should_retry(response.status_code)
-        return super()._should_retry(response) if verdict is None else verdict
-
+        self._authorize(request, await self._tokens.atoken())
 
 
 def request_options(headers: Mapping[str, str], timeout: float | None) -> RequestOptions:

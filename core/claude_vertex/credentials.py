@@ -26,7 +26,7 @@ import json
 import os
 import threading
 import weakref
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -177,8 +177,8 @@ class TokenProvider:
             with self._lock:
                 self._inflight = None
 
-    def token(self) -> str:
-        """A valid access token, refreshing (once, for all callers) when needed. Blocking."""
+    def _token_or_refresh(self) -> str | concurrent.futures.Future[str]:
+        """A token that can be used now, or the refresh to wait for."""
         if self._static_token is not None:
             return self._static_token
         fresh = self._current(ahead=REFRESH_AHEAD)
@@ -186,22 +186,17 @@ class TokenProvider:
             return fresh
         future = self._start_refresh()
         usable = self._usable()
-        if usable is not None:
-            return usable  # the refresh goes on in the background
-        return future.result()
+        return future if usable is None else usable  # a usable token: refresh in background
+
+    def token(self) -> str:
+        """A valid access token, refreshing (once, for all callers) when needed. Blocking."""
+        got = self._token_or_refresh()
+        return got if isinstance(got, str) else got.result()
 
     async def atoken(self) -> str:
         """A valid access token; waits for a refresh without blocking the event loop."""
-        if self._static_token is not None:
-            return self._static_token
-        fresh = self._current(ahead=REFRESH_AHEAD)
-        if fresh is not None:
-            return fresh
-        future = self._start_refresh()
-        usable = self._usable()
-        if usable is not None:
-            return usable
-        return await asyncio.wrap_future(future)
+        got = self._token_or_refresh()
+        return got if isinstance(got, str) else await asyncio.wrap_future(got)
 
     def invalidate(self, token: str) -> None:
         """Forget ``token`` (after a 401) so the next call refreshes; a no-op for static tokens."""
@@ -233,6 +228,37 @@ def _describe(info: Mapping[str, Any], origin: str) -> str:
     return f"{kind} {who} from {origin}".replace("  ", " ").strip()
 
 
+def _from_info(info: Mapping[str, Any]) -> tuple[GoogleCredentials, str | None]:
+    """Credentials of the type ``info["type"]`` names, loaded by that type's own loader.
+
+    google-auth's generic loaders are deprecated for configurations from untrusted sources;
+    the common types are loaded explicitly, and the rest (external accounts) go through the
+    generic loader so its security warning still reaches the caller.
+    """
+    kind = info.get("type")
+    if kind == "service_account":
+        from google.oauth2 import service_account
+
+        creds: Any = service_account.Credentials.from_service_account_info(
+            info, scopes=list(_SCOPES))
+        return creds, info.get("project_id")
+    if kind == "authorized_user":
+        from google.oauth2 import credentials as user_credentials
+
+        creds = user_credentials.Credentials.from_authorized_user_info(info, scopes=list(_SCOPES))
+        return creds, info.get("quota_project_id")
+    if kind == "impersonated_service_account":
+        from google.auth import impersonated_credentials
+
+        creds = impersonated_credentials.Credentials.from_impersonated_service_account_info(
+            info, scopes=list(_SCOPES))
+        return creds, None
+    import google.auth
+
+    creds, project = google.auth.load_credentials_from_dict(dict(info), scopes=list(_SCOPES))
+    return creds, project
+
+
 def _load(source: CredentialsSource) -> tuple[GoogleCredentials, str | None, str]:
     """Load credentials, their project and a description from any accepted source."""
     import google.auth
@@ -250,26 +276,29 @@ def _load(source: CredentialsSource) -> tuple[GoogleCredentials, str | None, str
             project = getattr(source, "project_id", None) or getattr(source, "_project_id", None)
             return scoped, project, f"{type(source).__name__} object"
         if isinstance(source, Mapping):
-            info = dict(source)
-            creds, project = google.auth.load_credentials_from_dict(info, scopes=list(_SCOPES))
-            return creds, project or info.get("project_id"), _describe(info, "a dict")
+            creds, project = _from_info(source)
+            return creds, project, _describe(source, "a dict")
         path = Path(os.fspath(source)).expanduser()
-        if not path.is_file():
+        try:
+            info = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
             raise CredentialsError(
                 f"Credentials file {str(path)!r} does not exist. Pass the path of a "
                 "service-account key (JSON) or an authorized-user file."
-            )
-        creds, project = google.auth.load_credentials_from_file(str(path), scopes=list(_SCOPES))
-        try:
-            info = json.loads(path.read_text())
-        except (OSError, ValueError):
-            info = {}
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise CredentialsError(
+                f"Credentials file {str(path)!r} is not readable JSON ({type(exc).__name__})."
+            ) from None
+        if not isinstance(info, dict):
+            raise CredentialsError(f"Credentials file {str(path)!r} does not hold a JSON object.")
+        creds, project = _from_info(info)
         return creds, project, _describe(info, f"file {path.name!r}")
-    except google_exceptions.DefaultCredentialsError as exc:
+    except (google_exceptions.GoogleAuthError, ValueError, KeyError) as exc:
         raise CredentialsError(
-            f"Could not load Google credentials: {_safe_message(exc)}. Run "
-            "`gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS, or "
-            "pass credentials=<key file path, info dict or google.auth Credentials>."
+            f"Could not load Google credentials: {type(exc).__name__}: {_safe_message(exc)}. "
+            "Run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS, "
+            "or pass credentials=<key file path, info dict or google.auth Credentials>."
         ) from None
     except TypeError as exc:
         raise CredentialsError(
@@ -362,8 +391,3 @@ def token_provider(
         else:
             _by_object.setdefault(credentials, {})[options] = provider
         return provider
-
-
-def scopes() -> Sequence[str]:
-    """The OAuth scopes requested for Vertex AI."""
-    return _SCOPES

@@ -1,0 +1,85 @@
+"""The ``claude-vertex`` command.
+
+Each subcommand is a function taking the parsed arguments and returning an exit status, and
+is registered in :func:`build_parser`; ``claude-vertex emulator`` runs the Vertex emulator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["build_parser", "main"]
+
+
+def _run_emulator(args: argparse.Namespace) -> int:
+    """Serve the emulator until Ctrl-C, after printing how to point an app at it."""
+    from claude_vertex.testing import VertexEmulator
+
+    temporary = args.key_file is None
+    if temporary:
+        handle, name = tempfile.mkstemp(prefix="claude-vertex-emulator-", suffix=".json")
+        os.close(handle)
+        key_file = Path(name)
+    else:
+        key_file = Path(args.key_file)
+    emulator = VertexEmulator(port=args.port, project=args.project, host=args.host)
+    try:
+        with emulator:
+            emulator.write_service_account_key(key_file)
+            print(f"Vertex AI emulator listening on {emulator.url}")
+            print(f"Base URL: {emulator.base_url}")
+            print(f"Service-account key file: {key_file}")
+            print("Point your app at it with:")
+            for name, value in emulator.environ(key_file).items():
+                print(f"  export {name}={value}")
+            print("Press Ctrl-C to stop.", flush=True)
+            threading.Event().wait()
+    except KeyboardInterrupt:
+        print("Stopped.", flush=True)
+    finally:
+        if temporary:
+            key_file.unlink(missing_ok=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``claude-vertex`` with all its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="claude-vertex", description="Tools for Claude on Google Vertex AI."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    emulator = commands.add_parser(
+        "emulator",
+        help="run a local Vertex AI emulator for offline tests",
+        description="Serve Claude's Vertex AI routes and Google's token endpoint on loopback.",
+    )
+    emulator.add_argument("--port", type=int, default=0, help="port to listen on (0: a free port)")
+    emulator.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default: %(default)s)"
+    )
+    emulator.add_argument(
+        "--key-file", help="where to write the service-account key file (default: a temp file)"
+    )
+    emulator.add_argument(
+        "--project", default="test-project", help="the project id to serve (default: %(default)s)"
+    )
+    emulator.set_defaults(handler=_run_emulator)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``claude-vertex`` with ``argv`` (default: the process arguments); the exit status."""
+    args = build_parser().parse_args(argv)
+    status: int = args.handler(args)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Pytest fixtures for testing against the Vertex emulator.
+
+Registered as the ``claude_vertex`` pytest plugin (entry point ``pytest11``), or load it with
+``pytest_plugins = ["claude_vertex.testing.pytest_plugin"]`` in a ``conftest.py``.
+
+Fixtures:
+    vertex_emulator_session: one running :class:`VertexEmulator` for the whole session.
+    vertex_emulator: the same emulator, :meth:`~VertexEmulator.reset` before each test.
+    vertex_key_file: a service-account key file whose ``token_uri`` is the emulator's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .server import VertexEmulator
+
+__all__ = ["vertex_emulator", "vertex_emulator_session", "vertex_key_file"]
+
+
+@pytest.fixture(scope="session")
+def vertex_emulator_session() -> Iterator[VertexEmulator]:
+    """A :class:`VertexEmulator` on a free port, shared by the whole test session."""
+    with VertexEmulator(port=0, project="test-project") as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def vertex_emulator(vertex_emulator_session: VertexEmulator) -> VertexEmulator:
+    """The session's emulator with empty request logs, no faults and default availability."""
+    vertex_emulator_session.reset()
+    return vertex_emulator_session
+
+
+@pytest.fixture
+def vertex_key_file(vertex_emulator: VertexEmulator, tmp_path: Path) -> Path:
+    """A service-account JSON key file (in ``tmp_path``) whose ``token_uri`` is the emulator's."""
+    return vertex_emulator.write_service_account_key(tmp_path / "vertex-service-account.json")

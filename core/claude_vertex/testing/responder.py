@@ -1,0 +1,675 @@
+"""Deterministic answers of the emulator: messages, SSE events, token counts and error bodies.
+
+Everything here is a pure function of the request body, except :class:`PromptCache` (which
+remembers the prompt prefixes it has seen, as the real prompt cache does) and
+:class:`ThinkingSigner` (which holds the per-emulator secret that signs thinking blocks).
+The same request always gets the same content; only the message id is random.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import math
+import re
+import secrets
+import string
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = [
+    "GOOGLE_STATUS",
+    "Answer",
+    "PromptCache",
+    "Reply",
+    "StreamReply",
+    "ThinkingSigner",
+    "Usage",
+    "anthropic_error",
+    "count_input_tokens",
+    "encode_sse",
+    "example_from_schema",
+    "google_error",
+    "message_json",
+    "plan_answer",
+    "stream_events",
+]
+
+JSON = dict[str, Any]
+
+#: The ``status`` string Google puts next to each HTTP code.
+GOOGLE_STATUS: dict[int, str] = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+
+CHARS_PER_TOKEN = 4
+#: Fixed token costs of the parts a character count does not describe.
+IMAGE_TOKENS = 1_500
+PDF_TOKENS = 2_000
+TOOL_DEFINITION_TOKENS = 50
+#: Longest echo of the user's text in an answer.
+ECHO_CHARS = 200
+#: Ceiling on ``[[words:N]]``, so one request cannot make the emulator build gigabytes.
+MAX_WORDS = 200_000
+#: Lifetime of a prompt-cache entry: Vertex has the 5-minute cache only.
+CACHE_TTL_SECONDS = 300.0
+
+_WORDS_MARKER = re.compile(r"\[\[words:(\d+)\]\]")
+_VOCABULARY = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+# --------------------------------------------------------------------------- replies
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A complete HTTP answer: written to the socket in one piece."""
+
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+    content_type: str = "application/json; charset=UTF-8"
+
+    @classmethod
+    def json(cls, status: int, payload: object, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+        """A reply whose body is ``payload`` encoded as JSON."""
+        return cls(status, json.dumps(payload).encode(), headers)
+
+
+@dataclass(frozen=True)
+class StreamReply:
+    """A ``200`` SSE answer, sent as chunked transfer encoding one event per chunk.
+
+    ``ending`` says how the body ends: ``complete`` with the terminating chunk, ``truncated``
+    with the terminating chunk but fewer events, ``dropped`` by closing the socket without it.
+    """
+
+    events: tuple[bytes, ...]
+    ending: Literal["complete", "truncated", "dropped"] = "complete"
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def google_error(code: int, message: str, status: str | None = None) -> JSON:
+    """The error body of Google's front door: ``{"error": {"code", "message", "status"}}``."""
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "status": status or GOOGLE_STATUS.get(code, "UNKNOWN"),
+        }
+    }
+
+
+def anthropic_error(error_type: str, message: str) -> JSON:
+    """The error body of the model layer: ``{"type": "error", "error": {"type", "message"}}``."""
+    return {"type": "error", "error": {"type": error_type, "message": message}}
+
+
+def encode_sse(event: str, data: JSON) -> bytes:
+    """One server-sent event: an ``event:`` line, a ``data:`` line of JSON, a blank line."""
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+def _tokens(text: str) -> int:
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
+def _canonical(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _block_tokens(block: object) -> int:
+    """The token estimate of one content block (or a bare string)."""
+    if isinstance(block, str):
+        return _tokens(block)
+    if not isinstance(block, dict):
+        return 0
+    kind = block.get("type")
+    if kind == "text":
+        return _tokens(str(block.get("text", "")))
+    if kind == "image":
+        return IMAGE_TOKENS
+    if kind == "document":
+        source = block.get("source") or {}
+        if source.get("type") == "text":
+            return _tokens(str(source.get("data", "")))
+        if source.get("type") == "content":
+            return sum(_block_tokens(b) for b in source.get("content") or [])
+        return PDF_TOKENS
+    if kind in ("tool_result", "search_result"):
+        content = block.get("content")
+        if isinstance(content, list):
+            return _tokens(str(block.get("title", ""))) + sum(_block_tokens(b) for b in content)
+        return _tokens(str(content or ""))
+    if kind in ("tool_use", "server_tool_use"):
+        return _tokens(str(block.get("name", "")) + _canonical(block.get("input", {})))
+    if kind == "thinking":
+        return _tokens(str(block.get("thinking", "")))
+    if kind == "redacted_thinking":
+        return _tokens(str(block.get("data", "")))
+    return _tokens(_canonical(block))
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """One cacheable unit of a prompt, in the order the prompt cache reads them."""
+
+    key: str
+    tokens: int
+    breakpoint: bool
+
+
+def _without_cache_control(block: object) -> object:
+    if isinstance(block, dict):
+        return {k: v for k, v in block.items() if k != "cache_control"}
+    return block
+
+
+def _segments(body: JSON) -> list[_Segment]:
+    """The prompt as cacheable segments: tools, then system, then message blocks."""
+    segments: list[_Segment] = []
+
+    def add(prefix: str, block: object, tokens: int) -> None:
+        marked = isinstance(block, dict) and block.get("cache_control") is not None
+        key = prefix + _canonical(_without_cache_control(block))
+        segments.append(_Segment(key, tokens, marked))
+
+    for tool in body.get("tools") or []:
+        add(
+            "tool:",
+            tool,
+            TOOL_DEFINITION_TOKENS + _tokens(_canonical(_without_cache_control(tool))),
+        )
+    system = body.get("system")
+    for block in [system] if isinstance(system, str) else system or []:
+        add("system:", block, _block_tokens(block))
+    for message in body.get("messages") or []:
+        role = str(message.get("role"))
+        content = message.get("content")
+        for block in [content] if isinstance(content, str) else content or []:
+            add(f"{role}:", block, _block_tokens(block))
+    return segments
+
+
+def count_input_tokens(body: JSON) -> int:
+    """The emulator's deterministic input-token count of a request (at least 1).
+
+    About one token per four characters of text, plus fixed amounts per image, PDF and tool
+    definition. ``count-tokens`` answers this number; a create call reports it split into
+    ``input_tokens``, ``cache_creation_input_tokens`` and ``cache_read_input_tokens``.
+    """
+    return max(1, sum(segment.tokens for segment in _segments(body)))
+
+
+@dataclass(frozen=True)
+class Usage:
+    """The input side of a call's usage."""
+
+    input_tokens: int
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+
+
+class PromptCache:
+    """The emulator's prompt cache: which prompt prefixes it has seen in the last 5 minutes.
+
+    A prefix ends at a block with ``cache_control``. The first request with a prefix writes it
+    (``cache_creation_input_tokens``); later requests whose prefix matches read it
+    (``cache_read_input_tokens``). Thread-safe.
+    """
+
+    def __init__(self, ttl: float = CACHE_TTL_SECONDS) -> None:
+        self._ttl = ttl
+        self._expiry: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget every cached prefix."""
+        with self._lock:
+            self._expiry.clear()
+
+    def usage(self, model: str, body: JSON) -> Usage:
+        """The input usage of ``body`` sent to ``model``, recording its cache breakpoints."""
+        segments = _segments(body)
+        total = max(1, sum(segment.tokens for segment in segments))
+        digest = hashlib.sha256(model.encode())
+        prefixes: list[tuple[str, int]] = []
+        running = 0
+        for segment in segments:
+            digest.update(segment.key.encode())
+            running += segment.tokens
+            if segment.breakpoint:
+                prefixes.append((digest.hexdigest(), running))
+        if not prefixes:
+            return Usage(total)
+        now = time.monotonic()
+        with self._lock:
+            for key in [k for k, expiry in self._expiry.items() if expiry <= now]:
+                del self._expiry[key]
+            read = max((tokens for key, tokens in prefixes if key in self._expiry), default=0)
+            for key, _ in prefixes:
+                self._expiry[key] = now + self._ttl
+        cached = prefixes[-1][1]
+        return Usage(max(0, total - cached), cached - read, read)
+
+
+# --------------------------------------------------------------------------- thinking
+
+
+class ThinkingSigner:
+    """Signs thinking blocks with an HMAC under a secret of its own, and checks signatures."""
+
+    def __init__(self, secret: bytes | None = None) -> None:
+        self._secret = secret or secrets.token_bytes(32)
+
+    def sign(self, thinking: str) -> str:
+        """The signature of a thinking text."""
+        mac = hmac.new(self._secret, thinking.encode(), hashlib.sha256).digest()
+        return base64.b64encode(b"vrtx" + mac).decode()
+
+    def verify(self, thinking: str, signature: str) -> bool:
+        """Whether ``signature`` is the one :meth:`sign` gives for ``thinking``."""
+        return hmac.compare_digest(self.sign(thinking), signature)
+
+
+# --------------------------------------------------------------------------- schemas
+
+_STRING_FORMATS = {
+    "date-time": "2025-01-01T00:00:00Z",
+    "date": "2025-01-01",
+    "time": "00:00:00",
+    "email": "user@example.com",
+    "uri": "https://example.com",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+}
+#: Below this depth every property and one array item are produced; deeper, only what the
+#: schema requires, so that recursive schemas end.
+_FULL_DEPTH = 4
+_MAX_DEPTH = 32
+
+
+def example_from_schema(schema: object) -> Any:
+    """A deterministic value that matches a JSON schema.
+
+    Objects get every property, strings ``"example"`` (or a sample of their ``format``),
+    numbers and integers ``1`` (within ``minimum``/``maximum``), booleans ``true``, enums
+    their first value, arrays one item; ``$ref`` into ``$defs``/``definitions`` is followed
+    and ``anyOf``/``oneOf`` take their first branch.
+    """
+    root = schema if isinstance(schema, dict) else {}
+    return _example(schema, root, 0)
+
+
+def _resolve_ref(root: JSON, ref: str) -> object:
+    if not ref.startswith("#"):
+        return {}
+    node: object = root
+    for part in [p for p in ref[1:].split("/") if p]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        node = node.get(part, {}) if isinstance(node, dict) else {}
+    return node
+
+
+def _example(schema: object, root: JSON, depth: int) -> Any:
+    if not isinstance(schema, dict) or depth > _MAX_DEPTH:
+        return None
+    if isinstance(schema.get("$ref"), str):
+        return _example(_resolve_ref(root, schema["$ref"]), root, depth + 1)
+    if "const" in schema:
+        return schema["const"]
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return schema["enum"][0]
+    for keyword in ("anyOf", "oneOf"):
+        branches = schema.get(keyword)
+        if isinstance(branches, list) and branches:
+            preferred = [
+                b for b in branches if not (isinstance(b, dict) and b.get("type") == "null")
+            ]
+            return _example((preferred or branches)[0], root, depth + 1)
+    if isinstance(schema.get("allOf"), list):
+        merged: JSON = {k: v for k, v in schema.items() if k != "allOf"}
+        for branch in schema["allOf"]:
+            if isinstance(branch, dict):
+                branch = _resolve_ref(root, branch["$ref"]) if "$ref" in branch else branch
+                for key, value in (branch if isinstance(branch, dict) else {}).items():
+                    if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                        merged[key] = {**merged[key], **value}
+                    elif isinstance(value, list) and isinstance(merged.get(key), list):
+                        merged[key] = merged[key] + value
+                    else:
+                        merged[key] = value
+        return _example(merged, root, depth + 1)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind is None:
+        kind = "object" if "properties" in schema else "array" if "items" in schema else "string"
+    if kind == "object":
+        return _object_example(schema, root, depth)
+    if kind == "array":
+        items = schema.get("items")
+        if not isinstance(items, dict) and isinstance(schema.get("prefixItems"), list):
+            return [_example(item, root, depth + 1) for item in schema["prefixItems"]]
+        minimum = schema.get("minItems", 0) if isinstance(schema.get("minItems"), int) else 0
+        count = max(minimum, 1 if depth < _FULL_DEPTH else 0)
+        return [
+            _example(items if isinstance(items, dict) else {}, root, depth + 1)
+            for _ in range(count)
+        ]
+    if kind == "string":
+        return _string_example(schema)
+    if kind in ("integer", "number"):
+        return _number_example(schema)
+    if kind == "boolean":
+        return True
+    return None
+
+
+def _object_example(schema: JSON, root: JSON, depth: int) -> JSON:
+    properties = schema.get("properties")
+    properties = properties if isinstance(properties, dict) else {}
+    required = schema.get("required")
+    required = set(required) if isinstance(required, list) else set()
+    return {
+        name: _example(sub, root, depth + 1)
+        for name, sub in properties.items()
+        if depth < _FULL_DEPTH or name in required
+    }
+
+
+def _string_example(schema: JSON) -> str:
+    text = _STRING_FORMATS.get(str(schema.get("format")), "example")
+    min_length = schema.get("minLength")
+    max_length = schema.get("maxLength")
+    if isinstance(min_length, int) and len(text) < min_length:
+        text = text + "x" * (min_length - len(text))
+    if isinstance(max_length, int) and len(text) > max_length:
+        text = text[:max_length]
+    return text
+
+
+def _number_example(schema: JSON) -> int | float:
+    value: int | float = 1
+    low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    high = schema.get("maximum", schema.get("exclusiveMaximum"))
+    if isinstance(low, (int, float)) and value < low:
+        value = low + (1 if "exclusiveMinimum" in schema and "minimum" not in schema else 0)
+    if isinstance(high, (int, float)) and value > high:
+        value = high - (1 if "exclusiveMaximum" in schema and "maximum" not in schema else 0)
+    return value
+
+
+# --------------------------------------------------------------------------- answers
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the emulated model says: content blocks and why it stopped."""
+
+    content: tuple[JSON, ...]
+    stop_reason: str
+    stop_sequence: str | None
+    output_tokens: int
+
+
+def _last_user_turn(messages: Sequence[JSON]) -> list[JSON]:
+    """The blocks of the trailing run of user messages (a turn may span several messages)."""
+    blocks: list[JSON] = []
+    for message in reversed(messages):
+        if message.get("role") != "user":
+            if blocks:
+                break
+            continue
+        content = message.get("content")
+        found = (
+            [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
+        )
+        blocks = found + blocks
+    return blocks
+
+
+def _block_text(block: JSON) -> str:
+    """The readable text of a block: text, or the text inside a tool result."""
+    if block.get("type") == "text":
+        return str(block.get("text", ""))
+    content = block.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            _block_text(b) for b in content if isinstance(b, dict) and b.get("type") == "text"
+        )
+    return ""
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) >= 3}
+
+
+def _stable_id(prefix: str, body: JSON, index: int) -> str:
+    digest = hashlib.sha256(f"{index}:{_canonical(body)}".encode()).hexdigest()
+    return prefix + digest[:24]
+
+
+def _ranked_tools(tools: Sequence[JSON], user_text: str) -> list[JSON]:
+    """Tools ordered for calling: those sharing a word with the user's text first."""
+    asked = _words(user_text)
+
+    def shares_word(tool: JSON) -> bool:
+        name_words = _words(str(tool.get("name", "")).replace("_", " ").replace("-", " "))
+        return bool(asked & (name_words | _words(str(tool.get("description", "")))))
+
+    return sorted(tools, key=lambda tool: not shares_word(tool))
+
+
+def _tool_calls(body: JSON, user_text: str, answered: bool) -> list[JSON]:
+    """The tools the emulated model calls, following ``tool_choice``."""
+    tools = [t for t in body.get("tools") or [] if isinstance(t, dict) and t.get("name")]
+    choice = body.get("tool_choice") or {"type": "auto"}
+    kind = choice.get("type", "auto")
+    if not tools or kind == "none" or (kind == "auto" and answered):
+        return []
+    if kind == "tool":
+        return [t for t in tools if t.get("name") == choice.get("name")][:1]
+    ranked = _ranked_tools(tools, user_text)
+    parallel = kind == "any" and not choice.get("disable_parallel_tool_use", False)
+    return ranked[:2] if parallel else ranked[:1]
+
+
+def _answer_text(body: JSON, user_blocks: Sequence[JSON], user_text: str) -> str:
+    output_format = (body.get("output_config") or {}).get("format")
+    if isinstance(output_format, dict) and output_format.get("type") == "json_schema":
+        return json.dumps(example_from_schema(output_format.get("schema")))
+    results = [_block_text(b)[:ECHO_CHARS] for b in user_blocks if b.get("type") == "tool_result"]
+    if results:
+        return "Tool results: " + " | ".join(results)
+    marker = _WORDS_MARKER.search(user_text)
+    if marker:
+        count = min(int(marker.group(1)), MAX_WORDS)
+        return " ".join(_VOCABULARY[i % len(_VOCABULARY)] for i in range(count))
+    return f"Hello! You said: {user_text[:ECHO_CHARS]}" if user_text else "Hello!"
+
+
+def _cut_at_stop_sequence(text: str, stops: Sequence[str]) -> tuple[str, str | None]:
+    found = [(text.find(s), s) for s in stops if s and s in text]
+    if not found:
+        return text, None
+    index, stop = min(found)
+    return text[:index], stop
+
+
+def plan_answer(body: JSON, signer: ThinkingSigner) -> Answer:
+    """The deterministic answer to a valid create or stream request.
+
+    See the module documentation of :mod:`claude_vertex.testing` for what the emulated model
+    says in which case.
+    """
+    messages = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+    user_blocks = [b for b in _last_user_turn(messages) if isinstance(b, dict)]
+    user_text = " ".join(_block_text(b) for b in user_blocks if b.get("type") == "text").strip()
+    answered = any(b.get("type") == "tool_result" for b in user_blocks)
+    budget = int(body.get("max_tokens") or 0) or MAX_WORDS
+    content: list[JSON] = []
+    thinking_mode = (body.get("thinking") or {}).get("type")
+    if thinking_mode in ("enabled", "adaptive"):
+        thought = f"Let me think about: {user_text[:ECHO_CHARS] or 'the request'}"
+        content.append({"type": "thinking", "thinking": thought, "signature": signer.sign(thought)})
+        budget -= _tokens(thought)
+
+    calls = _tool_calls(body, user_text, answered)
+    forced = (body.get("tool_choice") or {}).get("type") in ("any", "tool")
+    if calls and forced:
+        text = ""
+    elif calls:
+        text = "I'll use the " + " and ".join(str(t["name"]) for t in calls) + " tool."
+    else:
+        text = _answer_text(body, user_blocks, user_text)
+    text, stop_sequence = _cut_at_stop_sequence(text, body.get("stop_sequences") or [])
+    stop_reason = "stop_sequence" if stop_sequence is not None else "end_turn"
+    if _tokens(text) > max(budget, 0):
+        text, stop_reason, stop_sequence = (
+            text[: max(budget, 0) * CHARS_PER_TOKEN],
+            "max_tokens",
+            None,
+        )
+    if text:
+        content.append({"type": "text", "text": text})
+    if calls and stop_reason == "end_turn":
+        stop_reason = "tool_use"
+        for index, tool in enumerate(calls):
+            content.append(
+                {
+                    "type": "tool_use",
+                    "id": _stable_id("toolu_vrtx_", body, index),
+                    "name": tool["name"],
+                    "input": example_from_schema(tool.get("input_schema") or {"type": "object"}),
+                }
+            )
+    output_tokens = max(1, sum(_block_tokens(block) for block in content))
+    return Answer(tuple(content), stop_reason, stop_sequence, output_tokens)
+
+
+def message_json(answer: Answer, model: str, usage: Usage) -> JSON:
+    """The Messages API response object for ``answer``; ``model`` is the dash-form id."""
+    return {
+        "id": "msg_vrtx_" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(24)),
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [dict(block) for block in answer.content],
+        "stop_reason": answer.stop_reason,
+        "stop_sequence": answer.stop_sequence,
+        "usage": {
+            "input_tokens": usage.input_tokens,
+            "output_tokens": answer.output_tokens,
+            "cache_creation_input_tokens": usage.cache_creation_input_tokens,
+            "cache_read_input_tokens": usage.cache_read_input_tokens,
+            "service_tier": "standard",
+        },
+    }
+
+
+# --------------------------------------------------------------------------- streams
+
+
+def _word_chunks(text: str) -> list[str]:
+    """``text`` cut after each word (with its trailing spaces): one delta per word."""
+    return re.findall(r"\s*\S+\s*", text) or [text]
+
+
+def _json_chunks(text: str) -> list[str]:
+    """``text`` cut into at least two pieces (when it has two characters), at most eight."""
+    size = max(1, math.ceil(len(text) / min(8, max(2, len(text) // 8))))
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+def _block_events(index: int, block: JSON) -> list[tuple[str, JSON]]:
+    kind = block["type"]
+    deltas: list[JSON]
+    if kind == "text":
+        start: JSON = {"type": "text", "text": ""}
+        deltas = [{"type": "text_delta", "text": chunk} for chunk in _word_chunks(block["text"])]
+    elif kind == "thinking":
+        start = {"type": "thinking", "thinking": "", "signature": ""}
+        deltas = [
+            {"type": "thinking_delta", "thinking": c} for c in _word_chunks(block["thinking"])
+        ]
+        deltas.append({"type": "signature_delta", "signature": block["signature"]})
+    else:
+        start = {**block, "input": {}}
+        deltas = [
+            {"type": "input_json_delta", "partial_json": chunk}
+            for chunk in _json_chunks(json.dumps(block.get("input", {})))
+        ]
+    return [
+        (
+            "content_block_start",
+            {"type": "content_block_start", "index": index, "content_block": start},
+        ),
+        *(
+            ("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta})
+            for delta in deltas
+        ),
+        ("content_block_stop", {"type": "content_block_stop", "index": index}),
+    ]
+
+
+def stream_events(message: JSON) -> list[bytes]:
+    """The SSE events that stream ``message``, each encoded, in order.
+
+    ``message_start`` (empty content, ``output_tokens`` 1), Vertex's ``vertex_event``, a
+    ``ping``, each block's ``content_block_start``/deltas/``content_block_stop``,
+    ``message_delta`` (stop reason and final usage) and ``message_stop``.
+    """
+    usage = message["usage"]
+    start = {
+        **message,
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {**usage, "output_tokens": 1},
+    }
+    events: list[tuple[str, JSON]] = [
+        ("message_start", {"type": "message_start", "message": start}),
+        (
+            "vertex_event",
+            {"type": "vertex_event", "usage_tier": usage.get("service_tier", "standard")},
+        ),
+        ("ping", {"type": "ping"}),
+    ]
+    for index, block in enumerate(message["content"]):
+        events.extend(_block_events(index, block))
+    events.append(
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {
+                    "stop_reason": message["stop_reason"],
+                    "stop_sequence": message["stop_sequence"],
+                },
+                "usage": {key: value for key, value in usage.items() if key != "service_tier"},
+            },
+        )
+    )
+    events.append(("message_stop", {"type": "message_stop"}))
+    return [encode_sse(event, data) for event, data in events]
