@@ -146,3 +146,12 @@ def test_async_pool_is_per_event_loop(client: VertexClient) -> None:
     first = asyncio.run(call())
     second = asyncio.run(call())
     assert first is not second, "a pool bound to a closed loop is never reused"
+
+
+def test_message_and_stream_report_the_region_that_answered(make_settings: MakeSettings) -> None:
+    with VertexClient(make_settings(region="europe-west1")) as client:
+        message = client.create(hello())
+        assert message.vertex_region == "europe-west1"
+        assert "vertex_region" not in message.model_dump()
+        with client.stream(hello()) as stream:
+            assert stream.region == "europe-west1"

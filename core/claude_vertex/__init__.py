@@ -16,7 +16,7 @@ The core is framework-free. Typical use::
 
 from __future__ import annotations
 
-from .client import AsyncMessageStream, MessageStream, VertexClient
+from .client import AsyncMessageStream, MessageStream, VertexClient, VertexMessage
 from .credentials import Impersonation, TokenProvider, token_provider
 from .endpoints import base_url_for_region
 from .errors import (
@@ -25,6 +25,7 @@ from .errors import (
     ConfigurationError,
     CredentialsError,
     InvalidRequestError,
+    MediaError,
     ModelNotFoundError,
     ModelNotServableInRegionError,
     OverloadedError,
@@ -34,6 +35,7 @@ from .errors import (
     ServerError,
     VertexAPIError,
 )
+from .media import Media, aload_media, load_media
 from .models import MODELS, ModelInfo, Pricing, default_region, resolve_model
 from .settings import Settings, resolve_settings
 from .transform import VERTEX_ANTHROPIC_VERSION, VertexBetaWarning, VertexRequest, build_request
@@ -50,6 +52,8 @@ __all__ = [
     "CredentialsError",
     "Impersonation",
     "InvalidRequestError",
+    "Media",
+    "MediaError",
     "MessageStream",
     "ModelInfo",
     "ModelNotFoundError",
@@ -65,11 +69,14 @@ __all__ = [
     "VertexAPIError",
     "VertexBetaWarning",
     "VertexClient",
+    "VertexMessage",
     "VertexRequest",
     "__version__",
+    "aload_media",
     "base_url_for_region",
     "build_request",
     "default_region",
+    "load_media",
     "resolve_model",
     "resolve_settings",
     "token_provider",

@@ -17,6 +17,7 @@ from typing import Any
 
 import anthropic
 import httpx2
+import pydantic
 from anthropic.types import Message, MessageTokensCount, RawMessageStreamEvent
 
 from ._sdk import AsyncTransport, SyncTransport, request_options
@@ -25,7 +26,7 @@ from .errors import VertexAPIError, error_from_response
 from .settings import Settings
 from .transform import Route, VertexRequest, build_request
 
-__all__ = ["AsyncMessageStream", "MessageStream", "VertexClient"]
+__all__ = ["AsyncMessageStream", "MessageStream", "VertexClient", "VertexMessage"]
 
 DEFAULT_TIMEOUT = httpx2.Timeout(600.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
@@ -35,6 +36,26 @@ STREAM_EVENT_TYPES = frozenset(
     {"message_start", "message_delta", "message_stop", "content_block_start",
      "content_block_delta", "content_block_stop"}
 )
+
+
+class VertexMessage(Message):
+    """An ``anthropic.types.Message`` that also says where Vertex answered it.
+
+    ``vertex_region`` is excluded from ``model_dump()``/``to_json()``, so the message
+    serialises exactly as the Messages API sent it. ``_request_id`` is the SDK's.
+    """
+
+    vertex_region: str | None = pydantic.Field(default=None, exclude=True)
+
+
+def _request_id(response: httpx2.Response) -> str | None:
+    headers = response.headers
+    return headers.get("request-id") or headers.get("x-request-id")
+
+
+def _answered(message: VertexMessage, request: VertexRequest) -> VertexMessage:
+    message.vertex_region = request.region
+    return message
 
 
 def _typed(exc: anthropic.APIStatusError, request: VertexRequest) -> VertexAPIError:
@@ -57,6 +78,10 @@ class MessageStream:
         self._request = request
         #: The HTTP response the events arrive on.
         self.response = stream.response
+        #: The endpoint that answered.
+        self.region = request.region
+        #: The request id Vertex sent, if any.
+        self.request_id = _request_id(stream.response)
 
     def __iter__(self) -> Iterator[RawMessageStreamEvent]:
         try:
@@ -86,6 +111,10 @@ class AsyncMessageStream:
         self._request = request
         #: The HTTP response the events arrive on.
         self.response = stream.response
+        #: The endpoint that answered.
+        self.region = request.region
+        #: The request id Vertex sent, if any.
+        self.request_id = _request_id(stream.response)
 
     async def __aiter__(self) -> AsyncIterator[RawMessageStreamEvent]:
         try:
@@ -199,13 +228,13 @@ class VertexClient:
                              anthropic_version=self.settings.anthropic_version)
 
     def create(self, params: Mapping[str, Any], *, betas: Iterable[str] = (),
-               timeout: float | None = None) -> Message:
-        """Send one non-streaming Messages API call and return the SDK ``Message``."""
+               timeout: float | None = None) -> VertexMessage:
+        """Send one non-streaming Messages API call; the answer is an SDK ``Message``."""
         request = self.request_for(params, route="create", betas=betas)
         try:
-            return self._sync_transport().post(
-                request.path, body=request.body, cast_to=Message,
-                options=request_options(request.headers, timeout))
+            return _answered(self._sync_transport().post(
+                request.path, body=request.body, cast_to=VertexMessage,
+                options=request_options(request.headers, timeout)), request)
         except anthropic.APIStatusError as exc:
             raise _typed(exc, request) from exc
 
@@ -240,13 +269,13 @@ class VertexClient:
         return counted.input_tokens
 
     async def acreate(self, params: Mapping[str, Any], *, betas: Iterable[str] = (),
-                      timeout: float | None = None) -> Message:
+                      timeout: float | None = None) -> VertexMessage:
         """The async form of :meth:`create`."""
         request = self.request_for(params, route="create", betas=betas)
         try:
-            return await self._async_transport().post(
-                request.path, body=request.body, cast_to=Message,
-                options=request_options(request.headers, timeout))
+            return _answered(await self._async_transport().post(
+                request.path, body=request.body, cast_to=VertexMessage,
+                options=request_options(request.headers, timeout)), request)
         except anthropic.APIStatusError as exc:
             raise _typed(exc, request) from exc
 

@@ -29,6 +29,7 @@ __all__ = [
     "ConfigurationError",
     "CredentialsError",
     "InvalidRequestError",
+    "MediaError",
     "ModelNotFoundError",
     "ModelNotServableInRegionError",
     "OverloadedError",
@@ -51,6 +52,10 @@ class ConfigurationError(ClaudeVertexError, ValueError):
 
 class CredentialsError(ClaudeVertexError):
     """Credentials could not be loaded or refreshed."""
+
+
+class MediaError(ClaudeVertexError, ValueError):
+    """An image or document could not be read, or is of a kind Claude does not accept."""
 
 
 class VertexAPIError(ClaudeVertexError, anthropic.APIStatusError):

@@ -48,7 +48,7 @@ from .rules import Route as ModelRoute
 
 __all__ = ["RecordedRequest", "VertexEmulator"]
 
-Route = Literal["create", "stream", "count_tokens", "token", "iam", "other"]
+Route = Literal["create", "stream", "count_tokens", "token", "iam", "storage", "other"]
 
 #: The largest request body accepted (Anthropic's limit for the Messages API).
 MAX_BODY_BYTES = 32 * 1024 * 1024
@@ -58,6 +58,8 @@ _MODEL_PATH = re.compile(
     r"/v1/projects/([^/]+)/locations/([^/]+)/publishers/anthropic/models/([^/]+):([A-Za-z]+)"
 )
 _IAM_PATH = re.compile(r"/v1/projects/-/serviceAccounts/([^/]+):generateAccessToken")
+#: Cloud Storage JSON API object download: /storage/v1/b/{bucket}/o/{url-encoded object}.
+_OBJECT_PATH = re.compile(r"/storage/v1/b/([^/]+)/o/([^/]+)")
 #: What Google's front door takes as a resource id in a path segment.
 _RESOURCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
 _NOT_FOUND = (
@@ -139,6 +141,7 @@ class VertexEmulator:
         self._requests: list[RecordedRequest] = []
         self._token_requests: list[RecordedRequest] = []
         self._available: dict[str, tuple[str, ...]] = {}
+        self._objects: dict[tuple[str, str], tuple[bytes, str]] = {}
 
     # ----------------------------------------------------------- lifecycle
 
@@ -325,6 +328,20 @@ class VertexEmulator:
         with self._lock:
             self._available[resolve_model(model).vertex_id] = tuple(regions)
 
+    @property
+    def storage_host(self) -> str:
+        """The value of ``STORAGE_EMULATOR_HOST`` that sends Cloud Storage reads here."""
+        return self.url
+
+    def put_object(self, bucket: str, name: str, data: bytes, content_type: str) -> str:
+        """Store a Cloud Storage object served to valid tokens; returns its ``gs://`` URI.
+
+        Objects survive :meth:`reset`.
+        """
+        with self._lock:
+            self._objects[(bucket, name)] = (bytes(data), content_type)
+        return f"gs://{bucket}/{name}"
+
     def reset(self) -> None:
         """Clear the request logs, faults, availability overrides and the prompt cache.
 
@@ -347,6 +364,9 @@ class VertexEmulator:
         iam = _IAM_PATH.fullmatch(path)
         if post and iam:
             return self._iam(incoming, unquote(iam.group(1)))
+        stored = _OBJECT_PATH.fullmatch(path)
+        if incoming.method == "GET" and stored:
+            return self._object(incoming, unquote(stored.group(1)), unquote(stored.group(2)))
         model = _MODEL_PATH.fullmatch(path)
         if post and model:
             project, region, name, method = (unquote(part) for part in model.groups())
@@ -395,6 +415,22 @@ class VertexEmulator:
             email, incoming.headers.get("authorization"), body
         )
         self._record(incoming, "iam", reply, body)
+        return reply
+
+    def _object(self, incoming: _Incoming, bucket: str, name: str) -> Reply:
+        """A Cloud Storage JSON API read: the bytes with ``alt=media``, else the metadata."""
+        with self._lock:
+            found = self._objects.get((bucket, name))
+        if not self._authority.bearer_valid(incoming.headers.get("authorization")):
+            reply = Reply.json(401, google_error(401, UNAUTHENTICATED_MESSAGE))
+        elif found is None:
+            reply = Reply.json(404, google_error(404, f"No such object: {bucket}/{name}"))
+        elif ("alt", "media") in parse_qsl(urlsplit(incoming.path).query):
+            reply = Reply(200, found[0], content_type=found[1])
+        else:
+            reply = Reply.json(200, {"kind": "storage#object", "bucket": bucket, "name": name,
+                                     "contentType": found[1], "size": str(len(found[0]))})
+        self._record(incoming, "storage", reply, None)
         return reply
 
     def _model(
