@@ -155,3 +155,10 @@ def test_message_and_stream_report_the_region_that_answered(make_settings: MakeS
         assert "vertex_region" not in message.model_dump()
         with client.stream(hello()) as stream:
             assert stream.region == "europe-west1"
+
+
+def test_shared_client_is_one_per_settings_and_options(make_settings: MakeSettings) -> None:
+    first = VertexClient.shared(make_settings(), max_retries=1)
+    assert VertexClient.shared(make_settings(), max_retries=1) is first
+    assert VertexClient.shared(make_settings(), max_retries=2) is not first
+    assert VertexClient.shared(make_settings(region="eu"), max_retries=1) is not first

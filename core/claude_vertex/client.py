@@ -168,6 +168,28 @@ class VertexClient:
     def __repr__(self) -> str:
         return f"VertexClient({self.settings!r})"
 
+    @classmethod
+    def shared(
+        cls,
+        settings: Settings,
+        *,
+        timeout: float | httpx2.Timeout | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> VertexClient:
+        """The process-wide client for these settings and options, created on first use.
+
+        Model objects of the adapters call this, so every instance with equal settings shares
+        one connection pool (and one token provider) however many instances exist.
+        """
+        key = (settings, timeout, max_retries, tuple(sorted((default_headers or {}).items())))
+        with _SHARED_LOCK:
+            client = _SHARED.get(key)
+            if client is None:
+                client = _SHARED[key] = cls(settings, timeout=timeout, max_retries=max_retries,
+                                            default_headers=default_headers)
+        return client
+
     # -- transports ----------------------------------------------------------------------
     def _options(self) -> dict[str, Any]:
         return {"timeout": self.timeout, "max_retries": self.max_retries,
@@ -305,3 +327,6 @@ class VertexClient:
             raise _typed(exc, request) from exc
         return counted.input_tokens
 
+
+_SHARED: dict[tuple[Any, ...], VertexClient] = {}
+_SHARED_LOCK = threading.Lock()
