@@ -13,6 +13,7 @@ from claude_vertex import (
     PromptTooLongError,
     QuotaExhaustedError,
     ServerError,
+    StreamInterruptedError,
     VertexClient,
 )
 from claude_vertex.testing import Fault, VertexEmulator
@@ -53,8 +54,9 @@ def test_faults_map_to_typed_errors(
 def test_error_event_inside_a_200_stream_is_typed(client: VertexClient,
                                                    vertex_emulator: VertexEmulator) -> None:
     vertex_emulator.inject(Fault.stream_error_event(error_type="overloaded_error"))
-    with pytest.raises(OverloadedError), client.stream(hello()) as stream:
+    with pytest.raises(StreamInterruptedError) as caught, client.stream(hello()) as stream:
         list(stream)
+    assert isinstance(caught.value.__cause__, OverloadedError)
 
 
 def test_unknown_model_is_not_found_with_a_hint(client: VertexClient) -> None:

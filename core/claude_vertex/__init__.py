@@ -33,7 +33,9 @@ from .errors import (
     PromptTooLongError,
     QuotaExhaustedError,
     ServerError,
+    StreamInterruptedError,
     VertexAPIError,
+    VertexConnectionError,
 )
 from .media import Media, aload_media, load_media
 from .models import MODELS, ModelInfo, Pricing, default_region, resolve_model
@@ -65,10 +67,12 @@ __all__ = [
     "QuotaExhaustedError",
     "ServerError",
     "Settings",
+    "StreamInterruptedError",
     "TokenProvider",
     "VertexAPIError",
     "VertexBetaWarning",
     "VertexClient",
+    "VertexConnectionError",
     "VertexMessage",
     "VertexRequest",
     "__version__",

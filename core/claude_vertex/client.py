@@ -2,18 +2,23 @@
 
 :class:`VertexClient` is what the adapters call: ``create``, ``stream`` and ``count_tokens``
 with Messages API parameters, sync and async. Under it, the SDK's ``AnthropicVertex`` and
-``AsyncAnthropicVertex`` provide the connection pool, retries with backoff, SSE parsing and
-the response types; this module gives them the request transform, the shared token provider,
-the retry policy (4xx other than 408 and 429 are never retried) and the typed errors.
+``AsyncAnthropicVertex`` provide connection pools, SSE parsing and the response types; this
+module adds the request transform, the shared token provider, failover along the endpoint
+plan with backoff and circuit breakers (4xx other than 408 and 429 are never retried),
+streams that never repeat content, and the typed errors.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
+import logging
 import threading
+import time
 import weakref
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import anthropic
 import httpx2
@@ -22,11 +27,19 @@ from anthropic.types import Message, MessageTokensCount, RawMessageStreamEvent
 
 from ._sdk import AsyncTransport, SyncTransport, request_options
 from .endpoints import count_tokens_region
-from .errors import VertexAPIError, error_from_response
+from .errors import (
+    StreamInterruptedError,
+    VertexAPIError,
+    VertexConnectionError,
+    error_from_response,
+)
+from .failover import BREAKERS, RETRYABLE_STATUSES, RetryPolicy
 from .settings import Settings
 from .transform import Route, VertexRequest, build_request
 
 __all__ = ["AsyncMessageStream", "MessageStream", "VertexClient", "VertexMessage"]
+
+log = logging.getLogger("claude_vertex")
 
 DEFAULT_TIMEOUT = httpx2.Timeout(600.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
@@ -53,29 +66,126 @@ def _request_id(response: httpx2.Response) -> str | None:
     return headers.get("request-id") or headers.get("x-request-id")
 
 
-def _answered(message: VertexMessage, request: VertexRequest) -> VertexMessage:
-    message.vertex_region = request.region
-    return message
+def _retry_after(response: httpx2.Response | None) -> float | None:
+    """Seconds a ``retry-after-ms`` or ``retry-after`` header asks to wait, if any."""
+    if response is None:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = response.headers.get(name)
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value) * scale)
+        except ValueError:
+            when = email.utils.parsedate_to_datetime(value) if name == "retry-after" else None
+            if when is not None:
+                return max(0.0, when.timestamp() - time.time())
+    return None
 
 
-def _typed(exc: anthropic.APIStatusError, request: VertexRequest) -> VertexAPIError:
-    if isinstance(exc, VertexAPIError):
-        return exc
-    return error_from_response(exc.response, exc.body, project=request.project,
-                               region=request.region, model=request.model)
+@dataclass(frozen=True)
+class _Failure:
+    """One failed attempt, classified."""
+
+    error: Exception
+    retryable: bool
+    retry_after: float | None = None
+    #: The rejected token, when the failure is a 401.
+    token: str | None = None
+
+
+def _classify(exc: Exception, request: VertexRequest) -> _Failure:
+    """Turn an exception of one attempt into a typed error, and say whether to go on."""
+    if isinstance(exc, anthropic.APIStatusError):
+        typed = exc if isinstance(exc, VertexAPIError) else error_from_response(
+            exc.response, exc.body, project=request.project, region=request.region,
+            model=request.model)
+        code = typed.status_code
+        token = None
+        if code == 401:
+            auth = exc.response.request.headers.get("authorization", "")
+            token = auth.partition(" ")[2] or None
+        retryable = code in RETRYABLE_STATUSES or typed.retryable
+        return _Failure(typed, retryable, _retry_after(exc.response), token)
+    if isinstance(exc, (anthropic.APIConnectionError, httpx2.HTTPError)):
+        http_request = getattr(exc, "request", None)
+        if not isinstance(http_request, httpx2.Request):
+            http_request = httpx2.Request("POST", request.path)
+        kind = "timed out" if isinstance(exc, (anthropic.APITimeoutError,
+                                              httpx2.TimeoutException)) else "failed"
+        error = VertexConnectionError(
+            f"The connection to Vertex AI region {request.region!r} {kind} "
+            f"({type(exc).__name__}). Check the network; the call is retried at the next "
+            "endpoint of its plan while attempts and its deadline allow.",
+            request=http_request, region=request.region)
+        error.__cause__ = exc
+        return _Failure(error, True)
+    raise exc
+
+
+_CONTENT_DELTAS = {"text_delta": "text", "thinking_delta": "thinking",
+                   "input_json_delta": "partial_json", "citations_delta": None,
+                   "signature_delta": None}
+
+
+def _content_chars(event: RawMessageStreamEvent) -> int:
+    if event.type != "content_block_delta":
+        return 0
+    attr = _CONTENT_DELTAS.get(event.delta.type)
+    return len(getattr(event.delta, attr, "") or "") if attr else 0
+
+
+class _StreamTally:
+    """What a stream has handed to its caller, for the error if it breaks."""
+
+    def __init__(self, request: VertexRequest) -> None:
+        self.request = request
+        self.events = 0
+        self.chars = 0
+        self.finished = False
+
+    def count(self, event: RawMessageStreamEvent) -> RawMessageStreamEvent:
+        self.events += 1
+        self.chars += _content_chars(event)
+        self.finished = self.finished or event.type == "message_stop"
+        return event
+
+    def broken(self, cause: BaseException | None) -> StreamInterruptedError:
+        what = (f"{type(cause).__name__}: {cause}" if cause is not None
+                else "the stream ended before message_stop")
+        return StreamInterruptedError(
+            f"The stream from Vertex AI region {self.request.region!r} broke after "
+            f"{self.events} events ({self.chars} characters of content) had reached the "
+            f"caller, so it was not retried ({what}). Call again to start over.",
+            events_received=self.events, content_chars=self.chars, region=self.request.region)
+
+    def typed(self, exc: Exception) -> BaseException:
+        try:
+            return _classify(exc, self.request).error
+        except Exception as other:  # not a transport error: pass it on unchanged
+            return other
+
+
+def _wanted(event: RawMessageStreamEvent) -> bool:
+    return getattr(event, "type", None) in STREAM_EVENT_TYPES
 
 
 class MessageStream:
     """The events of one streamed answer, as the SDK's ``RawMessageStreamEvent`` objects.
 
     Iterate it, preferably in a ``with`` block so the connection is released early. Vertex's
-    own ``vertex_event`` events are skipped; an ``error`` event raises a typed error.
+    own ``vertex_event`` events are skipped. Once events have reached the caller, a broken
+    stream raises :class:`~claude_vertex.StreamInterruptedError` (never a silent retry), also
+    when the stream ends without ``message_stop``.
     """
 
     def __init__(self, stream: anthropic.Stream[RawMessageStreamEvent],
+                 events: Iterator[RawMessageStreamEvent], first: RawMessageStreamEvent,
                  request: VertexRequest) -> None:
         self._stream = stream
-        self._request = request
+        self._events = events
+        self._first: RawMessageStreamEvent | None = first
+        self._tally = _StreamTally(request)
         #: The HTTP response the events arrive on.
         self.response = stream.response
         #: The endpoint that answered.
@@ -84,12 +194,18 @@ class MessageStream:
         self.request_id = _request_id(stream.response)
 
     def __iter__(self) -> Iterator[RawMessageStreamEvent]:
+        tally = self._tally
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield tally.count(first)
         try:
-            for event in self._stream:
-                if getattr(event, "type", None) in STREAM_EVENT_TYPES:
-                    yield event
-        except anthropic.APIStatusError as exc:
-            raise _typed(exc, self._request) from exc
+            for event in self._events:
+                yield tally.count(event)
+        except Exception as exc:
+            cause = tally.typed(exc)
+            raise tally.broken(cause) from cause
+        if not tally.finished:
+            raise tally.broken(None)
 
     def close(self) -> None:
         """Release the connection."""
@@ -106,9 +222,12 @@ class AsyncMessageStream:
     """The async form of :class:`MessageStream`."""
 
     def __init__(self, stream: anthropic.AsyncStream[RawMessageStreamEvent],
+                 events: AsyncIterator[RawMessageStreamEvent], first: RawMessageStreamEvent,
                  request: VertexRequest) -> None:
         self._stream = stream
-        self._request = request
+        self._events = events
+        self._first: RawMessageStreamEvent | None = first
+        self._tally = _StreamTally(request)
         #: The HTTP response the events arrive on.
         self.response = stream.response
         #: The endpoint that answered.
@@ -117,12 +236,18 @@ class AsyncMessageStream:
         self.request_id = _request_id(stream.response)
 
     async def __aiter__(self) -> AsyncIterator[RawMessageStreamEvent]:
+        tally = self._tally
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield tally.count(first)
         try:
-            async for event in self._stream:
-                if getattr(event, "type", None) in STREAM_EVENT_TYPES:
-                    yield event
-        except anthropic.APIStatusError as exc:
-            raise _typed(exc, self._request) from exc
+            async for event in self._events:
+                yield tally.count(event)
+        except Exception as exc:
+            cause = tally.typed(exc)
+            raise tally.broken(cause) from cause
+        if not tally.finished:
+            raise tally.broken(None)
 
     async def close(self) -> None:
         """Release the connection."""
@@ -135,11 +260,33 @@ class AsyncMessageStream:
         await self.close()
 
 
+def _first_event(events: Iterator[RawMessageStreamEvent]) -> RawMessageStreamEvent:
+    try:
+        return next(events)
+    except StopIteration:
+        raise httpx2.RemoteProtocolError("the stream closed before its first event") from None
+
+
+async def _afirst_event(events: AsyncIterator[RawMessageStreamEvent]) -> RawMessageStreamEvent:
+    try:
+        return await anext(events)
+    except StopAsyncIteration:
+        raise httpx2.RemoteProtocolError("the stream closed before its first event") from None
+
+
+_T = TypeVar("_T")
+
+
 class VertexClient:
     """Calls Claude on Vertex AI with Messages API parameters.
 
-    One instance holds one sync connection pool and one async pool per event loop, built on
-    first use and reused by every call. Build it from :func:`~claude_vertex.resolve_settings`::
+    One instance holds one connection pool per endpoint host (and per event loop for async
+    calls), built on first use and reused by every call. Each call follows its endpoint plan:
+    retryable failures (429, 529, 503, other 5xx, connection errors) move to the next
+    endpoint after a full-jitter backoff or the server's ``retry-after``, for at most
+    ``max_retries + 1`` attempts within ``deadline`` seconds; a 401 refreshes the token once
+    and retries once; other 4xx raise at once. Build it from
+    :func:`~claude_vertex.resolve_settings`::
 
         client = VertexClient(resolve_settings(model="claude-sonnet-4-5"))
         message = client.create({"model": "claude-sonnet-4-5", "max_tokens": 256,
@@ -153,17 +300,20 @@ class VertexClient:
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.settings = settings
         self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         self.max_retries = max_retries
         self.default_headers = dict(default_headers or {})
+        #: Attempts, backoff and deadline of every call.
+        self.policy = RetryPolicy(max_attempts=max_retries + 1,
+                                  deadline=deadline if deadline is not None else 600.0)
         self._lock = threading.Lock()
-        self._sync: SyncTransport | None = None
-        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncTransport] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._counter: VertexClient | None = None
+        # One pool per endpoint host (sync), and per host and event loop (async).
+        self._sync: dict[str, SyncTransport] = {}
+        self._async: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[str, AsyncTransport]] = weakref.WeakKeyDictionary()
 
     def __repr__(self) -> str:
         return f"VertexClient({self.settings!r})"
@@ -176,63 +326,59 @@ class VertexClient:
         timeout: float | httpx2.Timeout | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
+        deadline: float | None = None,
     ) -> VertexClient:
         """The process-wide client for these settings and options, created on first use.
 
         Model objects of the adapters call this, so every instance with equal settings shares
         one connection pool (and one token provider) however many instances exist.
         """
-        key = (settings, timeout, max_retries, tuple(sorted((default_headers or {}).items())))
+        key = (settings, timeout, max_retries, tuple(sorted((default_headers or {}).items())),
+               deadline)
         with _SHARED_LOCK:
             client = _SHARED.get(key)
             if client is None:
                 client = _SHARED[key] = cls(settings, timeout=timeout, max_retries=max_retries,
-                                            default_headers=default_headers)
+                                            default_headers=default_headers, deadline=deadline)
         return client
 
     # -- transports ----------------------------------------------------------------------
     def _options(self) -> dict[str, Any]:
-        return {"timeout": self.timeout, "max_retries": self.max_retries,
+        # The SDK's own retries are off: the failover loop below makes every attempt.
+        return {"timeout": self.timeout, "max_retries": 0,
                 "default_headers": self.default_headers or None}
 
-    def _sync_transport(self) -> SyncTransport:
-        if self._sync is None:
-            with self._lock:
-                if self._sync is None:
-                    self._sync = SyncTransport(self.settings, **self._options())
-        return self._sync
-
-    def _async_transport(self) -> AsyncTransport:
-        loop = asyncio.get_running_loop()
-        transport = self._async.get(loop)
+    def _sync_transport(self, region: str | None = None) -> SyncTransport:
+        settings = self.settings.for_region(region or self.settings.region)
+        transport = self._sync.get(settings.base_url)
         if transport is None:
             with self._lock:
-                transport = self._async.get(loop)
+                transport = self._sync.get(settings.base_url)
                 if transport is None:
-                    transport = AsyncTransport(self.settings, **self._options())
-                    self._async[loop] = transport
+                    transport = SyncTransport(settings, **self._options())
+                    self._sync[settings.base_url] = transport
         return transport
 
-    def _count_tokens_client(self) -> VertexClient:
-        """This client, or one for the nearest region that serves count-tokens."""
-        region = count_tokens_region(self.settings.region)
-        if region == self.settings.region:
-            return self
-        if self._counter is None:
+    def _async_transport(self, region: str | None = None) -> AsyncTransport:
+        settings = self.settings.for_region(region or self.settings.region)
+        loop = asyncio.get_running_loop()
+        pools = self._async.get(loop)
+        transport = None if pools is None else pools.get(settings.base_url)
+        if transport is None:
             with self._lock:
-                if self._counter is None:
-                    self._counter = VertexClient(
-                        self.settings.for_region(region), timeout=self.timeout,
-                        max_retries=self.max_retries, default_headers=self.default_headers)
-        return self._counter
+                pools = self._async.setdefault(loop, {})
+                transport = pools.get(settings.base_url)
+                if transport is None:
+                    transport = AsyncTransport(settings, **self._options())
+                    pools[settings.base_url] = transport
+        return transport
 
     def close(self) -> None:
         """Close the sync connection pools (async pools close with their event loop)."""
-        if self._sync is not None:
-            self._sync.close()
-            self._sync = None
-        if self._counter is not None:
-            self._counter.close()
+        with self._lock:
+            transports, self._sync = list(self._sync.values()), {}
+        for transport in transports:
+            transport.close()
 
     def __enter__(self) -> VertexClient:
         return self
@@ -244,34 +390,127 @@ class VertexClient:
     def request_for(
         self, params: Mapping[str, Any], *, route: Route | None = None, betas: Iterable[str] = ()
     ) -> VertexRequest:
-        """The Vertex request these settings send for ``params`` (see :func:`build_request`)."""
+        """The request these settings send first for ``params`` (see :func:`build_request`)."""
         return build_request(params, project=self.settings.project, region=self.settings.region,
                              route=route, betas=betas,
                              anthropic_version=self.settings.anthropic_version)
 
+    def plan_for(self, request: VertexRequest) -> tuple[str, ...]:
+        """The endpoints ``request`` may try, in order."""
+        if request.route == "count_tokens":
+            return (count_tokens_region(self.settings.region),)
+        return self.settings.plan_for(request.model)
+
+    def _attempts(self, request: VertexRequest) -> Iterator[tuple[int, VertexRequest]]:
+        """Yield (attempt, request aimed at its endpoint) until the caller stops."""
+        plan = self.plan_for(request)
+        key = (self.settings.base_url if self.settings.base_url_fixed else "",
+               self.settings.project, request.model)
+        attempt = 0
+        while True:
+            yield attempt, request.at(self.policy.endpoint_for(plan, attempt, BREAKERS, key))
+            attempt += 1
+
+    def _after_failure(self, failure: _Failure, target: VertexRequest, attempt: int,
+                       started: float, refreshed: bool) -> float | None:
+        """Seconds to wait before the next attempt, or None to give up (raise)."""
+        key = (self.settings.base_url if self.settings.base_url_fixed else "",
+               self.settings.project, target.model, target.region)
+        if failure.token is not None and not refreshed and self.settings.tokens.refreshable:
+            self.settings.tokens.invalidate(failure.token)
+            return 0.0
+        if not failure.retryable:
+            return None
+        BREAKERS.failure(key)
+        if attempt + 1 >= self.policy.max_attempts:
+            return None
+        delay = self.policy.delay(attempt, failure.retry_after)
+        if time.monotonic() - started + delay >= self.policy.deadline:
+            return None
+        log.debug("claude_vertex: %s at %s failed (%s); next attempt in %.2fs",
+                  target.route, target.region, type(failure.error).__name__, delay)
+        return delay
+
+    def _answered(self, target: VertexRequest, attempt: int) -> None:
+        BREAKERS.success((self.settings.base_url if self.settings.base_url_fixed else "",
+                          self.settings.project, target.model, target.region))
+        log.debug("claude_vertex: %s answered by region %s after %d attempt(s)",
+                  target.route, target.region, attempt + 1)
+
+    def _call(self, request: VertexRequest, send: Callable[[VertexRequest], _T]) -> _T:
+        started = time.monotonic()
+        refreshed = False
+        for attempt, target in self._attempts(request):
+            try:
+                result = send(target)
+            except Exception as exc:
+                failure = _classify(exc, target)
+                wait = self._after_failure(failure, target, attempt, started, refreshed)
+                if wait is None:
+                    raise failure.error from exc
+                refreshed = refreshed or failure.token is not None
+                time.sleep(wait)
+                continue
+            self._answered(target, attempt)
+            return result
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _acall(self, request: VertexRequest,
+                     send: Callable[[VertexRequest], Awaitable[_T]]) -> _T:
+        started = time.monotonic()
+        refreshed = False
+        for attempt, target in self._attempts(request):
+            try:
+                result = await send(target)
+            except Exception as exc:
+                failure = _classify(exc, target)
+                wait = self._after_failure(failure, target, attempt, started, refreshed)
+                if wait is None:
+                    raise failure.error from exc
+                refreshed = refreshed or failure.token is not None
+                await asyncio.sleep(wait)
+                continue
+            self._answered(target, attempt)
+            return result
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- the three routes ----------------------------------------------------------------
     def create(self, params: Mapping[str, Any], *, betas: Iterable[str] = (),
                timeout: float | None = None) -> VertexMessage:
-        """Send one non-streaming Messages API call; the answer is an SDK ``Message``."""
-        request = self.request_for(params, route="create", betas=betas)
-        try:
-            return _answered(self._sync_transport().post(
-                request.path, body=request.body, cast_to=VertexMessage,
-                options=request_options(request.headers, timeout)), request)
-        except anthropic.APIStatusError as exc:
-            raise _typed(exc, request) from exc
+        """Send one non-streaming Messages API call; the answer is an SDK ``Message``.
+
+        Retryable failures move along the endpoint plan (see :meth:`plan_for`).
+        """
+        def send(target: VertexRequest) -> VertexMessage:
+            message = self._sync_transport(target.region).post(
+                target.path, body=target.body, cast_to=VertexMessage,
+                options=request_options(target.headers, timeout))
+            message.vertex_region = target.region
+            return message
+
+        return self._call(self.request_for(params, route="create", betas=betas), send)
 
     def stream(self, params: Mapping[str, Any], *, betas: Iterable[str] = (),
                timeout: float | None = None) -> MessageStream:
-        """Send one streaming call; the answer's events arrive as the result is iterated."""
-        request = self.request_for(params, route="stream", betas=betas)
-        try:
-            raw = self._sync_transport().post(
-                request.path, body=request.body, cast_to=Message,
-                options=request_options(request.headers, timeout), stream=True,
+        """Send one streaming call; returns once its first event has arrived.
+
+        Failures before that move along the endpoint plan like :meth:`create`; later ones
+        raise from the iteration (see :class:`MessageStream`).
+        """
+        def send(target: VertexRequest) -> MessageStream:
+            raw = self._sync_transport(target.region).post(
+                target.path, body=target.body, cast_to=VertexMessage,
+                options=request_options(target.headers, timeout), stream=True,
                 stream_cls=anthropic.Stream[RawMessageStreamEvent])
-        except anthropic.APIStatusError as exc:
-            raise _typed(exc, request) from exc
-        return MessageStream(raw, request)
+            events = (event for event in raw if _wanted(event))
+            try:
+                first = _first_event(events)
+            except BaseException:
+                raw.close()
+                raise
+            return MessageStream(raw, events, first, target)
+
+        return self._call(self.request_for(params, route="stream", betas=betas), send)
 
     def count_tokens(self, params: Mapping[str, Any], *, betas: Iterable[str] = (),
                      timeout: float | None = None) -> int:
@@ -280,52 +519,55 @@ class VertexClient:
         The global endpoint does not serve count-tokens, so the count goes to the nearest
         region that does (see :func:`~claude_vertex.endpoints.count_tokens_region`).
         """
-        client = self._count_tokens_client()
-        request = client.request_for(params, route="count_tokens", betas=betas)
-        try:
-            counted = client._sync_transport().post(
-                request.path, body=request.body, cast_to=MessageTokensCount,
-                options=request_options(request.headers, timeout))
-        except anthropic.APIStatusError as exc:
-            raise _typed(exc, request) from exc
-        return counted.input_tokens
+        def send(target: VertexRequest) -> int:
+            counted = self._sync_transport(target.region).post(
+                target.path, body=target.body, cast_to=MessageTokensCount,
+                options=request_options(target.headers, timeout))
+            return counted.input_tokens
+
+        return self._call(self.request_for(params, route="count_tokens", betas=betas), send)
 
     async def acreate(self, params: Mapping[str, Any], *, betas: Iterable[str] = (),
                       timeout: float | None = None) -> VertexMessage:
         """The async form of :meth:`create`."""
-        request = self.request_for(params, route="create", betas=betas)
-        try:
-            return _answered(await self._async_transport().post(
-                request.path, body=request.body, cast_to=VertexMessage,
-                options=request_options(request.headers, timeout)), request)
-        except anthropic.APIStatusError as exc:
-            raise _typed(exc, request) from exc
+        async def send(target: VertexRequest) -> VertexMessage:
+            message = await self._async_transport(target.region).post(
+                target.path, body=target.body, cast_to=VertexMessage,
+                options=request_options(target.headers, timeout))
+            message.vertex_region = target.region
+            return message
+
+        return await self._acall(self.request_for(params, route="create", betas=betas), send)
 
     async def astream(self, params: Mapping[str, Any], *, betas: Iterable[str] = (),
                       timeout: float | None = None) -> AsyncMessageStream:
         """The async form of :meth:`stream`."""
-        request = self.request_for(params, route="stream", betas=betas)
-        try:
-            raw = await self._async_transport().post(
-                request.path, body=request.body, cast_to=Message,
-                options=request_options(request.headers, timeout), stream=True,
+        async def send(target: VertexRequest) -> AsyncMessageStream:
+            raw = await self._async_transport(target.region).post(
+                target.path, body=target.body, cast_to=VertexMessage,
+                options=request_options(target.headers, timeout), stream=True,
                 stream_cls=anthropic.AsyncStream[RawMessageStreamEvent])
-        except anthropic.APIStatusError as exc:
-            raise _typed(exc, request) from exc
-        return AsyncMessageStream(raw, request)
+            events = (event async for event in raw if _wanted(event))
+            try:
+                first = await _afirst_event(events)
+            except BaseException:
+                await raw.close()
+                raise
+            return AsyncMessageStream(raw, events, first, target)
+
+        return await self._acall(self.request_for(params, route="stream", betas=betas), send)
 
     async def acount_tokens(self, params: Mapping[str, Any], *, betas: Iterable[str] = (),
                             timeout: float | None = None) -> int:
         """The async form of :meth:`count_tokens`."""
-        client = self._count_tokens_client()
-        request = client.request_for(params, route="count_tokens", betas=betas)
-        try:
-            counted = await client._async_transport().post(
-                request.path, body=request.body, cast_to=MessageTokensCount,
-                options=request_options(request.headers, timeout))
-        except anthropic.APIStatusError as exc:
-            raise _typed(exc, request) from exc
-        return counted.input_tokens
+        async def send(target: VertexRequest) -> int:
+            counted = await self._async_transport(target.region).post(
+                target.path, body=target.body, cast_to=MessageTokensCount,
+                options=request_options(target.headers, timeout))
+            return counted.input_tokens
+
+        return await self._acall(self.request_for(params, route="count_tokens", betas=betas),
+                                 send)
 
 
 _SHARED: dict[tuple[Any, ...], VertexClient] = {}

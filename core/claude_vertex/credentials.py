@@ -113,6 +113,11 @@ class TokenProvider:
         return value if isinstance(value, str) and value else None
 
     @property
+    def refreshable(self) -> bool:
+        """Whether a new token can be had (false for a static access token)."""
+        return self._credentials is not None
+
+    @property
     def credentials(self) -> GoogleCredentials | None:
         """The google-auth credentials behind this provider (None for a static token)."""
         return self._credentials

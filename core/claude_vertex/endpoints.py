@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
+from .models import ModelInfo
 
 __all__ = [
     "COUNT_TOKENS_REGIONS",
+    "DATA_RESIDENCY",
     "base_url_for_region",
     "count_tokens_region",
+    "endpoint_plan",
+    "in_geography",
     "validate_base_url",
     "validate_model",
     "validate_project",
@@ -96,6 +101,71 @@ def base_url_for_region(region: str) -> str:
     validate_region(region)
     host = _SPECIAL_HOSTS.get(region, f"{region}-aiplatform.googleapis.com")
     return f"https://{host}/v1"
+
+
+#: Geographies a caller can keep every attempt inside: the multi-region endpoint and the
+#: prefix of the regions there.
+DATA_RESIDENCY = {"us": ("us", "us-"), "eu": ("eu", "europe-")}
+
+
+def in_geography(region: str, residency: str) -> bool:
+    """Whether requests to ``region`` stay inside the ``residency`` geography."""
+    multi, prefix = DATA_RESIDENCY[residency]
+    return region == multi or region.startswith(prefix)
+
+
+def validate_residency(residency: str | None) -> str | None:
+    """Return ``residency`` if it is None or a known geography, else raise."""
+    if residency is not None and residency not in DATA_RESIDENCY:
+        raise ConfigurationError(
+            f"Invalid data_residency {residency!r}: use one of {sorted(DATA_RESIDENCY)} or None."
+        )
+    return residency
+
+
+def residency_region(model: ModelInfo, residency: str) -> str:
+    """The first endpoint inside ``residency`` that serves ``model`` (the multi-region first)."""
+    for region in model.served_in:
+        if in_geography(region, residency):
+            return region
+    return DATA_RESIDENCY[residency][0]
+
+
+def endpoint_plan(
+    model: ModelInfo,
+    primary: str,
+    *,
+    pinned: bool = False,
+    fallback_regions: Sequence[str] | None = None,
+    data_residency: str | None = None,
+) -> tuple[str, ...]:
+    """The ordered endpoints one call may try: ``primary`` first, then its fallbacks.
+
+    * ``fallback_regions`` given: exactly ``primary`` then those;
+    * else a ``pinned`` region (chosen by the caller) is never left;
+    * else ``primary``, then every endpoint that serves the model (``global`` first).
+
+    With ``data_residency`` every endpoint of the plan is inside that geography.
+
+    Raises:
+        ConfigurationError: a fallback is malformed, or outside the residency geography.
+    """
+    if fallback_regions is not None:
+        candidates = [primary, *(validate_region(r) for r in fallback_regions)]
+    elif pinned:
+        candidates = [primary]
+    else:
+        candidates = [primary, *model.served_in]
+    plan = tuple(dict.fromkeys(candidates))
+    if data_residency is not None:
+        outside = [r for r in plan if not in_geography(r, data_residency)]
+        if outside and (fallback_regions is not None or pinned):
+            raise ConfigurationError(
+                f"Region(s) {', '.join(outside)} are outside data_residency="
+                f"{data_residency!r}; choose regions in that geography."
+            )
+        plan = tuple(r for r in plan if in_geography(r, data_residency))
+    return plan
 
 
 def count_tokens_region(region: str) -> str:

@@ -37,7 +37,9 @@ __all__ = [
     "PromptTooLongError",
     "QuotaExhaustedError",
     "ServerError",
+    "StreamInterruptedError",
     "VertexAPIError",
+    "VertexConnectionError",
     "error_from_response",
 ]
 
@@ -56,6 +58,32 @@ class CredentialsError(ClaudeVertexError):
 
 class MediaError(ClaudeVertexError, ValueError):
     """An image or document could not be read, or is of a kind Claude does not accept."""
+
+
+class VertexConnectionError(ClaudeVertexError, anthropic.APIConnectionError):
+    """No answer from an endpoint: the connection failed, dropped or timed out."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, request: httpx2.Request, region: str | None = None
+                 ) -> None:
+        super().__init__(message=message, request=request)
+        self.region = region
+
+
+class StreamInterruptedError(ClaudeVertexError):
+    """A stream broke after some of its content had reached the caller.
+
+    Such a stream is never retried (the caller would see content twice); the attributes say
+    how much arrived, and ``__cause__`` is the underlying error.
+    """
+
+    def __init__(self, message: str, *, events_received: int, content_chars: int,
+                 region: str | None) -> None:
+        super().__init__(message)
+        self.events_received = events_received
+        self.content_chars = content_chars
+        self.region = region
 
 
 class VertexAPIError(ClaudeVertexError, anthropic.APIStatusError):

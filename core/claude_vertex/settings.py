@@ -7,11 +7,20 @@ validates every string that reaches a URL, and returns an immutable :class:`Sett
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from .credentials import CredentialsSource, Impersonation, TokenProvider, token_provider
-from .endpoints import base_url_for_region, validate_base_url, validate_project, validate_region
+from .endpoints import (
+    base_url_for_region,
+    endpoint_plan,
+    in_geography,
+    residency_region,
+    validate_base_url,
+    validate_project,
+    validate_region,
+    validate_residency,
+)
 from .errors import ConfigurationError, CredentialsError
 from .models import default_region, resolve_model
 from .transform import VERTEX_ANTHROPIC_VERSION
@@ -40,6 +49,13 @@ class Settings:
     base_url_fixed: bool
     tokens: TokenProvider = field(compare=False, repr=False)
     anthropic_version: str = VERTEX_ANTHROPIC_VERSION
+    #: True when the caller chose the region (argument or ``CLOUD_ML_REGION``): without
+    #: ``fallback_regions`` such a region is never left.
+    region_pinned: bool = False
+    #: Endpoints to fail over to, in order, instead of the model's default plan.
+    fallback_regions: tuple[str, ...] | None = None
+    #: ``"us"`` or ``"eu"``: every attempt stays inside that geography.
+    data_residency: str | None = None
     #: Identity of the token provider, so equal settings share credentials too.
     _tokens_id: int = field(default=0, repr=False)
 
@@ -51,8 +67,13 @@ class Settings:
         """The same settings aimed at another endpoint."""
         validate_region(region)
         base_url = self.base_url if self.base_url_fixed else base_url_for_region(region)
-        return Settings(self.project, region, base_url, self.base_url_fixed, self.tokens,
-                        self.anthropic_version, self._tokens_id)
+        return replace(self, region=region, base_url=base_url)
+
+    def plan_for(self, model: str) -> tuple[str, ...]:
+        """The endpoints a call to ``model`` may try, in order (see :func:`endpoint_plan`)."""
+        return endpoint_plan(resolve_model(model), self.region, pinned=self.region_pinned,
+                             fallback_regions=self.fallback_regions,
+                             data_residency=self.data_residency)
 
 
 def _first_env(environ: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, str] | None:
@@ -84,6 +105,8 @@ def resolve_settings(
     impersonate: Impersonation | str | None = None,
     quota_project_id: str | None = None,
     anthropic_version: str = VERTEX_ANTHROPIC_VERSION,
+    fallback_regions: Sequence[str] | None = None,
+    data_residency: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     """Resolve the settings of a Vertex client from arguments, environment and credentials.
@@ -91,7 +114,10 @@ def resolve_settings(
     Project: ``project``, ``ANTHROPIC_VERTEX_PROJECT_ID``, ``GOOGLE_CLOUD_PROJECT``,
     ``GCLOUD_PROJECT``, the credentials' project, then ``google.auth.default()``'s.
     Region: ``region``, ``CLOUD_ML_REGION``, then the model's default (``global`` where it is
-    served there). Base URL: ``base_url``, ``ANTHROPIC_VERTEX_BASE_URL``, then the region's host.
+    served there; inside ``data_residency`` when that is set). Base URL: ``base_url``,
+    ``ANTHROPIC_VERTEX_BASE_URL``, then the region's host. Failover: ``fallback_regions``
+    replaces the default plan (the model's other endpoints); a region the caller chose is
+    never left without them; ``data_residency`` (``"us"``/``"eu"``) bounds every attempt.
 
     Raises:
         ConfigurationError: a malformed region, project or base URL, or no project found.
@@ -100,10 +126,24 @@ def resolve_settings(
     env = os.environ if environ is None else environ
 
     # 1. Strings that reach the URL: validate before anything else happens.
+    validate_residency(data_residency)
     if region is None:
         from_env = _first_env(env, (REGION_ENV,))
-        region = from_env[0] if from_env else default_region(resolve_model(model or ""))
+        region = from_env[0] if from_env else None
+    pinned = region is not None
+    if region is None:
+        info = resolve_model(model or "")
+        region = (residency_region(info, data_residency) if data_residency
+                  else default_region(info))
     validate_region(region)
+    if data_residency and not in_geography(region, data_residency):
+        raise ConfigurationError(f"Region {region!r} is outside data_residency="
+                                 f"{data_residency!r}; choose a region in that geography.")
+    fallbacks = None if fallback_regions is None else tuple(
+        validate_region(r) for r in fallback_regions)
+    if fallbacks is not None and data_residency:
+        endpoint_plan(resolve_model(model or ""), region, fallback_regions=fallbacks,
+                      data_residency=data_residency)  # raises if a fallback leaves it
     if base_url is None:
         from_env = _first_env(env, (BASE_URL_ENV,))
         base_url = from_env[0] if from_env else None
@@ -141,4 +181,6 @@ def resolve_settings(
             "project', or set ANTHROPIC_VERTEX_PROJECT_ID or GOOGLE_CLOUD_PROJECT."
         )
     validate_project(project)
-    return Settings(project, region, resolved_base, fixed, tokens, anthropic_version, id(tokens))
+    return Settings(project, region, resolved_base, fixed, tokens, anthropic_version,
+                    region_pinned=pinned, fallback_regions=fallbacks,
+                    data_residency=data_residency, _tokens_id=id(tokens))

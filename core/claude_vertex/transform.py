@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .betas import NOT_NEEDED, VERTEX_BETAS
@@ -29,11 +29,12 @@ VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
 
 Route = Literal["create", "stream", "count_tokens"]
 
-_SPECIFIERS: dict[Route, str] = {
-    "create": "rawPredict",
-    "stream": "streamRawPredict",
-    "count_tokens": "rawPredict",
-}
+def request_path(route: Route, project: str, region: str, model: str) -> str:
+    """The path of a Vertex route, relative to an endpoint's ``.../v1`` base URL."""
+    base = f"/projects/{project}/locations/{region}/publishers/anthropic/models"
+    if route == "count_tokens":
+        return f"{base}/count-tokens:rawPredict"
+    return f"{base}/{model}:{'streamRawPredict' if route == 'stream' else 'rawPredict'}"
 
 #: Fields the count-tokens route accepts besides ``model`` and ``anthropic_version``.
 _COUNT_TOKENS_FIELDS = frozenset(
@@ -58,6 +59,13 @@ class VertexRequest:
     model: str = ""
     project: str = ""
     region: str = ""
+
+    def at(self, region: str) -> VertexRequest:
+        """The same request sent to another endpoint (``region`` must be validated)."""
+        if region == self.region:
+            return self
+        return replace(self, region=region,
+                       path=request_path(self.route, self.project, region, self.model))
 
 
 def _split_betas(
@@ -128,18 +136,15 @@ def build_request(
         body["anthropic_beta"] = [*body.get("anthropic_beta", ()), *body_betas]
     body["anthropic_version"] = anthropic_version
 
-    base = f"/projects/{project}/locations/{region}/publishers/anthropic/models"
     if route == "count_tokens":
         body = {k: v for k, v in body.items() if k in _COUNT_TOKENS_FIELDS}
         body["model"] = model
         body["anthropic_version"] = anthropic_version
-        path = f"{base}/count-tokens:rawPredict"
+    elif route == "stream":
+        body["stream"] = True
     else:
-        if route == "stream":
-            body["stream"] = True
-        else:
-            body.pop("stream", None)
-        path = f"{base}/{model}:{_SPECIFIERS[route]}"
+        body.pop("stream", None)
+    path = request_path(route, project, region, model)
 
     headers = {"anthropic-beta": ",".join(header_betas)} if header_betas else {}
     return VertexRequest(route=route, path=path, body=body, headers=headers, model=model,

@@ -5,7 +5,8 @@ Registered as the ``claude_vertex`` pytest plugin (entry point ``pytest11``), or
 
 Fixtures:
     vertex_emulator_session: one running :class:`VertexEmulator` for the whole session.
-    vertex_emulator: the same emulator, :meth:`~VertexEmulator.reset` before each test.
+    vertex_emulator: the same emulator, :meth:`~VertexEmulator.reset` before each test, with
+        the process's circuit breakers closed again, so no test inherits another's faults.
     vertex_key_file: a service-account key file whose ``token_uri`` is the emulator's.
 """
 
@@ -15,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from claude_vertex.failover import BREAKERS
 
 from .server import VertexEmulator
 
@@ -30,8 +33,13 @@ def vertex_emulator_session() -> Iterator[VertexEmulator]:
 
 @pytest.fixture
 def vertex_emulator(vertex_emulator_session: VertexEmulator) -> VertexEmulator:
-    """The session's emulator with empty request logs, no faults and default availability."""
+    """The session's emulator with empty request logs, no faults and default availability.
+
+    The client side's circuit breakers are closed too: they are per process, and a fault
+    injected by one test must not make the next one skip an endpoint.
+    """
     vertex_emulator_session.reset()
+    BREAKERS.reset()
     return vertex_emulator_session
 
 
