@@ -16,6 +16,7 @@ The core is framework-free. Typical use::
 
 from __future__ import annotations
 
+from ._version import __version__
 from .client import AsyncMessageStream, MessageStream, VertexClient, VertexMessage
 from .credentials import Impersonation, TokenProvider, token_provider
 from .endpoints import base_url_for_region
@@ -26,6 +27,7 @@ from .errors import (
     CredentialsError,
     InvalidRequestError,
     MediaError,
+    MessageValidationError,
     ModelNotFoundError,
     ModelNotServableInRegionError,
     OverloadedError,
@@ -42,8 +44,6 @@ from .models import MODELS, ModelInfo, Pricing, default_region, resolve_model
 from .settings import Settings, resolve_settings
 from .transform import VERTEX_ANTHROPIC_VERSION, VertexBetaWarning, VertexRequest, build_request
 
-__version__ = "0.1.0"
-
 __all__ = [
     "MODELS",
     "VERTEX_ANTHROPIC_VERSION",
@@ -57,6 +57,7 @@ __all__ = [
     "Media",
     "MediaError",
     "MessageStream",
+    "MessageValidationError",
     "ModelInfo",
     "ModelNotFoundError",
     "ModelNotServableInRegionError",

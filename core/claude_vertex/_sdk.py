@@ -9,19 +9,33 @@ renames them, this module is all that changes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import httpx2
 from anthropic import AnthropicVertex, AsyncAnthropicVertex
+from anthropic import __version__ as anthropic_version
 
+from ._version import __version__
 from .credentials import TokenProvider
 from .settings import Settings
 
 if TYPE_CHECKING:
     from anthropic._types import RequestOptions
 
-__all__ = ["AsyncTransport", "SyncTransport", "request_options"]
+__all__ = ["AsyncTransport", "SyncTransport", "redacted_headers", "request_options"]
+
+log = logging.getLogger("claude_vertex")
+
+#: Headers whose values are credentials.
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-goog-api-key"})
+
+
+def redacted_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` with every credential value replaced, for logs."""
+    return {name: "[redacted]" if name.lower() in SECRET_HEADERS else value
+            for name, value in headers.items()}
 
 
 class _VertexPolicy:
@@ -29,11 +43,18 @@ class _VertexPolicy:
 
     _tokens: TokenProvider
 
+    @property
+    def user_agent(self) -> str:
+        return f"claude-vertex/{__version__} anthropic-python/{anthropic_version}"
+
     def _authorize(self, request: httpx2.Request, token: str) -> None:
         request.headers["Authorization"] = f"Bearer {token}"
         quota = self._tokens.quota_project_id
         if quota:
             request.headers["x-goog-user-project"] = quota
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("claude_vertex: %s %s headers=%s", request.method, request.url,
+                      redacted_headers(request.headers))
 
     def _should_retry(self, response: httpx2.Response) -> bool:
         # 4xx other than 408 and 429 are final; the SDK decides the rest (it also retries 409).
@@ -67,9 +88,7 @@ class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
         self._authorize(request, await self._tokens.atoken())
 
 
-def request_options(headers: Mapping[str, str], timeout: float | None) -> RequestOptions:
-    """Per-call options for the SDK's ``post``: extra headers and, if given, a timeout."""
-    options: dict[str, Any] = {"headers": dict(headers)}
-    if timeout is not None:
-        options["timeout"] = timeout
-    return cast("RequestOptions", options)
+def request_options(headers: Mapping[str, str], timeout: float | httpx2.Timeout
+                    ) -> RequestOptions:
+    """Per-call options for the SDK's ``post``: extra headers and the timeout."""
+    return cast("RequestOptions", {"headers": dict(headers), "timeout": timeout})

@@ -18,7 +18,7 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anthropic
 import httpx2
@@ -26,6 +26,9 @@ import pydantic
 from anthropic.types import Message, MessageTokensCount, RawMessageStreamEvent
 
 from ._sdk import AsyncTransport, SyncTransport, request_options
+
+if TYPE_CHECKING:
+    from anthropic._types import RequestOptions
 from .endpoints import count_tokens_region
 from .errors import (
     StreamInterruptedError,
@@ -395,6 +398,9 @@ class VertexClient:
                              route=route, betas=betas,
                              anthropic_version=self.settings.anthropic_version)
 
+    def _per_call(self, target: VertexRequest, timeout: float | None) -> RequestOptions:
+        return request_options(target.headers, self.timeout if timeout is None else timeout)
+
     def plan_for(self, request: VertexRequest) -> tuple[str, ...]:
         """The endpoints ``request`` may try, in order."""
         if request.route == "count_tokens":
@@ -484,7 +490,7 @@ class VertexClient:
         def send(target: VertexRequest) -> VertexMessage:
             message = self._sync_transport(target.region).post(
                 target.path, body=target.body, cast_to=VertexMessage,
-                options=request_options(target.headers, timeout))
+                options=self._per_call(target, timeout))
             message.vertex_region = target.region
             return message
 
@@ -500,7 +506,7 @@ class VertexClient:
         def send(target: VertexRequest) -> MessageStream:
             raw = self._sync_transport(target.region).post(
                 target.path, body=target.body, cast_to=VertexMessage,
-                options=request_options(target.headers, timeout), stream=True,
+                options=self._per_call(target, timeout), stream=True,
                 stream_cls=anthropic.Stream[RawMessageStreamEvent])
             events = (event for event in raw if _wanted(event))
             try:
@@ -522,7 +528,7 @@ class VertexClient:
         def send(target: VertexRequest) -> int:
             counted = self._sync_transport(target.region).post(
                 target.path, body=target.body, cast_to=MessageTokensCount,
-                options=request_options(target.headers, timeout))
+                options=self._per_call(target, timeout))
             return counted.input_tokens
 
         return self._call(self.request_for(params, route="count_tokens", betas=betas), send)
@@ -533,7 +539,7 @@ class VertexClient:
         async def send(target: VertexRequest) -> VertexMessage:
             message = await self._async_transport(target.region).post(
                 target.path, body=target.body, cast_to=VertexMessage,
-                options=request_options(target.headers, timeout))
+                options=self._per_call(target, timeout))
             message.vertex_region = target.region
             return message
 
@@ -545,7 +551,7 @@ class VertexClient:
         async def send(target: VertexRequest) -> AsyncMessageStream:
             raw = await self._async_transport(target.region).post(
                 target.path, body=target.body, cast_to=VertexMessage,
-                options=request_options(target.headers, timeout), stream=True,
+                options=self._per_call(target, timeout), stream=True,
                 stream_cls=anthropic.AsyncStream[RawMessageStreamEvent])
             events = (event async for event in raw if _wanted(event))
             try:
@@ -563,7 +569,7 @@ class VertexClient:
         async def send(target: VertexRequest) -> int:
             counted = await self._async_transport(target.region).post(
                 target.path, body=target.body, cast_to=MessageTokensCount,
-                options=request_options(target.headers, timeout))
+                options=self._per_call(target, timeout))
             return counted.input_tokens
 
         return await self._acall(self.request_for(params, route="count_tokens", betas=betas),

@@ -30,6 +30,7 @@ __all__ = [
     "CredentialsError",
     "InvalidRequestError",
     "MediaError",
+    "MessageValidationError",
     "ModelNotFoundError",
     "ModelNotServableInRegionError",
     "OverloadedError",
@@ -50,6 +51,10 @@ class ClaudeVertexError(Exception):
 
 class ConfigurationError(ClaudeVertexError, ValueError):
     """A setting or argument is invalid or missing; raised before any network I/O."""
+
+
+class MessageValidationError(ConfigurationError):
+    """A conversation Vertex would refuse; raised before sending, naming message and block."""
 
 
 class CredentialsError(ClaudeVertexError):

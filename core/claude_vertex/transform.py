@@ -16,6 +16,7 @@ from .betas import NOT_NEEDED, VERTEX_BETAS
 from .endpoints import validate_model, validate_project, validate_region
 from .errors import ConfigurationError
 from .models import resolve_model
+from .validation import validate_messages
 
 __all__ = [
     "VERTEX_ANTHROPIC_VERSION",
@@ -119,6 +120,8 @@ def build_request(
 
     Raises:
         ConfigurationError: a missing or malformed model, project or region.
+        MessageValidationError: a conversation Vertex would refuse (see
+            :func:`~claude_vertex.validation.validate_messages`).
     """
     body = dict(params)
     model_arg = body.pop("model", None)
@@ -129,6 +132,7 @@ def build_request(
     validate_region(region)
     if route is None:
         route = "stream" if body.get("stream") else "create"
+    validate_messages(body.get("messages"))
 
     extra_betas = body.pop("betas", None) or ()
     header_betas, body_betas = _split_betas([*betas, *extra_betas], route=route)
