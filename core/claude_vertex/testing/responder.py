@@ -37,6 +37,7 @@ __all__ = [
     "google_error",
     "message_json",
     "plan_answer",
+    "react_step",
     "stream_events",
 ]
 
@@ -70,6 +71,15 @@ MAX_WORDS = 200_000
 CACHE_TTL_SECONDS = 300.0
 
 _WORDS_MARKER = re.compile(r"\[\[words:(\d+)\]\]")
+#: Anthropic's documented test prompt that makes a thinking model answer with a
+#: ``redacted_thinking`` block (the emulator honours it as the real service does).
+REDACTED_THINKING_TRIGGER = (
+    "ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_"
+    "46C9A13E193C177646C7398A98432ECCCE4C1253D5E2D82641AC0E52CC2876CB"
+)
+_SEALED = b"vrtxR"
+_SENTENCE = re.compile(r"\s*(.+?[.!?])(?=\s|$)", re.DOTALL)
+_PDF_TEXT = re.compile(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj")
 _VOCABULARY = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")
 _ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -290,6 +300,24 @@ class ThinkingSigner:
         """Whether ``signature`` is the one :meth:`sign` gives for ``thinking``."""
         return hmac.compare_digest(self.sign(thinking), signature)
 
+    def seal(self, thinking: str) -> str:
+        """The opaque ``data`` of a ``redacted_thinking`` block holding ``thinking``."""
+        payload = thinking.encode()
+        mac = hmac.new(self._secret, b"redacted:" + payload, hashlib.sha256).digest()
+        return base64.b64encode(_SEALED + mac + payload).decode()
+
+    def unsealable(self, data: str) -> bool:
+        """Whether ``data`` is a ``redacted_thinking`` payload :meth:`seal` made, unmodified."""
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except (ValueError, TypeError):
+            return False
+        if not raw.startswith(_SEALED) or len(raw) < len(_SEALED) + 32:
+            return False
+        mac, payload = raw[len(_SEALED) : len(_SEALED) + 32], raw[len(_SEALED) + 32 :]
+        expected = hmac.new(self._secret, b"redacted:" + payload, hashlib.sha256).digest()
+        return hmac.compare_digest(mac, expected)
+
 
 # --------------------------------------------------------------------------- schemas
 
@@ -307,16 +335,73 @@ _FULL_DEPTH = 4
 _MAX_DEPTH = 32
 
 
-def example_from_schema(schema: object) -> Any:
+class ArgumentHints:
+    """Values a user's text offers for tool arguments: quoted strings and numbers, in order.
+
+    The emulated model fills string arguments with the quoted strings of the user's text and
+    number arguments with its numbers, first come first served, as a model copies what it was
+    told (``'What is magic(3)?'`` calls ``magic`` with ``3``). Arguments the text says nothing
+    about get the schema's example value.
+    """
+
+    _QUOTED = re.compile(r"""(?<!\w)(?:'([^'\n]+)'|"([^"\n]+)"|\u201c([^\u201d\n]+)\u201d)""")
+    _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?!\w|\.\d)")
+
+    def __init__(self, text: str) -> None:
+        self.strings = [next(g for g in m.groups() if g) for m in self._QUOTED.finditer(text)]
+        self.numbers: list[int | float] = [
+            float(n) if "." in n else int(n) for n in self._NUMBER.findall(text)
+        ]
+
+    def take_string(self, schema: JSON) -> str | None:
+        """The next quoted string that fits ``schema``'s length limits, consumed."""
+        for index, value in enumerate(self.strings):
+            low, high = schema.get("minLength"), schema.get("maxLength")
+            if (isinstance(low, int) and len(value) < low) or (
+                isinstance(high, int) and len(value) > high
+            ):
+                continue
+            return self.strings.pop(index)
+        return None
+
+    def take_number(self, schema: JSON, *, integer: bool) -> int | float | None:
+        """The next number that fits ``schema`` (integral for integers, within bounds)."""
+        for index, value in enumerate(self.numbers):
+            if integer and not isinstance(value, int):
+                continue
+            if not _within(value, schema):
+                continue
+            return self.numbers.pop(index)
+        return None
+
+
+def _within(value: float, schema: JSON) -> bool:
+    """Whether ``value`` meets the schema's ``minimum``/``maximum`` (and exclusive) bounds."""
+
+    def bound(key: str) -> float | None:
+        found = schema.get(key)
+        if isinstance(found, (int, float)) and not isinstance(found, bool):
+            return float(found)
+        return None
+
+    low, high = bound("minimum"), bound("maximum")
+    low_open, high_open = bound("exclusiveMinimum"), bound("exclusiveMaximum")
+    return ((low is None or value >= low) and (high is None or value <= high)
+            and (low_open is None or value > low_open)
+            and (high_open is None or value < high_open))
+
+
+def example_from_schema(schema: object, hints: ArgumentHints | None = None) -> Any:
     """A deterministic value that matches a JSON schema.
 
     Objects get every property, strings ``"example"`` (or a sample of their ``format``),
     numbers and integers ``1`` (within ``minimum``/``maximum``), booleans ``true``, enums
     their first value, arrays one item; ``$ref`` into ``$defs``/``definitions`` is followed
-    and ``anyOf``/``oneOf`` take their first branch.
+    and ``anyOf``/``oneOf`` take their first branch. With ``hints``, plain strings and
+    numbers take the user's quoted strings and numbers first (see :class:`ArgumentHints`).
     """
     root = schema if isinstance(schema, dict) else {}
-    return _example(schema, root, 0)
+    return _example(schema, root, 0, hints)
 
 
 def _resolve_ref(root: JSON, ref: str) -> object:
@@ -329,11 +414,11 @@ def _resolve_ref(root: JSON, ref: str) -> object:
     return node
 
 
-def _example(schema: object, root: JSON, depth: int) -> Any:
+def _example(schema: object, root: JSON, depth: int, hints: ArgumentHints | None) -> Any:
     if not isinstance(schema, dict) or depth > _MAX_DEPTH:
         return None
     if isinstance(schema.get("$ref"), str):
-        return _example(_resolve_ref(root, schema["$ref"]), root, depth + 1)
+        return _example(_resolve_ref(root, schema["$ref"]), root, depth + 1, hints)
     if "const" in schema:
         return schema["const"]
     if isinstance(schema.get("enum"), list) and schema["enum"]:
@@ -344,7 +429,7 @@ def _example(schema: object, root: JSON, depth: int) -> Any:
             preferred = [
                 b for b in branches if not (isinstance(b, dict) and b.get("type") == "null")
             ]
-            return _example((preferred or branches)[0], root, depth + 1)
+            return _example((preferred or branches)[0], root, depth + 1, hints)
     if isinstance(schema.get("allOf"), list):
         merged: JSON = {k: v for k, v in schema.items() if k != "allOf"}
         for branch in schema["allOf"]:
@@ -357,40 +442,45 @@ def _example(schema: object, root: JSON, depth: int) -> Any:
                         merged[key] = merged[key] + value
                     else:
                         merged[key] = value
-        return _example(merged, root, depth + 1)
+        return _example(merged, root, depth + 1, hints)
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
     if kind is None:
         kind = "object" if "properties" in schema else "array" if "items" in schema else "string"
     if kind == "object":
-        return _object_example(schema, root, depth)
+        return _object_example(schema, root, depth, hints)
     if kind == "array":
         items = schema.get("items")
         if not isinstance(items, dict) and isinstance(schema.get("prefixItems"), list):
-            return [_example(item, root, depth + 1) for item in schema["prefixItems"]]
+            return [_example(item, root, depth + 1, hints) for item in schema["prefixItems"]]
         minimum = schema.get("minItems", 0) if isinstance(schema.get("minItems"), int) else 0
         count = max(minimum, 1 if depth < _FULL_DEPTH else 0)
         return [
-            _example(items if isinstance(items, dict) else {}, root, depth + 1)
+            _example(items if isinstance(items, dict) else {}, root, depth + 1, hints)
             for _ in range(count)
         ]
     if kind == "string":
-        return _string_example(schema)
+        hinted = (hints.take_string(schema)
+                  if hints and schema.get("format") in (None, "text") else None)
+        return _string_example(schema) if hinted is None else hinted
     if kind in ("integer", "number"):
-        return _number_example(schema)
+        number = hints.take_number(schema, integer=kind == "integer") if hints else None
+        return _number_example(schema) if number is None else number
     if kind == "boolean":
         return True
     return None
 
 
-def _object_example(schema: JSON, root: JSON, depth: int) -> JSON:
+def _object_example(
+    schema: JSON, root: JSON, depth: int, hints: ArgumentHints | None
+) -> JSON:
     properties = schema.get("properties")
     properties = properties if isinstance(properties, dict) else {}
     required = schema.get("required")
     required = set(required) if isinstance(required, list) else set()
     return {
-        name: _example(sub, root, depth + 1)
+        name: _example(sub, root, depth + 1, hints)
         for name, sub in properties.items()
         if depth < _FULL_DEPTH or name in required
     }
@@ -495,13 +585,24 @@ def _tool_calls(body: JSON, user_text: str, answered: bool) -> list[JSON]:
     return ranked[:2] if parallel else ranked[:1]
 
 
-def _answer_text(body: JSON, user_blocks: Sequence[JSON], user_text: str) -> str:
+def _output_format(body: JSON) -> JSON | None:
     output_format = (body.get("output_config") or {}).get("format")
     if isinstance(output_format, dict) and output_format.get("type") == "json_schema":
-        return json.dumps(example_from_schema(output_format.get("schema")))
+        return output_format
+    return None
+
+
+def _answer_text(body: JSON, user_blocks: Sequence[JSON], user_text: str) -> str:
+    output_format = _output_format(body)
+    if output_format is not None:
+        hints = ArgumentHints(user_text)
+        return json.dumps(example_from_schema(output_format.get("schema"), hints))
     results = [_block_text(b)[:ECHO_CHARS] for b in user_blocks if b.get("type") == "tool_result"]
     if results:
         return "Tool results: " + " | ".join(results)
+    react = react_step(body, user_text)
+    if react is not None:
+        return react
     marker = _WORDS_MARKER.search(user_text)
     if marker:
         count = min(int(marker.group(1)), MAX_WORDS)
@@ -515,6 +616,141 @@ def _cut_at_stop_sequence(text: str, stops: Sequence[str]) -> tuple[str, str | N
         return text, None
     index, stop = min(found)
     return text[:index], stop
+
+
+def _first_sentence(text: str) -> str:
+    match = _SENTENCE.match(text)
+    return (match.group(1) if match else text.strip())[:ECHO_CHARS]
+
+
+def _pdf_text(source: JSON) -> str:
+    """The literal strings a PDF's text operators show (enough for a citation)."""
+    try:
+        data = base64.b64decode(str(source.get("data", "")))
+    except (ValueError, TypeError):
+        return ""
+    parts = [m.group(1).decode("latin-1") for m in _PDF_TEXT.finditer(data)]
+    return " ".join(p.replace("\\(", "(").replace("\\)", ")") for p in parts)
+
+
+def _citation_for(block: JSON, index: int) -> JSON:
+    """The citation of the first sentence of a document or search result."""
+    if block["type"] == "search_result":
+        texts = [str(b.get("text", "")) for b in block.get("content") or [] if isinstance(b, dict)]
+        return {
+            "type": "search_result_location",
+            "cited_text": _first_sentence(texts[0] if texts else ""),
+            "search_result_index": index,
+            "source": block.get("source"),
+            "title": block.get("title"),
+            "start_block_index": 0,
+            "end_block_index": 1,
+        }
+    source = block.get("source") or {}
+    title = block.get("title")
+    if source.get("type") == "text":
+        cited = _first_sentence(str(source.get("data", "")))
+        return {"type": "char_location", "cited_text": cited, "document_index": index,
+                "document_title": title, "start_char_index": 0, "end_char_index": len(cited)}
+    if source.get("type") == "content":
+        inner = source.get("content")
+        first = inner if isinstance(inner, str) else next(
+            (str(b.get("text", "")) for b in inner or [] if b.get("type") == "text"), "")
+        return {"type": "content_block_location", "cited_text": _first_sentence(first),
+                "document_index": index, "document_title": title,
+                "start_block_index": 0, "end_block_index": 1}
+    return {"type": "page_location", "cited_text": _first_sentence(_pdf_text(source)),
+            "document_index": index, "document_title": title,
+            "start_page_number": 1, "end_page_number": 2}
+
+
+def _citable(message_blocks: Sequence[JSON]) -> list[JSON]:
+    """Documents and search results in order, including those inside tool results."""
+    found: list[JSON] = []
+    for block in message_blocks:
+        if block.get("type") in ("document", "search_result"):
+            found.append(block)
+        elif block.get("type") == "tool_result" and isinstance(block.get("content"), list):
+            found.extend(b for b in block["content"]
+                         if isinstance(b, dict) and b.get("type") == "search_result")
+    return found
+
+
+def _cited_blocks(messages: Sequence[JSON], user_blocks: Sequence[JSON]) -> list[JSON]:
+    """Text blocks citing each citable source of the last user turn that enables citations.
+
+    Documents are numbered across the whole request (``document_index``), search results
+    likewise (``search_result_index``), as the Messages API does.
+    """
+    every: list[JSON] = []
+    for message in messages:
+        content = message.get("content")
+        if message.get("role") == "user" and isinstance(content, list):
+            every.extend(_citable([b for b in content if isinstance(b, dict)]))
+    latest = {id(block) for block in _citable(user_blocks)}
+    counters = {"document": 0, "search_result": 0}
+    cited: list[JSON] = []
+    for block in every:
+        index = counters[block["type"]]
+        counters[block["type"]] += 1
+        enabled = (block.get("citations") or {}).get("enabled") is True
+        if id(block) in latest and enabled:
+            citation = _citation_for(block, index)
+            text = citation["cited_text"] or "(see the cited source)"
+            cited.append({"type": "text", "text": text, "citations": [citation]})
+    return cited
+
+
+# --------------------------------------------------------------------------- ReAct
+
+#: One tool of a ReAct prompt, as LlamaIndex's ReAct agents list them in the system prompt.
+_REACT_TOOL = re.compile(
+    r"^> Tool Name: (?P<name>[^\n]+)\nTool Description: (?P<description>.*?)\n"
+    r"Tool Args: (?P<args>\{[^\n]*\})[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+REACT_OBSERVATION = "Observation:"
+
+
+def _system_text(body: JSON) -> str:
+    system = body.get("system")
+    if isinstance(system, str):
+        return system
+    return "\n".join(str(b.get("text", "")) for b in system or [] if isinstance(b, dict))
+
+
+def react_step(body: JSON, user_text: str) -> str | None:
+    """The next step of a ReAct loop, when the system prompt asks for that text protocol.
+
+    A request without ``tools`` whose system prompt lists tools as ``> Tool Name:`` /
+    ``Tool Description:`` / ``Tool Args: {json schema}`` entries and asks for ``Action Input:``
+    gets the text a model following the protocol writes: ``Thought:``, ``Action:`` (the tool
+    sharing a word with the user's text, else the first) and ``Action Input:`` (JSON built
+    from the schema with the user's quoted strings and numbers); after an ``Observation:``
+    turn, ``Thought:`` and ``Answer:`` quoting the observation. Other requests get ``None``.
+    """
+    system = _system_text(body)
+    if body.get("tools") or "Action Input:" not in system:
+        return None
+    tools: list[JSON] = []
+    for match in _REACT_TOOL.finditer(system):
+        try:
+            schema = json.loads(match["args"])
+        except ValueError:
+            schema = {"type": "object"}
+        tools.append({"name": match["name"].strip(), "description": match["description"],
+                      "input_schema": schema if isinstance(schema, dict) else {}})
+    if not tools:
+        return None
+    if user_text.startswith(REACT_OBSERVATION):
+        observation = user_text[len(REACT_OBSERVATION):].strip()[:ECHO_CHARS]
+        return f"Thought: I can answer without using any more tools.\nAnswer: {observation}"
+    tool = _ranked_tools(tools, user_text)[0]
+    arguments = example_from_schema(tool["input_schema"], ArgumentHints(user_text))
+    return (
+        "Thought: I need to use a tool to help me answer the question.\n"
+        f"Action: {tool['name']}\nAction Input: {json.dumps(arguments)}"
+    )
 
 
 def plan_answer(body: JSON, signer: ThinkingSigner) -> Answer:
@@ -532,7 +768,12 @@ def plan_answer(body: JSON, signer: ThinkingSigner) -> Answer:
     thinking_mode = (body.get("thinking") or {}).get("type")
     if thinking_mode in ("enabled", "adaptive"):
         thought = f"Let me think about: {user_text[:ECHO_CHARS] or 'the request'}"
-        content.append({"type": "thinking", "thinking": thought, "signature": signer.sign(thought)})
+        if REDACTED_THINKING_TRIGGER in user_text:
+            content.append({"type": "redacted_thinking", "data": signer.seal(thought)})
+        else:
+            content.append(
+                {"type": "thinking", "thinking": thought, "signature": signer.sign(thought)}
+            )
         budget -= _tokens(thought)
 
     calls = _tool_calls(body, user_text, answered)
@@ -553,6 +794,8 @@ def plan_answer(body: JSON, signer: ThinkingSigner) -> Answer:
         )
     if text:
         content.append({"type": "text", "text": text})
+    if not calls and not _output_format(body) and stop_reason == "end_turn":
+        content.extend(_cited_blocks(messages, user_blocks))
     if calls and stop_reason == "end_turn":
         stop_reason = "tool_use"
         for index, tool in enumerate(calls):
@@ -561,7 +804,9 @@ def plan_answer(body: JSON, signer: ThinkingSigner) -> Answer:
                     "type": "tool_use",
                     "id": _stable_id("toolu_vrtx_", body, index),
                     "name": tool["name"],
-                    "input": example_from_schema(tool.get("input_schema") or {"type": "object"}),
+                    "input": example_from_schema(
+                        tool.get("input_schema") or {"type": "object"}, ArgumentHints(user_text)
+                    ),
                 }
             )
     output_tokens = max(1, sum(_block_tokens(block) for block in content))
@@ -605,9 +850,15 @@ def _json_chunks(text: str) -> list[str]:
 def _block_events(index: int, block: JSON) -> list[tuple[str, JSON]]:
     kind = block["type"]
     deltas: list[JSON]
-    if kind == "text":
+    if kind == "text" and not block.get("citations"):
         start: JSON = {"type": "text", "text": ""}
         deltas = [{"type": "text_delta", "text": chunk} for chunk in _word_chunks(block["text"])]
+    elif kind == "text" and block.get("citations"):
+        start = {"type": "text", "text": ""}
+        deltas = [{"type": "citations_delta", "citation": c} for c in block["citations"]]
+        deltas += [{"type": "text_delta", "text": chunk} for chunk in _word_chunks(block["text"])]
+    elif kind == "redacted_thinking":
+        start, deltas = dict(block), []
     elif kind == "thinking":
         start = {"type": "thinking", "thinking": "", "signature": ""}
         deltas = [

@@ -172,6 +172,9 @@ class RequestContext:
     signature_ok: Callable[[str, str], bool]
     #: The raw ``anthropic-beta`` header, if any.
     beta_header: str | None = None
+    #: Whether a ``redacted_thinking`` block's ``data`` is one this emulator produced;
+    #: ``None`` accepts any string.
+    redacted_ok: Callable[[str], bool] | None = None
 
 
 class _Invalid(Exception):
@@ -481,7 +484,20 @@ class _Checker:
                 "media type, but the data does not look like that type of image"
             )
 
+    def _check_citations_config(self, path: str, block: JSON) -> None:
+        config = block.get("citations")
+        if config is None:
+            return
+        config = _require_dict(f"{path}.citations", config)
+        _only_keys(f"{path}.citations", config, frozenset({"enabled"}))
+        if config.get("enabled") is not None and not isinstance(config["enabled"], bool):
+            _fail(f"{path}.citations.enabled: Input should be a valid boolean")
+
     def _check_document(self, path: str, block: JSON) -> None:
+        self._check_citations_config(path, block)
+        for key in ("title", "context"):
+            if block.get(key) is not None:
+                _require_str(f"{path}.{key}", block[key])
         source = self._source(path, block, ("base64", "text", "content"))
         kind = source["type"]
         if kind == "base64":
@@ -539,6 +555,7 @@ class _Checker:
             self._check_block(f"{path}.content.{index}", item, TOOL_RESULT_BLOCKS)
 
     def _check_search_result(self, path: str, block: JSON) -> None:
+        self._check_citations_config(path, block)
         _require_str(f"{path}.source", block.get("source"))
         _require_str(f"{path}.title", block.get("title"))
         content = block.get("content")
@@ -559,7 +576,9 @@ class _Checker:
             _fail(f"{path}.signature: Invalid `signature` in `thinking` block")
 
     def _check_redacted_thinking(self, path: str, block: JSON) -> None:
-        _require_str(f"{path}.data", block.get("data"))
+        data = _require_str(f"{path}.data", block.get("data"))
+        if self.context.redacted_ok is not None and not self.context.redacted_ok(data):
+            _fail(f"{path}.data: Invalid `data` in `redacted_thinking` block")
 
     # ----------------------------------------------------------- turns
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import secrets
 import socket
 import sys
 import threading
@@ -460,25 +461,28 @@ class VertexEmulator:
             model=None if route == "count_tokens" else info,
             signature_ok=self._signer.verify,
             beta_header=incoming.headers.get("anthropic-beta"),
+            redacted_ok=self._signer.unsealable,
         )
+        request_id = (("request-id", _request_id()),)
         rejection = check_request(body, context)
         if rejection is not None:
             error = anthropic_error(rejection.error_type, rejection.message)
-            return record(Reply.json(rejection.status, error))
+            return record(Reply.json(rejection.status, error, request_id))
         assert isinstance(body, dict)
         if route == "count_tokens":
-            return record(Reply.json(200, {"input_tokens": count_input_tokens(body)}))
+            counted = {"input_tokens": count_input_tokens(body)}
+            return record(Reply.json(200, counted, request_id))
         message = message_json(
             plan_answer(body, self._signer),
             info.first_party_id,
             self._cache.usage(info.vertex_id, body),
         )
         if route == "create":
-            return record(Reply.json(200, message))
+            return record(Reply.json(200, message, request_id))
         events = stream_events(message)
         if fault is not None and fault.breaks_stream:
             return record(fault.cut(events))
-        return record(StreamReply(tuple(events)))
+        return record(StreamReply(tuple(events), headers=request_id))
 
     def _front_door(
         self,
@@ -538,6 +542,11 @@ class VertexEmulator:
         return info.served_in
 
 
+def _request_id() -> str:
+    """A fresh id for the ``request-id`` header, in the form Vertex's Claude endpoints use."""
+    return "req_vrtx_" + secrets.token_hex(12)
+
+
 def _model_route(name: str, method: str) -> ModelRoute | None:
     if method == "rawPredict":
         return "count_tokens" if name == "count-tokens" else "create"
@@ -551,6 +560,9 @@ def _model_route(name: str, method: str) -> ModelRoute | None:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Hundreds of clients may connect at once (load tests, benchmarks); the stdlib default
+    # backlog of 5 would reset their connections.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], emulator: VertexEmulator) -> None:
         self.emulator = emulator
