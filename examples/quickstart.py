@@ -13,46 +13,18 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from contextlib import ExitStack
-from pathlib import Path
+
+from _connection import connection
 
 from claude_vertex import VertexClient, resolve_model, resolve_settings
 
 MODEL = os.environ.get("CLAUDE_VERTEX_MODEL", "claude-sonnet-4-5")
 
 
-def google_cloud_configured() -> bool:
-    """True when a project and local credentials are configured (no network is touched)."""
-    project = any(os.environ.get(name) for name in
-                  ("ANTHROPIC_VERTEX_PROJECT_ID", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT"))
-    key_file = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS", "")
-    if os.name == "nt":
-        gcloud_dir = Path(os.environ.get("APPDATA", "~")) / "gcloud"
-    else:
-        gcloud_dir = Path("~/.config/gcloud")
-    gcloud_dir = Path(os.environ.get("CLOUDSDK_CONFIG", gcloud_dir)).expanduser()
-    adc = (bool(key_file) and Path(key_file).is_file()) or (
-        gcloud_dir / "application_default_credentials.json").is_file()
-    return project and adc
-
-
 def main() -> int:
     with ExitStack() as stack:
-        if google_cloud_configured():
-            settings = resolve_settings(model=MODEL)
-            print(f"Using Vertex AI: project {settings.project}, region {settings.region}.")
-        else:
-            from claude_vertex.testing import VertexEmulator
-
-            emulator = stack.enter_context(VertexEmulator())
-            key_dir = stack.enter_context(tempfile.TemporaryDirectory())
-            key_file = emulator.write_service_account_key(Path(key_dir) / "key.json")
-            print("No Google Cloud project and credentials found, so this runs against the "
-                  "built-in Vertex emulator on loopback. To use Vertex AI, run `gcloud auth "
-                  "application-default login` and set GOOGLE_CLOUD_PROJECT=<your project>.")
-            settings = resolve_settings(model=MODEL, project=emulator.project,
-                                        base_url=emulator.base_url, credentials=key_file)
+        settings = resolve_settings(model=MODEL, **connection(stack))
 
         client = stack.enter_context(VertexClient(settings))
         message = client.create({
