@@ -1,9 +1,17 @@
-"""LangChain integration for Claude on Vertex AI (``ChatClaudeVertex``).
+"""LangChain integration for Claude on Google Vertex AI.
 
-The chat model itself arrives with the LangChain adapter; this package already installs with
-the ``langchain`` extra and shares the core in :mod:`claude_vertex`.
+``ChatClaudeVertex`` is a LangChain chat model built on the shared :mod:`claude_vertex` core::
+
+    from langchain_claude_vertex import ChatClaudeVertex
+
+    llm = ChatClaudeVertex(model="claude-sonnet-4-5")
+    llm.invoke("Hey Claude!")
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .chat_models import ChatClaudeVertex
+from .payload import ThinkingConflictWarning
+from .tools import convert_to_anthropic_tool
+
+__all__ = ["ChatClaudeVertex", "ThinkingConflictWarning", "convert_to_anthropic_tool"]

@@ -1,0 +1,419 @@
+"""``ChatClaudeVertex``: Claude on Google Vertex AI as a LangChain chat model.
+
+The class holds the model's settings and wires LangChain's entry points to the core:
+settings from :func:`claude_vertex.resolve_settings`, the shared
+:meth:`claude_vertex.VertexClient.shared` client per settings, and the conversions in
+:mod:`.payload`, :mod:`.messages`, :mod:`.responses`, :mod:`.streaming` and :mod:`.tools`.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
+from langchain_core.language_models.model_profile import ModelProfile
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.utils import get_pydantic_field_names
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
+
+from claude_vertex import Settings, VertexClient, resolve_model, resolve_settings
+
+from .messages import aresolve_prompt, resolve_prompt
+from .payload import CallDefaults, PreparedCall, prepare_call
+from .responses import chat_result
+from .streaming import StreamConverter
+from .tools import (
+    StructuredOutputMethod,
+    ToolChoice,
+    ToolLike,
+    convert_to_anthropic_tool,
+    structured_output,
+    tool_choice_param,
+)
+
+__all__ = ["ACCESS_TOKEN_SECRET", "CREDENTIALS_SECRET", "ChatClaudeVertex"]
+
+#: Secret ids used in place of secrets when the model is serialised (``dumpd``/``dumps``);
+#: pass values for them to ``langchain_core.load.load(..., secrets_map=...)``.
+ACCESS_TOKEN_SECRET = "CLAUDE_VERTEX_ACCESS_TOKEN"  # noqa: S105 - a name, not a secret
+CREDENTIALS_SECRET = "GOOGLE_APPLICATION_CREDENTIALS"  # noqa: S105 - a name
+
+#: Keyword arguments accepted for compatibility and ignored: Vertex authenticates with OAuth.
+_IGNORED_KWARGS = ("api_key", "anthropic_api_key")
+
+
+class _SettingsCache:
+    """Resolved settings by configuration; shared, not copied, when the model is copied."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_key: dict[tuple[Any, ...], Settings] = {}
+
+    def get(self, key: tuple[Any, ...], resolve: Callable[[], Settings]) -> Settings:
+        with self._lock:
+            found = self._by_key.get(key)
+        if found is None:
+            found = resolve()
+            with self._lock:
+                found = self._by_key.setdefault(key, found)
+        return found
+
+    def put(self, key: tuple[Any, ...], settings: Settings) -> None:
+        with self._lock:
+            self._by_key.setdefault(key, settings)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _SettingsCache:
+        return self
+
+
+class ChatClaudeVertex(BaseChatModel):
+    """Claude on Google Vertex AI, as a LangChain chat model.
+
+    Setup: ``pip install "claude-vertex[langchain]"``, then ``gcloud auth
+    application-default login`` and ``GOOGLE_CLOUD_PROJECT=<project>`` (or pass ``project``
+    and ``credentials``).
+
+    Instantiate::
+
+        from langchain_claude_vertex import ChatClaudeVertex
+
+        llm = ChatClaudeVertex(model="claude-sonnet-4-5", max_tokens=1024)
+        llm.invoke("Hey Claude!")
+
+    Settings are resolved when the model is built (project: argument,
+    ``ANTHROPIC_VERTEX_PROJECT_ID``, ``GOOGLE_CLOUD_PROJECT``, the credentials, ADC; region:
+    argument, ``CLOUD_ML_REGION``, the model's default endpoint), so configuration errors
+    surface here, before any request. ``project`` and ``region`` then hold what was resolved.
+    Every model object with the same settings shares one connection pool and one token.
+
+    Supports ``invoke``/``stream`` and their async and batch forms, ``bind_tools``,
+    ``with_structured_output``, images and PDFs (base64, URLs, ``gs://``), extended and
+    adaptive thinking, prompt caching, citations, and ``get_num_tokens_from_messages``.
+    """
+
+    model: str = Field(alias="model_name")
+    """Model id in any form: ``claude-sonnet-4-5``, ``claude-sonnet-4-5@20250929``..."""
+    project: str | None = Field(default=None, alias="project_id")
+    """Google Cloud project; resolved from the environment or credentials if not given."""
+    region: str | None = Field(default=None, alias="location")
+    """Vertex endpoint: ``global``, ``us``, ``eu`` or a region such as ``us-east5``."""
+    base_url: str | None = None
+    """A fixed ``https://host/v1`` (a proxy, a private endpoint or the emulator)."""
+    credentials: Any = Field(default=None, exclude=True, repr=False)
+    """A key-file path, a key-file dict, or a ``google.auth`` credentials object; by
+    default Application Default Credentials. Never serialised or shown."""
+    access_token: SecretStr | None = Field(default=None, exclude=True, repr=False)
+    """A static OAuth access token (never refreshed); overrides ``credentials``."""
+    impersonate: str | None = None
+    """A service-account email to act as, with the caller's credentials."""
+    quota_project_id: str | None = None
+    """The project billed for quota (``x-goog-user-project``)."""
+    max_tokens: int | None = None
+    """Most tokens to generate; by default the model's output limit."""
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    """Stop sequences (also per call, as ``stop=``)."""
+    thinking: dict[str, Any] | None = None
+    """``{"type": "enabled", "budget_tokens": N}`` or ``{"type": "adaptive"}``."""
+    effort: Literal["low", "medium", "high", "max"] | None = None
+    """``output_config.effort`` on models that support it."""
+    betas: list[str] | None = None
+    """``anthropic-beta`` values; those Vertex refuses are dropped with a warning."""
+    timeout: float | None = Field(default=None, alias="default_request_timeout")
+    """Seconds to wait for an answer (the core's default if ``None``)."""
+    max_retries: int = 2
+    """Retries of a failed call (quota, overload, server errors), with backoff."""
+    streaming: bool = False
+    """Stream even from ``invoke`` (the answer is gathered from the stream)."""
+    stream_usage: bool = True
+    """Put ``usage_metadata`` on the last chunk of a stream."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """More Messages API body fields for every call (``metadata``, ``service_tier``...)."""
+    default_headers: dict[str, str] | None = None
+    """HTTP headers sent with every call."""
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True,
+                              protected_namespaces=())
+
+    _settings_cache: _SettingsCache = PrivateAttr(default_factory=_SettingsCache)
+    #: Whether ``region`` was given (else a per-call model override picks its own default).
+    _region_given: bool = PrivateAttr(default=False)
+
+    # -- construction ----------------------------------------------------------------------
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_model_kwargs(cls, values: Any) -> Any:
+        """Drop the ignored ``api_key``; move unknown arguments into ``model_kwargs``."""
+        if not isinstance(values, dict):
+            return values
+        values = {k: v for k, v in values.items() if k not in _IGNORED_KWARGS}
+        known = get_pydantic_field_names(cls)
+        extra = {k: values.pop(k) for k in list(values) if k not in known}
+        if extra:
+            warnings.warn(f"{sorted(extra)} are not ChatClaudeVertex parameters; they are sent "
+                          "as Messages API body fields (model_kwargs).", stacklevel=4)
+            values["model_kwargs"] = {**extra, **(values.get("model_kwargs") or {})}
+        return values
+
+    @field_validator("credentials", mode="before")
+    @classmethod
+    def _hide_credentials(cls, value: Any) -> Any:
+        """A credentials string (a key-file path) is held as a ``SecretStr``."""
+        return SecretStr(value) if isinstance(value, str) else value
+
+    def __init__(self, **kwargs: Any) -> None:
+        """Build the model and resolve its settings (see the class documentation).
+
+        Raises:
+            ConfigurationError: a malformed region, project or base URL, or no project.
+            CredentialsError: credentials that cannot be loaded.
+        """
+        super().__init__(**kwargs)
+        # Resolved here rather than in a validator so the core's typed errors surface as
+        # they are, not wrapped in a pydantic ValidationError.
+        self._region_given = self.region is not None
+        settings = self._settings(self.model)
+        self.project, self.region = settings.project, settings.region
+        self._settings_cache.put(self._settings_key(self.model), settings)
+
+    # -- serialisation and tracing ---------------------------------------------------------
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """Whether the model serialises with ``langchain_core.load.dumpd`` (it does)."""
+        return True
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Constructor arguments replaced by secret ids when serialised."""
+        return {"access_token": ACCESS_TOKEN_SECRET, "credentials": CREDENTIALS_SECRET}
+
+    @property
+    def _llm_type(self) -> str:
+        return "claude-vertex-chat"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "model": self.model, "project": self.project, "region": self.region,
+            "max_tokens": self.max_tokens, "temperature": self.temperature,
+            "top_p": self.top_p, "top_k": self.top_k, "stop": self.stop,
+            "thinking": self.thinking, "effort": self.effort, "betas": self.betas,
+            "streaming": self.streaming, "model_kwargs": self.model_kwargs,
+        }
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        model = str(kwargs.get("model") or self.model)
+        params = LangSmithParams(ls_provider="google_vertexai", ls_model_name=model,
+                                 ls_model_type="chat")
+        temperature = kwargs.get("temperature", self.temperature)
+        if temperature is not None:
+            params["ls_temperature"] = temperature
+        params["ls_max_tokens"] = (kwargs.get("max_tokens") or self.max_tokens
+                                   or resolve_model(model).max_output_tokens)
+        stop_sequences = stop or kwargs.get("stop") or self.stop
+        if stop_sequences:
+            params["ls_stop"] = list(stop_sequences)
+        return params
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        info = resolve_model(self.model)
+        return ModelProfile(
+            max_input_tokens=info.context_window, max_output_tokens=info.max_output_tokens,
+            text_inputs=True, image_inputs=True, image_url_inputs=True, pdf_inputs=True,
+            audio_inputs=False, video_inputs=False, image_tool_message=True,
+            pdf_tool_message=True, text_outputs=True, image_outputs=False,
+            audio_outputs=False, reasoning_output=info.thinking or info.adaptive_thinking,
+            tool_calling=True, tool_choice=True, tool_call_streaming=True,
+            structured_output=info.structured_outputs,
+            mid_conversation_system_messages=False,
+        )
+
+    # -- where calls go --------------------------------------------------------------------
+    def _settings(self, model: str) -> Settings:
+        """The settings for a call to ``model`` (resolved once per configuration)."""
+        region = self.region if self._region_given else None
+        token = self.access_token.get_secret_value() if self.access_token else None
+        credentials = self.credentials
+        if isinstance(credentials, SecretStr):
+            credentials = credentials.get_secret_value()
+        return self._settings_cache.get(self._settings_key(model), lambda: resolve_settings(
+            model=model, project=self.project, region=region, base_url=self.base_url,
+            credentials=credentials, access_token=token, impersonate=self.impersonate,
+            quota_project_id=self.quota_project_id))
+
+    def _settings_key(self, model: str) -> tuple[Any, ...]:
+        """What settings depend on: the model only when no region was given."""
+        region = self.region if self._region_given else None
+        token = self.access_token.get_secret_value() if self.access_token else None
+        return (None if region else resolve_model(model).vertex_id, self.project, region,
+                self.base_url, id(self.credentials), token, self.impersonate,
+                self.quota_project_id)
+
+    def _client(self, settings: Settings) -> VertexClient:
+        return VertexClient.shared(settings, timeout=self.timeout, max_retries=self.max_retries,
+                                   default_headers=self.default_headers)
+
+    def _prepare(self, messages: Sequence[BaseMessage], stop: Sequence[str] | None,
+                 kwargs: Mapping[str, Any]) -> tuple[PreparedCall, Settings]:
+        defaults = CallDefaults(
+            model=self.model, max_tokens=self.max_tokens, temperature=self.temperature,
+            top_p=self.top_p, top_k=self.top_k, stop=self.stop, thinking=self.thinking,
+            effort=self.effort, betas=tuple(self.betas or ()), timeout=self.timeout,
+            stream_usage=self.stream_usage, model_kwargs=self.model_kwargs)
+        call = prepare_call(defaults, messages, stop, kwargs)
+        return call, self._settings(call.model)
+
+    # -- calls -----------------------------------------------------------------------------
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None,
+                  **kwargs: Any) -> ChatResult:
+        call, settings = self._prepare(messages, stop, kwargs)
+        params = call.params_with(resolve_prompt(call.prompt, settings.tokens))
+        message = self._client(settings).create(params, betas=call.betas, timeout=call.timeout)
+        return chat_result(message, model_name=call.info.vertex_id,
+                           region=message.vertex_region,
+                           request_id=getattr(message, "_request_id", None))
+
+    async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                         run_manager: AsyncCallbackManagerForLLMRun | None = None,
+                         **kwargs: Any) -> ChatResult:
+        call, settings = self._prepare(messages, stop, kwargs)
+        params = call.params_with(await aresolve_prompt(call.prompt, settings.tokens))
+        message = await self._client(settings).acreate(params, betas=call.betas,
+                                                         timeout=call.timeout)
+        return chat_result(message, model_name=call.info.vertex_id,
+                           region=message.vertex_region,
+                           request_id=getattr(message, "_request_id", None))
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None,
+                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        call, settings = self._prepare(messages, stop, kwargs)
+        params = call.params_with(resolve_prompt(call.prompt, settings.tokens))
+        with self._client(settings).stream(params, betas=call.betas,
+                                           timeout=call.timeout) as events:
+            converter = self._converter(call, events.region, events.request_id)
+            for event in events:
+                chunk = converter.convert(event)
+                if chunk is None:
+                    continue
+                if run_manager is not None:
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+
+    async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                       run_manager: AsyncCallbackManagerForLLMRun | None = None,
+                       **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+        call, settings = self._prepare(messages, stop, kwargs)
+        params = call.params_with(await aresolve_prompt(call.prompt, settings.tokens))
+        stream = await self._client(settings).astream(params, betas=call.betas,
+                                                       timeout=call.timeout)
+        async with stream as events:
+            converter = self._converter(call, events.region, events.request_id)
+            async for event in events:
+                chunk = converter.convert(event)
+                if chunk is None:
+                    continue
+                if run_manager is not None:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+
+    @staticmethod
+    def _converter(call: PreparedCall, region: str | None,
+                   request_id: str | None) -> StreamConverter:
+        return StreamConverter(model_name=call.info.vertex_id,
+                               plain_text=call.plain_text_stream,
+                               stream_usage=call.stream_usage, region=region,
+                               request_id=request_id)
+
+    # -- tokens ----------------------------------------------------------------------------
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage],
+                                     tools: Sequence[Any] | None = None) -> int:
+        """The input tokens ``messages`` (and ``tools``) use, from Vertex's count-tokens.
+
+        Count-tokens is served in a few regions only; the core sends the count to the
+        nearest one.
+        """
+        call, settings = self._prepare(messages, None, {"tools": tools} if tools else {})
+        params = call.params_with(resolve_prompt(call.prompt, settings.tokens))
+        return self._client(settings).count_tokens(params, betas=call.betas)
+
+    async def aget_num_tokens_from_messages(self, messages: list[BaseMessage],
+                                            tools: Sequence[Any] | None = None) -> int:
+        """The async form of :meth:`get_num_tokens_from_messages`."""
+        call, settings = self._prepare(messages, None, {"tools": tools} if tools else {})
+        params = call.params_with(await aresolve_prompt(call.prompt, settings.tokens))
+        return await self._client(settings).acount_tokens(params, betas=call.betas)
+
+    def get_num_tokens(self, text: str) -> int:
+        """The input tokens of ``text`` sent as one user message, from count-tokens."""
+        return self.get_num_tokens_from_messages([HumanMessage(text)])
+
+    # -- tools and structured output -------------------------------------------------------
+    def bind_tools(
+        self,
+        tools: Sequence[ToolLike],
+        *,
+        tool_choice: ToolChoice = None,
+        parallel_tool_calls: bool | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools, in any form LangChain knows or as Anthropic tool dicts.
+
+        Args:
+            tools: pydantic models, TypedDicts, functions, ``BaseTool`` objects, JSON
+                schemas, OpenAI or Anthropic tool dicts (Anthropic-defined tools such as
+                ``{"type": "web_search_20250305", "name": "web_search"}`` included).
+            tool_choice: ``"auto"``, ``"any"``, ``"none"``, a tool name, or a dict. A forced
+                choice (``"any"`` or a name) is dropped with a warning on calls with
+                thinking on, which Claude refuses.
+            parallel_tool_calls: ``False`` lets Claude call at most one tool per turn.
+            strict: ``True`` makes Claude follow each input schema exactly.
+            kwargs: further call arguments to bind.
+        """
+        formatted = [convert_to_anthropic_tool(tool, strict=strict) for tool in tools]
+        choice = tool_choice_param(tool_choice, parallel_tool_calls=parallel_tool_calls)
+        if choice is not None:
+            kwargs["tool_choice"] = choice
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: Mapping[str, Any] | type | None = None,
+        *,
+        include_raw: bool = False,
+        method: StructuredOutputMethod = "function_calling",
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """A runnable whose output follows ``schema`` (pydantic, TypedDict or JSON schema).
+
+        Args:
+            schema: the output schema; pydantic classes give instances, the rest dicts.
+            include_raw: return ``{"raw", "parsed", "parsing_error"}`` instead.
+            method: ``"function_calling"`` (a forced tool call, the default),
+                ``"json_schema"`` (Claude's structured outputs, ``output_config.format``,
+                on models that support them; others fall back to function calling), or
+                ``"json_mode"`` (JSON parsed from the answer's text).
+            strict: strict schema adherence for ``function_calling``.
+            kwargs: not accepted.
+        """
+        if kwargs:
+            raise ValueError(f"Received unsupported arguments {kwargs}")
+        return structured_output(
+            self, schema, method=method, include_raw=include_raw, strict=strict,
+            native_json_schema=resolve_model(self.model).structured_outputs)
+
+    def __repr_args__(self) -> Any:
+        return [(k, v) for k, v in super().__repr_args__()
+                if k not in ("credentials", "access_token")]
+

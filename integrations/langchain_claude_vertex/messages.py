@@ -1,0 +1,566 @@
+"""LangChain messages in, Messages API ``system`` and ``messages`` out.
+
+Conversion runs in two steps. :func:`to_prompt` turns the messages into Messages API blocks
+without any I/O; images and documents given by reference (``http(s)://``, ``gs://``,
+``data:`` URLs, files) stay :class:`PendingMedia` placeholders. :func:`resolve_prompt` (or
+:func:`aresolve_prompt`, which loads concurrently) then reads them through the core's
+:func:`~claude_vertex.load_media` and inlines them as base64, because Vertex does not fetch
+URL sources.
+
+Accepted content: text; LangChain standard ``image``/``file``/``text-plain`` blocks (base64,
+URL); OpenAI ``image_url`` and ``file`` shapes; native Anthropic blocks (``image``,
+``document``, ``search_result``, ``tool_use``, ``tool_result``, ``thinking``...), passed
+through; ``ToolMessage`` (string or list content, ``status="error"`` -> ``is_error``);
+``cache_control`` on blocks, in a block's ``extras``, or in a message's
+``additional_kwargs``. The Messages API has no participant names, so ``message.name`` is not
+sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    ChatMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+
+from claude_vertex import Media, TokenProvider, aload_media, load_media
+
+__all__ = [
+    "PendingMedia", "Prompt", "aresolve_prompt", "resolve_prompt", "to_prompt", "tool_use_id",
+]
+
+Block = dict[str, Any]
+Role = Literal["user", "assistant"]
+
+#: Options a document block takes besides its source.
+_DOCUMENT_OPTIONS = ("title", "context", "citations")
+#: What the Messages API accepts as a tool-use id.
+_TOOL_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+#: Content types Claude cannot read, by the kind of media they hold.
+_UNSUPPORTED_MEDIA = {"audio": "audio", "input_audio": "audio", "video": "video"}
+_NO_FILES_API = (
+    "Claude on Vertex AI has no Files API, so file ids cannot be sent; pass the file's "
+    "bytes (base64), a URL, a gs:// URI or a local path instead."
+)
+
+
+@dataclass
+class PendingMedia:
+    """An image or document known by reference, read and inlined before the call is sent."""
+
+    reference: str
+    #: ``title``, ``context`` and ``citations`` of a document (dropped for images).
+    document_options: dict[str, Any] = field(default_factory=dict)
+    cache_control: dict[str, Any] | None = None
+
+    def to_block(self, media: Media) -> Block:
+        """The Messages API block for the loaded ``media``."""
+        block = media.block()
+        if block["type"] == "document":
+            block.update(self.document_options)
+        if self.cache_control is not None:
+            block["cache_control"] = self.cache_control
+        return block
+
+
+Item = Block | PendingMedia
+
+
+@dataclass
+class Prompt:
+    """A conversation as Messages API ``system`` and ``messages``, media still by reference."""
+
+    system: list[Block] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def pending(self) -> list[PendingMedia]:
+        """Every media placeholder, in order (nested ones in tool results included)."""
+        return [item for item in self._items() if isinstance(item, PendingMedia)]
+
+    def may_cite(self) -> bool:
+        """Whether the prompt holds documents or search results (so answers may cite)."""
+        return any(
+            isinstance(item, PendingMedia) or item.get("type") in ("document", "search_result")
+            for item in self._items()
+        )
+
+    def _items(self) -> Iterator[Item]:
+        for message in self.messages:
+            for item in message["content"]:
+                yield item
+                if isinstance(item, dict) and isinstance(item.get("content"), list):
+                    yield from item["content"]
+
+    def mark_last_block(self, cache_control: Mapping[str, Any]) -> None:
+        """Put ``cache_control`` on the last block of the last message (a cache breakpoint)."""
+        if self.messages and self.messages[-1]["content"]:
+            _set_cache_control(self.messages[-1]["content"], -1, dict(cache_control))
+
+    def to_params(self, loaded: Mapping[str, Media]) -> dict[str, Any]:
+        """``system`` and ``messages`` with every placeholder replaced by its loaded media."""
+
+        def fill(items: list[Item]) -> list[Block]:
+            out: list[Block] = []
+            for item in items:
+                if isinstance(item, PendingMedia):
+                    out.append(item.to_block(loaded[item.reference]))
+                elif isinstance(item.get("content"), list):
+                    out.append({**item, "content": fill(item["content"])})
+                else:
+                    out.append(item)
+            return out
+
+        params: dict[str, Any] = {
+            "messages": [{"role": m["role"], "content": fill(m["content"])}
+                         for m in self.messages],
+        }
+        if self.system:
+            params["system"] = self.system
+        return params
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _set_cache_control(items: list[Item], index: int, cache_control: dict[str, Any]) -> None:
+    item = items[index]
+    if isinstance(item, PendingMedia):
+        item.cache_control = cache_control
+    else:
+        items[index] = {**item, "cache_control": cache_control}
+
+
+def _extras(block: Mapping[str, Any]) -> Mapping[str, Any]:
+    """LangChain's ``extras`` of a standard block (provider options such as cache_control)."""
+    extras = block.get("extras")
+    return extras if isinstance(extras, Mapping) else {}
+
+
+def _cache_control(block: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A block's ``cache_control``, also from LangChain's ``extras`` convention."""
+    extras = _extras(block)
+    value = block.get("cache_control") or extras.get("cache_control")
+    return dict(value) if isinstance(value, Mapping) else None
+
+
+def _with_cache_control(block: Block, source: Mapping[str, Any]) -> Block:
+    cache_control = _cache_control(source)
+    if cache_control is not None:
+        block["cache_control"] = cache_control
+    return block
+
+
+def _document_options(block: Mapping[str, Any]) -> dict[str, Any]:
+    extras = _extras(block)
+    options = {key: block.get(key, extras.get(key)) for key in _DOCUMENT_OPTIONS}
+    title = options.get("title") or block.get("filename") or extras.get("filename")
+    options["title"] = title
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def tool_use_id(raw: str) -> str:
+    """``raw`` as a valid Messages API tool-use id (other providers' ids may not be).
+
+    Valid ids pass unchanged; others are made valid deterministically, so a ``tool_use`` and
+    the ``tool_result`` answering it still match.
+    """
+    if _TOOL_ID.fullmatch(raw):
+        return raw
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:12]
+    return re.sub(r"[^a-zA-Z0-9_-]", "_", raw)[:48] + "_" + digest
+
+
+def _data_url(data: str, mime_type: str | None) -> str:
+    return f"data:{mime_type or ''};base64,{data}"
+
+
+def _text_document(text: str, block: Mapping[str, Any]) -> Block:
+    document: Block = {
+        "type": "document",
+        "source": {"type": "text", "media_type": "text/plain", "data": text},
+        **_document_options(block),
+    }
+    return _with_cache_control(document, block)
+
+
+def _decoded_text(data: str) -> str:
+    try:
+        return base64.b64decode(data, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise ValueError("A text/plain file block holds data that is not base64 UTF-8 "
+                         "text.") from None
+
+
+def _media_block(block: Mapping[str, Any], kind: Literal["image", "file"]) -> Item:
+    """A LangChain standard (v1) or v0 data block for an image or file."""
+    source_type = block.get("source_type")
+    mime_type = block.get("mime_type")
+    if block.get("file_id") or source_type == "id":
+        raise ValueError(_NO_FILES_API)
+    if "base64" in block or source_type == "base64":
+        data = str(block.get("base64") or block.get("data") or "")
+        if kind == "image" and mime_type in ("image/jpeg", "image/png", "image/gif",
+                                             "image/webp"):
+            image: Block = {"type": "image", "source": {
+                "type": "base64", "media_type": mime_type, "data": data}}
+            return _with_cache_control(image, block)
+        if kind == "file" and mime_type == "application/pdf":
+            pdf: Block = {"type": "document", "source": {
+                "type": "base64", "media_type": mime_type, "data": data},
+                **_document_options(block)}
+            return _with_cache_control(pdf, block)
+        if kind == "file" and mime_type == "text/plain":
+            return _text_document(_decoded_text(data), block)
+        return PendingMedia(_data_url(data, mime_type), _document_options(block),
+                            _cache_control(block))
+    if "url" in block or source_type == "url":
+        return PendingMedia(str(block.get("url")), _document_options(block),
+                            _cache_control(block))
+    if source_type == "text" or (kind == "file" and isinstance(block.get("text"), str)):
+        return _text_document(str(block.get("text", "")), block)
+    raise ValueError(f"Cannot read this {kind} block: it has no base64 data or url "
+                     f"(keys: {sorted(block)}).")
+
+
+def _openai_file(block: Mapping[str, Any]) -> Item:
+    """OpenAI's ``{"type": "file", "file": {"filename", "file_data" | "file_id"}}``."""
+    file = block["file"]
+    if file.get("file_id"):
+        raise ValueError(_NO_FILES_API)
+    data = file.get("file_data")
+    if not isinstance(data, str):
+        raise ValueError("An OpenAI-style file block needs file.file_data.")
+    options = {"title": file["filename"]} if file.get("filename") else {}
+    reference = data if data.startswith("data:") else _data_url(data, "application/pdf")
+    return PendingMedia(reference, options, _cache_control(block))
+
+
+def _native_with_source(block: Mapping[str, Any]) -> Item:
+    """A native Anthropic ``image`` or ``document`` block; URL sources are fetched here."""
+    source = block.get("source")
+    cleaned = _clean(block)
+    if isinstance(source, Mapping) and source.get("type") == "url":
+        options = {k: v for k, v in cleaned.items() if k in _DOCUMENT_OPTIONS}
+        return PendingMedia(str(source.get("url")), options, _cache_control(block))
+    if isinstance(source, Mapping) and source.get("type") == "file":
+        raise ValueError(_NO_FILES_API)
+    return cleaned
+
+
+def _clean(block: Mapping[str, Any], *, drop: Sequence[str] = ()) -> Block:
+    """A copy without LangChain bookkeeping (``index``, ``extras``...) and ``None`` values."""
+    cleaned = {k: v for k, v in block.items()
+               if k not in ("index", "extras", *drop) and v is not None}
+    return _with_cache_control(cleaned, block)
+
+
+def _text_block(text: str, source: Mapping[str, Any] | None = None) -> Block | None:
+    if not text.strip():
+        return None
+    block: Block = {"type": "text", "text": text}
+    return _with_cache_control(block, source) if source is not None else block
+
+
+# --------------------------------------------------------------------------- user content
+
+
+def _user_item(raw: object) -> Item | None:
+    """One content item of a user turn (or of a tool result) as a Messages API block."""
+    if isinstance(raw, str):
+        return _text_block(raw)
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"Content blocks must be strings or dicts, not {type(raw).__name__}.")
+    kind = raw.get("type")
+    if kind == "text":
+        return _text_block(str(raw.get("text", "")), raw)
+    if kind in _UNSUPPORTED_MEDIA:
+        raise ValueError(f"Claude on Vertex AI does not accept {_UNSUPPORTED_MEDIA[kind]} "
+                         "input; send text, images or documents (PDF, plain text).")
+    if kind in ("image", "document") and "source" in raw:
+        return _native_with_source(raw)
+    if kind in ("image", "file"):
+        if kind == "file" and isinstance(raw.get("file"), Mapping):
+            return _openai_file(raw)
+        return _media_block(raw, kind)
+    if kind == "text-plain":
+        if isinstance(raw.get("text"), str):
+            return _text_document(raw["text"], raw)
+        return _media_block({**raw, "mime_type": raw.get("mime_type", "text/plain")}, "file")
+    if kind == "image_url":
+        image_url = raw.get("image_url")
+        url = image_url.get("url") if isinstance(image_url, Mapping) else image_url
+        return PendingMedia(str(url), {}, _cache_control(raw))
+    if kind == "tool_result":
+        return _tool_result(raw)
+    if kind == "non_standard" and isinstance(raw.get("value"), Mapping):
+        return _user_item(raw["value"])
+    return _clean(raw)
+
+
+def _user_items(content: str | list[Any]) -> list[Item]:
+    raw_items = [content] if isinstance(content, str) else content
+    return [item for item in map(_user_item, raw_items) if item is not None]
+
+
+def _tool_result(raw: Mapping[str, Any]) -> Block:
+    """A native ``tool_result`` block, its content converted like user content."""
+    block = _clean(raw, drop=("content",))
+    block["tool_use_id"] = tool_use_id(str(raw.get("tool_use_id", "")))
+    content = raw.get("content")
+    if isinstance(content, list):
+        block["content"] = _user_items(content)
+    elif isinstance(content, str) and content:
+        block["content"] = content
+    return block
+
+
+def _tool_message(message: ToolMessage) -> Block:
+    block: Block = {"type": "tool_result", "tool_use_id": tool_use_id(message.tool_call_id)}
+    content = message.content
+    if isinstance(content, list):
+        items = _user_items(content)
+        if items:
+            block["content"] = items
+    elif content:
+        block["content"] = content
+    if message.status == "error":
+        block["is_error"] = True
+    return block
+
+
+# --------------------------------------------------------------------------- assistant content
+
+
+def _partial_input(block: Mapping[str, Any]) -> dict[str, Any]:
+    """A tool-use input, also from a streamed block's accumulated ``partial_json``."""
+    value = block.get("input")
+    if isinstance(value, dict) and value:
+        return value
+    partial = block.get("partial_json")
+    if isinstance(partial, str) and partial:
+        try:
+            parsed = json.loads(partial)
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+    return value if isinstance(value, dict) else {}
+
+
+class _AssistantTurn:
+    """Builds the content of one assistant message from an ``AIMessage``."""
+
+    def __init__(self, message: AIMessage, *, keep_thinking: bool) -> None:
+        self.message = message
+        self.keep_thinking = keep_thinking
+        self.calls = {call["id"]: call for call in message.tool_calls if call.get("id")}
+        self.placed: set[str] = set()
+        self.blocks: list[Block] = []
+
+    def build(self) -> list[Block]:
+        content = self.message.content
+        for raw in [content] if isinstance(content, str) else content:
+            block = self._block(raw)
+            if block is not None:
+                self.blocks.append(block)
+        for call in self.message.tool_calls:
+            if call.get("id") not in self.placed:
+                self._add_tool_use(str(call.get("id")), call["name"], call["args"])
+        for invalid in self.message.invalid_tool_calls:
+            call_id = invalid.get("id")
+            if call_id and call_id not in self.placed:
+                self._add_tool_use(call_id, str(invalid.get("name") or ""),
+                                   _partial_input({"partial_json": invalid.get("args")}))
+        return self.blocks
+
+    def _add_tool_use(self, call_id: str, name: str, args: Mapping[str, Any]) -> None:
+        self.placed.add(call_id)
+        self.blocks.append({"type": "tool_use", "id": tool_use_id(call_id), "name": name,
+                            "input": dict(args)})
+
+    def _tool_use(self, call_id: str | None, fallback: Mapping[str, Any]) -> Block | None:
+        """The ``tool_use`` for a call: from ``tool_calls`` when it is there (parsed args)."""
+        if call_id is None or call_id in self.placed:
+            return None
+        self.placed.add(call_id)
+        call = self.calls.get(call_id)
+        name = call["name"] if call else str(fallback.get("name", ""))
+        args = call["args"] if call else _partial_input(fallback)
+        return {"type": "tool_use", "id": tool_use_id(call_id), "name": name, "input": args}
+
+    def _block(self, raw: object) -> Block | None:
+        if isinstance(raw, str):
+            return _text_block(raw)
+        if not isinstance(raw, Mapping):
+            raise ValueError(f"Content blocks must be strings or dicts, not "
+                             f"{type(raw).__name__}.")
+        kind = raw.get("type")
+        extras = _extras(raw)
+        if kind == "text":
+            # Citations are output metadata; the model does not need them replayed.
+            return _text_block(str(raw.get("text", "")), raw)
+        if kind == "thinking":
+            if self.keep_thinking and raw.get("signature"):
+                return {"type": "thinking", "thinking": str(raw.get("thinking", "")),
+                        "signature": raw["signature"]}
+            return None
+        if kind == "redacted_thinking":
+            return {"type": "redacted_thinking", "data": raw["data"]} if (
+                self.keep_thinking and raw.get("data")) else None
+        if kind == "reasoning":  # LangChain v1 form of a thinking block
+            signature = raw.get("signature") or extras.get("signature")
+            if self.keep_thinking and signature:
+                return {"type": "thinking", "thinking": str(raw.get("reasoning", "")),
+                        "signature": signature}
+            return None
+        if kind in ("tool_use", "tool_call"):
+            return self._tool_use(raw.get("id"), {**raw, "input": raw.get("input",
+                                                                          raw.get("args"))})
+        if kind in ("tool_call_chunk", "input_json_delta", "invalid_tool_call"):
+            return None
+        if kind == "server_tool_use":
+            return {"type": "server_tool_use", "id": raw.get("id"), "name": raw.get("name"),
+                    "input": _partial_input(raw)}
+        if kind == "server_tool_call":
+            args = raw.get("args")
+            return {"type": "server_tool_use", "id": raw.get("id"), "name": raw.get("name"),
+                    "input": args if isinstance(args, dict) else {}}
+        if kind == "server_tool_result":
+            return {"type": extras.get("block_type", "web_search_tool_result"),
+                    "tool_use_id": raw.get("tool_call_id"), "content": raw.get("output", [])}
+        if kind == "non_standard" and isinstance(raw.get("value"), Mapping):
+            return self._block(raw["value"])
+        return _clean(raw, drop=("partial_json",))
+
+
+# --------------------------------------------------------------------------- conversation
+
+
+def _role_of(message: BaseMessage) -> Role | Literal["system"]:
+    if isinstance(message, SystemMessage):
+        return "system"
+    if isinstance(message, (HumanMessage, ToolMessage)):
+        return "user"
+    if isinstance(message, AIMessage):
+        return "assistant"
+    if isinstance(message, ChatMessage):
+        roles: dict[str, Role | Literal["system"]] = {
+            "user": "user", "human": "user", "assistant": "assistant", "ai": "assistant",
+            "system": "system", "developer": "system"}
+        if message.role in roles:
+            return roles[message.role]
+    raise ValueError(f"Cannot send a {type(message).__name__} (role "
+                     f"{getattr(message, 'role', message.type)!r}) to Claude.")
+
+
+def _content_of(message: BaseMessage, role: str, keep_thinking: bool) -> list[Item]:
+    if isinstance(message, ToolMessage):
+        items: list[Item] = [_tool_message(message)]
+    elif role == "assistant" and isinstance(message, AIMessage):
+        items = list(_AssistantTurn(message, keep_thinking=keep_thinking).build())
+    else:
+        items = _user_items(message.content)
+    cache_control = message.additional_kwargs.get("cache_control")
+    if items and isinstance(cache_control, Mapping):
+        _set_cache_control(items, -1, dict(cache_control))
+    return items
+
+
+def to_prompt(messages: Sequence[BaseMessage], *, keep_thinking: bool) -> Prompt:
+    """Convert LangChain messages to a :class:`Prompt` (no I/O).
+
+    Leading system messages become ``system`` blocks; consecutive messages of one role are
+    merged into one turn, as the Messages API would. ``keep_thinking`` keeps the thinking
+    blocks of earlier assistant turns: the call has thinking on, so they are replayed
+    (required to continue a tool loop). With thinking off they are left out: the model
+    cannot use them, and a signature made by another deployment would fail validation.
+
+    Raises:
+        ValueError: a system message after the conversation has started, content Claude
+            does not accept (audio, video, file ids), or an unknown message type.
+    """
+    prompt = Prompt()
+    for message in messages:
+        role = _role_of(message)
+        if role == "system":
+            if prompt.messages:
+                raise ValueError(
+                    "Claude takes system instructions only at the start of the conversation; "
+                    "a SystemMessage came after other messages. Move it to the front.")
+            prompt.system.extend(_system_blocks(message))
+            continue
+        items = _content_of(message, role, keep_thinking)
+        if not items:
+            continue
+        if prompt.messages and prompt.messages[-1]["role"] == role:
+            prompt.messages[-1]["content"].extend(items)
+        else:
+            prompt.messages.append({"role": role, "content": items})
+    _trim_prefill(prompt)
+    return prompt
+
+
+def _system_blocks(message: BaseMessage) -> list[Block]:
+    blocks: list[Block] = []
+    for item in _user_items(message.content):
+        if isinstance(item, PendingMedia):
+            raise ValueError("System messages take text only; put images and documents in "
+                             "a HumanMessage.")
+        blocks.append(item)
+    cache_control = message.additional_kwargs.get("cache_control")
+    if blocks and isinstance(cache_control, Mapping):
+        blocks[-1] = {**blocks[-1], "cache_control": dict(cache_control)}
+    return blocks
+
+
+def _trim_prefill(prompt: Prompt) -> None:
+    """A final assistant turn (a prefill) may not end with whitespace."""
+    if not prompt.messages or prompt.messages[-1]["role"] != "assistant":
+        return
+    content = prompt.messages[-1]["content"]
+    last = content[-1]
+    if isinstance(last, dict) and last.get("type") == "text":
+        trimmed = str(last["text"]).rstrip()
+        if trimmed:
+            content[-1] = {**last, "text": trimmed}
+        else:
+            content.pop()
+            if not content:
+                prompt.messages.pop()
+
+
+# --------------------------------------------------------------------------- media
+
+
+def _references(prompt: Prompt) -> list[str]:
+    return list(dict.fromkeys(item.reference for item in prompt.pending()))
+
+
+def resolve_prompt(prompt: Prompt, tokens: TokenProvider) -> dict[str, Any]:
+    """``system`` and ``messages`` params, each referenced medium read once and inlined.
+
+    Raises:
+        MediaError: a reference that cannot be read or holds a type Claude does not read.
+    """
+    loaded = {ref: load_media(ref, tokens=tokens) for ref in _references(prompt)}
+    return prompt.to_params(loaded)
+
+
+async def aresolve_prompt(prompt: Prompt, tokens: TokenProvider) -> dict[str, Any]:
+    """The async form of :func:`resolve_prompt`; references are read concurrently."""
+    references = _references(prompt)
+    media = await asyncio.gather(*(aload_media(ref, tokens=tokens) for ref in references))
+    return prompt.to_params(dict(zip(references, media, strict=True)))

@@ -1,0 +1,110 @@
+"""A Messages API answer out, as LangChain's ``AIMessage`` with usage and metadata.
+
+``response_metadata`` carries ``model_name`` (the Vertex model id), ``model_provider``
+(``"anthropic"``, so LangChain's v1 content blocks translate Claude's content), the stop
+reason, the region that answered and Vertex's request id. ``usage_metadata`` counts cached
+input in ``input_tokens`` (as LangChain defines it) and details it in
+``input_token_details``; reasoning tokens appear in ``output_token_details`` where Vertex
+reports them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from anthropic.types import Message
+from langchain_core.messages import AIMessage
+from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
+from langchain_core.messages.tool import tool_call
+from langchain_core.outputs import ChatGeneration, ChatResult
+
+__all__ = ["MODEL_PROVIDER", "UsageLike", "chat_result", "usage_metadata"]
+
+#: What LangChain's content-block translators know Claude's content by.
+MODEL_PROVIDER = "anthropic"
+
+
+class _ThinkingDetails(Protocol):
+    thinking_tokens: int
+
+
+class UsageLike(Protocol):
+    """The usage fields of an SDK ``Usage`` (or a stream's accumulated usage)."""
+
+    @property
+    def input_tokens(self) -> int | None: ...  # noqa: D102
+
+    @property
+    def output_tokens(self) -> int: ...  # noqa: D102
+
+    @property
+    def cache_read_input_tokens(self) -> int | None: ...  # noqa: D102
+
+    @property
+    def cache_creation_input_tokens(self) -> int | None: ...  # noqa: D102
+
+    @property
+    def output_tokens_details(self) -> _ThinkingDetails | None: ...  # noqa: D102
+
+
+def usage_metadata(usage: UsageLike) -> UsageMetadata:
+    """LangChain usage from Claude's: cached input included in ``input_tokens``."""
+    cache_read = usage.cache_read_input_tokens or 0
+    cache_creation = usage.cache_creation_input_tokens or 0
+    input_tokens = (usage.input_tokens or 0) + cache_read + cache_creation
+    metadata = UsageMetadata(
+        input_tokens=input_tokens,
+        output_tokens=usage.output_tokens,
+        total_tokens=input_tokens + usage.output_tokens,
+        input_token_details=InputTokenDetails(cache_read=cache_read,
+                                              cache_creation=cache_creation),
+    )
+    details = usage.output_tokens_details
+    if details is not None:
+        metadata["output_token_details"] = OutputTokenDetails(reasoning=details.thinking_tokens)
+    return metadata
+
+
+def content_blocks(message: Message) -> list[dict[str, Any]]:
+    """The answer's content blocks as plain dicts (``None`` fields left out)."""
+    return [block.model_dump(mode="json", exclude_none=True) for block in message.content]
+
+
+def chat_result(message: Message, *, model_name: str, region: str | None,
+                request_id: str | None) -> ChatResult:
+    """The ``ChatResult`` of one answer.
+
+    Args:
+        message: the SDK's message.
+        model_name: the Vertex model id the call went to.
+        region: the endpoint that answered.
+        request_id: Vertex's request id, if it sent one.
+    """
+    blocks = content_blocks(message)
+    content: str | list[str | dict[str, Any]]
+    if len(blocks) == 1 and blocks[0]["type"] == "text" and not blocks[0].get("citations"):
+        content = blocks[0]["text"]
+    else:
+        content = list(blocks)
+    calls = [tool_call(name=b["name"], args=b.get("input") or {}, id=b["id"])
+             for b in blocks if b["type"] == "tool_use"]
+    metadata: dict[str, Any] = {
+        "id": message.id,
+        "model": message.model,
+        "model_name": model_name,
+        "model_provider": MODEL_PROVIDER,
+        "stop_reason": message.stop_reason,
+        "stop_sequence": message.stop_sequence,
+        "usage": message.usage.model_dump(mode="json", exclude_none=True),
+        "region": region,
+        "request_id": request_id,
+    }
+    ai_message = AIMessage(
+        content=content,
+        tool_calls=calls,
+        usage_metadata=usage_metadata(message.usage),
+        response_metadata=metadata,
+        id=message.id,
+    )
+    return ChatResult(generations=[ChatGeneration(message=ai_message)],
+                      llm_output={"id": message.id, "model_name": model_name})

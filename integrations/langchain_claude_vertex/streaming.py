@@ -1,0 +1,151 @@
+"""Stream events out, as LangChain ``AIMessageChunk`` objects.
+
+Content arrives as blocks keyed by ``index`` so that adding chunks rebuilds Claude's blocks:
+text, thinking (its signature included, so the gathered message replays), redacted thinking,
+tool use (with ``tool_call_chunks`` for LangChain's tool-call parsing), server tool use and
+citations. When a call can only answer text (no tools, no thinking, nothing to cite), chunks
+carry plain strings instead, as chat models usually stream. Usage arrives exactly once, on
+the last chunk, with the stop reason and the rest of ``response_metadata``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from anthropic.types import RawMessageStreamEvent
+from langchain_core.messages import AIMessageChunk
+from langchain_core.messages.tool import tool_call_chunk
+from langchain_core.outputs import ChatGenerationChunk
+
+from .responses import MODEL_PROVIDER, usage_metadata
+
+__all__ = ["StreamConverter"]
+
+
+@dataclass
+class _StreamUsage:
+    """Usage gathered from ``message_start`` and updated by ``message_delta``."""
+
+    input_tokens: int | None = 0
+    output_tokens: int = 0
+    cache_read_input_tokens: int | None = 0
+    cache_creation_input_tokens: int | None = 0
+    output_tokens_details: Any = None
+
+    def update(self, usage: Any) -> None:
+        """Take every field the event reports (message_delta values are cumulative)."""
+        for name in ("input_tokens", "output_tokens", "cache_read_input_tokens",
+                     "cache_creation_input_tokens", "output_tokens_details"):
+            value = getattr(usage, name, None)
+            if value is not None:
+                setattr(self, name, value)
+
+
+class StreamConverter:
+    """Turns one stream's events into chunks; one converter per stream.
+
+    Args:
+        model_name: the Vertex model id the call went to.
+        plain_text: send text deltas as plain strings (the call can only answer text).
+        stream_usage: put ``usage_metadata`` on the last chunk.
+        region: the endpoint that answered.
+        request_id: Vertex's request id, if it sent one.
+    """
+
+    def __init__(self, *, model_name: str, plain_text: bool, stream_usage: bool,
+                 region: str | None, request_id: str | None) -> None:
+        self.model_name = model_name
+        self.plain_text = plain_text
+        self.stream_usage = stream_usage
+        self.region = region
+        self.request_id = request_id
+        self.message_id: str | None = None
+        self.model: str | None = None
+        self.usage = _StreamUsage()
+        #: The type of each open block, by index (tool use gets tool_call_chunks).
+        self.block_types: dict[int, str] = {}
+
+    def _chunk(self, content: str | list[Any] = "", **fields: Any) -> ChatGenerationChunk:
+        metadata = {"model_provider": MODEL_PROVIDER, **fields.pop("response_metadata", {})}
+        message = AIMessageChunk(content=content, id=self.message_id,
+                                 response_metadata=metadata, **fields)
+        return ChatGenerationChunk(message=message)
+
+    def _empty(self) -> str | list[Any]:
+        return "" if self.plain_text else []
+
+    def convert(self, event: RawMessageStreamEvent) -> ChatGenerationChunk | None:
+        """The chunk for one event, or ``None`` for events that add nothing."""
+        if event.type == "message_start":
+            self.message_id = event.message.id
+            self.model = event.message.model
+            self.usage.update(event.message.usage)
+            return self._chunk(self._empty())
+        if event.type == "content_block_start":
+            return self._block_start(event.index, event.content_block.model_dump(
+                mode="json", exclude_none=True))
+        if event.type == "content_block_delta":
+            return self._block_delta(event.index, event.delta.model_dump(mode="json",
+                                                                         exclude_none=True))
+        if event.type == "message_delta":
+            self.usage.update(event.usage)
+            return self._last(event.delta.stop_reason, event.delta.stop_sequence)
+        return None
+
+    def _block_start(self, index: int, block: dict[str, Any]) -> ChatGenerationChunk | None:
+        kind = block["type"]
+        self.block_types[index] = kind
+        if kind == "text":
+            if self.plain_text:
+                return None
+            return self._chunk([{**block, "index": index}])
+        if kind == "tool_use":
+            start = {**block, "input": {}, "index": index}
+            return self._chunk([start], tool_call_chunks=[tool_call_chunk(
+                name=block.get("name"), id=block.get("id"), args="", index=index)])
+        if kind == "thinking":
+            start = {"type": "thinking", "thinking": block.get("thinking", ""), "index": index}
+            if block.get("signature"):
+                start["signature"] = block["signature"]
+            return self._chunk([start])
+        return self._chunk([{**block, "index": index}])
+
+    def _block_delta(self, index: int, delta: dict[str, Any]) -> ChatGenerationChunk | None:
+        kind = delta.get("type")
+        if kind == "text_delta":
+            if self.plain_text:
+                return self._chunk(delta["text"])
+            return self._chunk([{"type": "text", "text": delta["text"], "index": index}])
+        if kind == "citations_delta":
+            return self._chunk([{"type": "text", "citations": [delta["citation"]],
+                                 "index": index}])
+        if kind == "thinking_delta":
+            return self._chunk([{"type": "thinking", "thinking": delta["thinking"],
+                                 "index": index}])
+        if kind == "signature_delta":
+            return self._chunk([{"type": "thinking", "signature": delta["signature"],
+                                 "index": index}])
+        if kind == "input_json_delta":
+            partial = delta.get("partial_json", "")
+            content = [{"type": "input_json_delta", "partial_json": partial, "index": index}]
+            if self.block_types.get(index) == "tool_use":
+                return self._chunk(content, tool_call_chunks=[tool_call_chunk(
+                    name=None, id=None, args=partial, index=index)])
+            return self._chunk(content)
+        return None
+
+    def _last(self, stop_reason: str | None, stop_sequence: str | None) -> ChatGenerationChunk:
+        metadata = {
+            "id": self.message_id,
+            "model": self.model,
+            "model_name": self.model_name,
+            "stop_reason": stop_reason,
+            "stop_sequence": stop_sequence,
+            "region": self.region,
+            "request_id": self.request_id,
+        }
+        fields: dict[str, Any] = {"response_metadata": metadata, "chunk_position": "last"}
+        if self.stream_usage:
+            fields["usage_metadata"] = usage_metadata(self.usage)
+        return self._chunk(self._empty(), **fields)

@@ -1,0 +1,199 @@
+"""Tools and structured output: LangChain tools in, Messages API ``tools`` and ``tool_choice``.
+
+:func:`convert_to_anthropic_tool` accepts anything LangChain's ``convert_to_openai_tool``
+does (pydantic models, TypedDicts, functions, ``BaseTool`` objects, JSON schemas, OpenAI tool
+dicts) plus Anthropic tool dicts, which pass through (custom tools with ``input_schema`` and
+the Anthropic-defined tools Vertex serves, such as ``web_search_20250305``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
+from typing import Any, Literal, Protocol
+
+from anthropic import transform_schema
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.messages import AIMessage
+from langchain_core.output_parsers import (
+    JsonOutputKeyToolsParser,
+    JsonOutputParser,
+    PydanticOutputParser,
+    PydanticToolsParser,
+)
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
+
+__all__ = [
+    "StructuredOutputMethod",
+    "ToolChoice",
+    "convert_to_anthropic_tool",
+    "structured_output",
+    "tool_choice_param",
+]
+
+ToolLike = Mapping[str, Any] | type | Callable[..., Any] | BaseTool
+ToolChoice = str | bool | Mapping[str, Any] | None
+StructuredOutputMethod = Literal["function_calling", "json_schema", "json_mode"]
+
+#: Provider-specific tool options LangChain carries in ``BaseTool.extras``.
+_TOOL_EXTRAS = ("cache_control", "defer_loading", "input_examples")
+
+
+def _is_anthropic_tool(tool: Mapping[str, Any]) -> bool:
+    """An Anthropic tool dict: a custom tool with ``input_schema`` or a typed built-in tool."""
+    if "input_schema" in tool:
+        return True
+    kind = tool.get("type")
+    return (isinstance(kind, str) and kind not in ("function", "custom", "object")
+            and "name" in tool and "parameters" not in tool and "function" not in tool)
+
+
+def convert_to_anthropic_tool(tool: ToolLike, *, strict: bool | None = None) -> dict[str, Any]:
+    """One tool definition in the Messages API's shape.
+
+    Args:
+        tool: a pydantic model, TypedDict, function, ``BaseTool``, JSON schema, OpenAI tool
+            dict, or Anthropic tool dict.
+        strict: ``True`` asks Claude to follow the input schema exactly (strict tool use);
+            the schema is then rewritten to the subset strict mode accepts.
+    """
+    if isinstance(tool, Mapping) and _is_anthropic_tool(tool):
+        formatted = dict(tool)
+    else:
+        function = convert_to_openai_tool(tool)["function"]
+        formatted = {
+            "name": function["name"],
+            "input_schema": function.get("parameters") or {"type": "object", "properties": {}},
+        }
+        if function.get("description"):
+            formatted["description"] = function["description"]
+        extras = getattr(tool, "extras", None)
+        if isinstance(extras, Mapping):
+            formatted.update({k: extras[k] for k in _TOOL_EXTRAS if k in extras})
+    if strict and "input_schema" in formatted:
+        formatted["input_schema"] = transform_schema(formatted["input_schema"])
+        formatted["strict"] = True
+    elif strict is False and "input_schema" in formatted:
+        formatted["strict"] = False
+    return formatted
+
+
+def tool_choice_param(
+    tool_choice: ToolChoice, *, parallel_tool_calls: bool | None = None
+) -> dict[str, Any] | None:
+    """The Messages API ``tool_choice`` for LangChain's ``tool_choice`` argument.
+
+    ``"auto"``, ``"any"`` (also ``"required"`` or ``True``), ``"none"``, a tool name, or a
+    dict (Anthropic's shape, or OpenAI's ``{"type": "function", "function": {"name"}}``).
+    ``parallel_tool_calls=False`` sets ``disable_parallel_tool_use``.
+    """
+    choice: dict[str, Any] | None
+    if tool_choice is None or tool_choice is False:
+        choice = None
+    elif tool_choice is True or tool_choice in ("any", "required"):
+        choice = {"type": "any"}
+    elif tool_choice in ("auto", "none"):
+        choice = {"type": tool_choice}
+    elif isinstance(tool_choice, str):
+        choice = {"type": "tool", "name": tool_choice}
+    elif isinstance(tool_choice, Mapping):
+        if tool_choice.get("type") == "function":
+            choice = {"type": "tool", "name": tool_choice["function"]["name"]}
+        else:
+            choice = dict(tool_choice)
+    else:
+        raise ValueError(f"Unrecognised tool_choice {tool_choice!r}: use 'auto', 'any', "
+                         "'none', a tool name, or a dict.")
+    if parallel_tool_calls is False:
+        choice = {**(choice or {"type": "auto"}), "disable_parallel_tool_use": True}
+    return choice
+
+
+def _parser_for_tool(schema: Any, name: str) -> Runnable[AIMessage, Any]:
+    if isinstance(schema, type) and is_basemodel_subclass(schema):
+        return PydanticToolsParser(tools=[schema], first_tool_only=True)
+    return JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+
+
+def _parser_for_text(schema: Any) -> Runnable[AIMessage, Any]:
+    if isinstance(schema, type) and is_basemodel_subclass(schema):
+        return PydanticOutputParser(pydantic_object=schema)
+    return JsonOutputParser()
+
+
+class _Bindable(Protocol):
+    """What :func:`structured_output` needs of the chat model."""
+
+    model: str
+
+    def bind(self, **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]: ...
+
+    def bind_tools(self, tools: Sequence[ToolLike], *, tool_choice: ToolChoice = None,
+                   parallel_tool_calls: bool | None = None, strict: bool | None = None,
+                   **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]: ...
+
+
+def structured_output(
+    model: _Bindable,
+    schema: Mapping[str, Any] | type | None,
+    *,
+    method: StructuredOutputMethod,
+    include_raw: bool,
+    strict: bool | None,
+    native_json_schema: bool,
+) -> Runnable[LanguageModelInput, Any]:
+    """The runnable behind ``ChatClaudeVertex.with_structured_output``.
+
+    ``function_calling`` forces a call of a tool whose input schema is ``schema``;
+    ``json_schema`` constrains the answer with ``output_config.format`` where the model
+    supports it (``native_json_schema``), else falls back to ``function_calling`` with a
+    warning; ``json_mode`` parses the answer's text as JSON, constrained by ``schema`` the way
+    ``json_schema`` is when one is given.
+    """
+    requested = method
+    if method == "json_mode":
+        if schema is None:
+            llm = model.bind(ls_structured_output_format={"kwargs": {"method": "json_mode"},
+                                                          "schema": {"type": "object"}})
+            return _with_raw(llm, JsonOutputParser(), include_raw)
+        method = "json_schema"
+    if schema is None:
+        raise ValueError(f"with_structured_output(method={method!r}) needs a schema.")
+    if method == "json_schema" and not native_json_schema:
+        warnings.warn(
+            f"{model.model} does not support structured outputs (output_config.format); "
+            "using method='function_calling' instead.", stacklevel=3)
+        method = "function_calling"
+    trace = {"kwargs": {"method": requested, "strict": strict}, "schema": schema}
+    if method == "function_calling":
+        name = convert_to_anthropic_tool(schema)["name"]
+        llm = model.bind_tools([schema], tool_choice=name, strict=strict,
+                               ls_structured_output_format=trace)
+        return _with_raw(llm, _parser_for_tool(schema, name), include_raw)
+    if method != "json_schema":
+        raise ValueError(f"Unknown structured output method {method!r}: use "
+                         "'function_calling', 'json_schema' or 'json_mode'.")
+    output_format = {"type": "json_schema",
+                     "schema": transform_schema(convert_to_json_schema(_schema_arg(schema)))}
+    llm = model.bind(output_config={"format": output_format}, ls_structured_output_format=trace)
+    return _with_raw(llm, _parser_for_text(schema), include_raw)
+
+
+def _schema_arg(schema: Mapping[str, Any] | type) -> dict[str, Any] | type:
+    return dict(schema) if isinstance(schema, Mapping) else schema
+
+
+def _with_raw(llm: Runnable[LanguageModelInput, Any], parser: Runnable[AIMessage, Any],
+              include_raw: bool) -> Runnable[LanguageModelInput, Any]:
+    if not include_raw:
+        return llm | parser
+    parsed = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser,
+                                        parsing_error=lambda _: None)
+    unparsed = RunnablePassthrough.assign(parsed=lambda _: None)
+    return RunnableMap(raw=llm) | parsed.with_fallbacks([unparsed],
+                                                        exception_key="parsing_error")
+
