@@ -1,9 +1,17 @@
-"""LlamaIndex integration for Claude on Vertex AI (``ClaudeVertex``).
+"""LlamaIndex integration for Claude on Google Vertex AI.
 
-The LLM class arrives with the LlamaIndex adapter; this package already installs with the
-``llama-index`` extra and shares the core in :mod:`claude_vertex`.
+    from llama_index.llms.claude_vertex import ClaudeVertex
+
+    llm = ClaudeVertex(model="claude-sonnet-4-5")
+    print(llm.complete("Hey Claude!").text)
+
+``ClaudeVertex`` is a LlamaIndex ``FunctionCallingLLM`` on the shared core in
+:mod:`claude_vertex`, which owns settings, credentials, endpoints, retries and model facts.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .base import DEFAULT_MODEL, ClaudeVertex
+from .tools import ForcedToolChoiceWarning
+
+__all__ = ["DEFAULT_MODEL", "ClaudeVertex", "ForcedToolChoiceWarning"]
