@@ -227,3 +227,22 @@ async def test_token_counting_works_async(chat: ChatClaudeVertex) -> None:
     messages = [HumanMessage("How many moons has Mars?")]
     assert await chat.aget_num_tokens_from_messages(messages) == (
         chat.get_num_tokens_from_messages(messages))
+
+
+# --------------------------------------------------------------------------- astream_events
+async def test_astream_events_stream_text_and_end_with_usage(chat: ChatClaudeVertex) -> None:
+    kinds: list[str] = []
+    text = ""
+    end: Any = None
+    async for event in chat.astream_events("Hey Claude!", version="v2"):
+        kinds.append(event["event"])
+        if event["event"] == "on_chat_model_stream":
+            text += event["data"]["chunk"].text
+        if event["event"] == "on_chat_model_end":
+            end = event["data"]["output"]
+    assert kinds[0] == "on_chat_model_start"
+    assert kinds[-1] == "on_chat_model_end"
+    assert kinds.count("on_chat_model_stream") > 1
+    assert text == "Hello! You said: Hey Claude!"
+    assert end.usage_metadata["input_tokens"] > 0
+    assert end.response_metadata["model_provider"] == "anthropic"
