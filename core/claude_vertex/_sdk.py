@@ -2,9 +2,9 @@
 
 The SDK's Vertex clients are subclassed to take tokens from the shared
 :class:`~claude_vertex.credentials.TokenProvider` (instead of refreshing per client, without a
-lock) and to apply this package's retry policy. Both hooks, ``_prepare_request`` and
-``_should_retry``, are the SDK's documented extension points for subclasses; if a future SDK
-renames them, this module is all that changes.
+lock) and to apply this package's retry policy. The hooks, ``_prepare_options``,
+``_prepare_request`` and ``_should_retry``, are the SDK's documented extension points for
+subclasses; if a future SDK renames them, this module is all that changes.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 import httpx2
 from anthropic import AnthropicVertex, AsyncAnthropicVertex
 from anthropic import __version__ as anthropic_version
+from anthropic._models import FinalRequestOptions
 
 from ._version import __version__
 from .credentials import TokenProvider
@@ -36,6 +37,18 @@ def redacted_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """``headers`` with every credential value replaced, for logs."""
     return {name: "[redacted]" if name.lower() in SECRET_HEADERS else value
             for name, value in headers.items()}
+
+
+#: The first-party routes the SDK's Vertex hook rewrites; requests built by
+#: :func:`~claude_vertex.transform.build_request` never use them.
+_FIRST_PARTY_PREFIX = "/v1/messages"
+
+
+def _is_vertex_request(options: FinalRequestOptions) -> bool:
+    """Whether ``options`` already is a Vertex request (its path, and its body's version)."""
+    body = options.json_data
+    return (not options.url.startswith(_FIRST_PARTY_PREFIX)
+            and (not isinstance(body, dict) or "anthropic_version" in body))
 
 
 class _VertexPolicy:
@@ -72,6 +85,15 @@ class SyncTransport(_VertexPolicy, AnthropicVertex):
                          base_url=settings.base_url, **kwargs)
         self._tokens = settings.tokens
 
+    def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
+        # The SDK's Vertex hook deep-copies every attempt's options, body included, so it can
+        # rewrite first-party routes in place; a request of this package already has its
+        # Vertex path and anthropic_version and is never mutated, so the copy (a tenth of a
+        # millisecond for a small prompt, milliseconds for a long conversation) is skipped.
+        if _is_vertex_request(options):
+            return options
+        return super()._prepare_options(options)
+
     def _prepare_request(self, request: httpx2.Request) -> None:
         self._authorize(request, self._tokens.token())
 
@@ -83,6 +105,12 @@ class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
         super().__init__(region=settings.region, project_id=settings.project,
                          base_url=settings.base_url, **kwargs)
         self._tokens = settings.tokens
+
+    async def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
+        # See SyncTransport._prepare_options.
+        if _is_vertex_request(options):
+            return options
+        return await super()._prepare_options(options)
 
     async def _prepare_request(self, request: httpx2.Request) -> None:
         self._authorize(request, await self._tokens.atoken())

@@ -17,7 +17,7 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anthropic
@@ -111,7 +111,10 @@ def _classify(exc: Exception, request: VertexRequest) -> _Failure:
         retryable = code in RETRYABLE_STATUSES or typed.retryable
         return _Failure(typed, retryable, _retry_after(exc.response), token)
     if isinstance(exc, (anthropic.APIConnectionError, httpx2.HTTPError)):
-        http_request = getattr(exc, "request", None)
+        try:
+            http_request = exc.request
+        except (AttributeError, RuntimeError):  # httpx2 raises RuntimeError when it is unset
+            http_request = None
         if not isinstance(http_request, httpx2.Request):
             http_request = httpx2.Request("POST", request.path)
         kind = "timed out" if isinstance(exc, (anthropic.APITimeoutError,
@@ -131,11 +134,13 @@ _CONTENT_DELTAS = {"text_delta": "text", "thinking_delta": "thinking",
                    "signature_delta": None}
 
 
+def _delta_chars(delta: Any) -> int:
+    attr = _CONTENT_DELTAS.get(delta.type)
+    return len(getattr(delta, attr, "") or "") if attr else 0
+
+
 def _content_chars(event: RawMessageStreamEvent) -> int:
-    if event.type != "content_block_delta":
-        return 0
-    attr = _CONTENT_DELTAS.get(event.delta.type)
-    return len(getattr(event.delta, attr, "") or "") if attr else 0
+    return _delta_chars(event.delta) if event.type == "content_block_delta" else 0
 
 
 class _StreamTally:
@@ -169,10 +174,6 @@ class _StreamTally:
             return other
 
 
-def _wanted(event: RawMessageStreamEvent) -> bool:
-    return getattr(event, "type", None) in STREAM_EVENT_TYPES
-
-
 class MessageStream:
     """The events of one streamed answer, as the SDK's ``RawMessageStreamEvent`` objects.
 
@@ -202,8 +203,17 @@ class MessageStream:
             first, self._first = self._first, None
             yield tally.count(first)
         try:
+            # The per-event work is inlined (no helper calls): it runs for every token.
             for event in self._events:
-                yield tally.count(event)
+                kind = getattr(event, "type", None)
+                if kind not in STREAM_EVENT_TYPES:  # Vertex's vertex_event, pings
+                    continue
+                tally.events += 1
+                if event.type == "content_block_delta":
+                    tally.chars += _delta_chars(event.delta)
+                elif kind == "message_stop":
+                    tally.finished = True
+                yield event
         except Exception as exc:
             cause = tally.typed(exc)
             raise tally.broken(cause) from cause
@@ -244,8 +254,17 @@ class AsyncMessageStream:
             first, self._first = self._first, None
             yield tally.count(first)
         try:
+            # The per-event work is inlined (no helper calls): it runs for every token.
             async for event in self._events:
-                yield tally.count(event)
+                kind = getattr(event, "type", None)
+                if kind not in STREAM_EVENT_TYPES:  # Vertex's vertex_event, pings
+                    continue
+                tally.events += 1
+                if event.type == "content_block_delta":
+                    tally.chars += _delta_chars(event.delta)
+                elif kind == "message_stop":
+                    tally.finished = True
+                yield event
         except Exception as exc:
             cause = tally.typed(exc)
             raise tally.broken(cause) from cause
@@ -264,20 +283,30 @@ class AsyncMessageStream:
 
 
 def _first_event(events: Iterator[RawMessageStreamEvent]) -> RawMessageStreamEvent:
-    try:
-        return next(events)
-    except StopIteration:
-        raise httpx2.RemoteProtocolError("the stream closed before its first event") from None
+    """The first Messages API event of ``events`` (Vertex's own events are skipped)."""
+    for event in events:
+        if getattr(event, "type", None) in STREAM_EVENT_TYPES:
+            return event
+    raise httpx2.RemoteProtocolError("the stream closed before its first event")
 
 
 async def _afirst_event(events: AsyncIterator[RawMessageStreamEvent]) -> RawMessageStreamEvent:
-    try:
-        return await anext(events)
-    except StopAsyncIteration:
-        raise httpx2.RemoteProtocolError("the stream closed before its first event") from None
+    """The async form of :func:`_first_event`."""
+    async for event in events:
+        if getattr(event, "type", None) in STREAM_EVENT_TYPES:
+            return event
+    raise httpx2.RemoteProtocolError("the stream closed before its first event")
 
 
 _T = TypeVar("_T")
+
+
+@dataclass
+class _AsyncPools:
+    """The async pools of one event loop: by endpoint base URL, and by region for lookups."""
+
+    by_base_url: dict[str, AsyncTransport] = field(default_factory=dict)
+    by_region: dict[str, AsyncTransport] = field(default_factory=dict)
 
 
 class VertexClient:
@@ -313,10 +342,13 @@ class VertexClient:
         self.policy = RetryPolicy(max_attempts=max_retries + 1,
                                   deadline=deadline if deadline is not None else 600.0)
         self._lock = threading.Lock()
-        # One pool per endpoint host (sync), and per host and event loop (async).
+        # One pool per endpoint host (sync), and per host and event loop (async). A pool is
+        # found by base URL when it is made, and by region on every call after, so a
+        # region's settings and base URL are worked out once, not per attempt.
         self._sync: dict[str, SyncTransport] = {}
+        self._sync_by_region: dict[str, SyncTransport] = {}
         self._async: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, dict[str, AsyncTransport]] = weakref.WeakKeyDictionary()
+            asyncio.AbstractEventLoop, _AsyncPools] = weakref.WeakKeyDictionary()
 
     def __repr__(self) -> str:
         return f"VertexClient({self.settings!r})"
@@ -352,34 +384,58 @@ class VertexClient:
                 "default_headers": self.default_headers or None}
 
     def _sync_transport(self, region: str | None = None) -> SyncTransport:
-        settings = self.settings.for_region(region or self.settings.region)
-        transport = self._sync.get(settings.base_url)
-        if transport is None:
-            with self._lock:
-                transport = self._sync.get(settings.base_url)
-                if transport is None:
-                    transport = SyncTransport(settings, **self._options())
-                    self._sync[settings.base_url] = transport
+        region = region or self.settings.region
+        transport = self._sync_by_region.get(region)
+        if transport is not None:
+            return transport
+        settings = self.settings.for_region(region)
+        with self._lock:
+            transport = self._sync.get(settings.base_url)
+            if transport is None:
+                transport = SyncTransport(settings, **self._options())
+                self._sync[settings.base_url] = transport
+            self._sync_by_region[region] = transport
         return transport
 
     def _async_transport(self, region: str | None = None) -> AsyncTransport:
-        settings = self.settings.for_region(region or self.settings.region)
+        region = region or self.settings.region
         loop = asyncio.get_running_loop()
         pools = self._async.get(loop)
-        transport = None if pools is None else pools.get(settings.base_url)
-        if transport is None:
-            with self._lock:
-                pools = self._async.setdefault(loop, {})
-                transport = pools.get(settings.base_url)
-                if transport is None:
-                    transport = AsyncTransport(settings, **self._options())
-                    pools[settings.base_url] = transport
+        transport = None if pools is None else pools.by_region.get(region)
+        if transport is not None:
+            return transport
+        settings = self.settings.for_region(region)
+        with self._lock:
+            pools = self._async.get(loop)
+            if pools is None:
+                self._forget_closed_loops()
+                pools = self._async[loop] = _AsyncPools()
+            transport = pools.by_base_url.get(settings.base_url)
+            if transport is None:
+                transport = AsyncTransport(settings, **self._options())
+                pools.by_base_url[settings.base_url] = transport
+            pools.by_region[region] = transport
         return transport
 
+    def _forget_closed_loops(self) -> None:
+        """Drop the async pools of event loops that have closed (with ``_lock`` held).
+
+        A pool's connections refer to their loop, so the weak keys alone never let a loop
+        go; once dropped, loop and pool are garbage and their sockets close when collected.
+        """
+        for loop in [loop for loop in self._async if loop.is_closed()]:
+            del self._async[loop]
+
     def close(self) -> None:
-        """Close the sync connection pools (async pools close with their event loop)."""
+        """Close the sync connection pools and drop the async pools of closed event loops.
+
+        An async pool of a running loop stays in use; the next call from another loop, or
+        ``close()``, drops it once its loop has closed.
+        """
         with self._lock:
             transports, self._sync = list(self._sync.values()), {}
+            self._sync_by_region = {}
+            self._forget_closed_loops()
         for transport in transports:
             transport.close()
 
@@ -508,7 +564,7 @@ class VertexClient:
                 target.path, body=target.body, cast_to=VertexMessage,
                 options=self._per_call(target, timeout), stream=True,
                 stream_cls=anthropic.Stream[RawMessageStreamEvent])
-            events = (event for event in raw if _wanted(event))
+            events = iter(raw)
             try:
                 first = _first_event(events)
             except BaseException:
@@ -553,7 +609,7 @@ class VertexClient:
                 target.path, body=target.body, cast_to=VertexMessage,
                 options=self._per_call(target, timeout), stream=True,
                 stream_cls=anthropic.AsyncStream[RawMessageStreamEvent])
-            events = (event async for event in raw if _wanted(event))
+            events = aiter(raw)
             try:
                 first = await _afirst_event(events)
             except BaseException:

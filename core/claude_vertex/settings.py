@@ -17,6 +17,7 @@ from .endpoints import (
     in_geography,
     residency_region,
     validate_base_url,
+    validate_model,
     validate_project,
     validate_region,
     validate_residency,
@@ -120,12 +121,15 @@ def resolve_settings(
     never left without them; ``data_residency`` (``"us"``/``"eu"``) bounds every attempt.
 
     Raises:
-        ConfigurationError: a malformed region, project or base URL, or no project found.
+        ConfigurationError: a malformed model id, region, project or base URL, or no
+            project found.
         CredentialsError: credentials that cannot be loaded.
     """
     env = os.environ if environ is None else environ
 
     # 1. Strings that reach the URL: validate before anything else happens.
+    if model is not None:
+        validate_model(model)
     validate_residency(data_residency)
     if region is None:
         from_env = _first_env(env, (REGION_ENV,))

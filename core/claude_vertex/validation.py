@@ -17,6 +17,8 @@ from .media import DOCUMENT_MEDIA_TYPES, IMAGE_MEDIA_TYPES, MAX_IMAGE_BYTES
 __all__ = ["validate_messages"]
 
 _ROLES = ("user", "assistant")
+#: What an assistant turn's blocks can answer: no tool call (never added to).
+_NOTHING: frozenset[str] = frozenset()
 
 
 def _where(index: int, role: object, block: int | None = None, kind: object = None) -> str:
@@ -65,28 +67,37 @@ def _check_source(source: object, where: str, kind: str) -> None:
             f"most {MAX_IMAGE_BYTES:,}. Resize or recompress it.")
 
 
-def _check_block(block: object, where: str, answerable: set[str], answered: set[str]) -> None:
+def _check_block(block: object, index: int, role: object, position: int,
+                 answerable: set[str] | frozenset[str], answered: set[str]) -> None:
+    # The place of the block (``_where``) is only formatted on the way to an error: valid
+    # conversations, the common case, pay one type check per block.
     if not isinstance(block, Mapping):
-        raise MessageValidationError(f"{where}: a content block must be a dict with a 'type'.")
-    kind = block.get("type")
-    if kind == "text" and not str(block.get("text") or "").strip():
         raise MessageValidationError(
-            f"{where}: text blocks must hold non-whitespace text; drop the empty block.")
-    if kind in ("image", "document"):
-        _check_source(block.get("source"), where, str(kind))
-    if kind == "tool_result":
+            f"{_where(index, role, position, None)}: a content block must be a dict with a "
+            "'type'.")
+    kind = block.get("type")
+    if kind == "text":
+        text = block.get("text")
+        if not (text if isinstance(text, str) else str(text or "")).strip():
+            raise MessageValidationError(
+                f"{_where(index, role, position, kind)}: text blocks must hold non-whitespace "
+                "text; drop the empty block.")
+    elif kind in ("image", "document"):
+        _check_source(block.get("source"), _where(index, role, position, kind), str(kind))
+    elif kind == "tool_result":
         tool_use_id = str(block.get("tool_use_id"))
         if tool_use_id not in answerable:
             raise MessageValidationError(
-                f"{where}: tool_result for {tool_use_id!r} answers no tool_use of the "
-                "assistant message right before it. Keep each tool result directly after "
-                "the assistant turn that called the tool.")
+                f"{_where(index, role, position, kind)}: tool_result for {tool_use_id!r} "
+                "answers no tool_use of the assistant message right before it. Keep each tool "
+                "result directly after the assistant turn that called the tool.")
         answered.add(tool_use_id)
         content = block.get("content")
         if isinstance(content, Sequence) and not isinstance(content, str):
             for inner in content:
                 if isinstance(inner, Mapping) and inner.get("type") in ("image", "document"):
-                    _check_source(inner.get("source"), where, str(inner.get("type")))
+                    _check_source(inner.get("source"), _where(index, role, position, kind),
+                                  str(inner.get("type")))
 
 
 def _unanswered(calls: set[str], answered: set[str], index: int) -> None:
@@ -138,10 +149,9 @@ def validate_messages(messages: object) -> None:
             raise MessageValidationError(
                 f"{_where(index, role)}{_text_excerpt(message)} has no content blocks.")
         else:
-            answerable = calls if role == "user" else set()
+            answerable = calls if role == "user" else _NOTHING
             for position, block in enumerate(content):
-                kind = block.get("type") if isinstance(block, Mapping) else None
-                _check_block(block, _where(index, role, position, kind), answerable, answered)
+                _check_block(block, index, role, position, answerable, answered)
         previous_role = role
     if previous_role == "user":
         _unanswered(calls, answered, len(messages) - 1)

@@ -131,6 +131,12 @@ class ChatClaudeVertex(BaseChatModel):
     """Seconds to wait for an answer (the core's default if ``None``)."""
     max_retries: int = 2
     """Retries of a failed call (quota, overload, server errors), with backoff."""
+    fallback_regions: list[str] | None = None
+    """Endpoints to fail over to, in order, instead of the model's default plan."""
+    data_residency: Literal["us", "eu"] | None = None
+    """Keep every attempt (and count-tokens) inside this geography."""
+    deadline: float | None = None
+    """Seconds after a call's start when it begins no new attempt (the core's default)."""
     streaming: bool = False
     """Stream even from ``invoke`` (the answer is gathered from the stream)."""
     stream_usage: bool = True
@@ -247,7 +253,8 @@ class ChatClaudeVertex(BaseChatModel):
         return self._settings_cache.get(self._settings_key(model), lambda: resolve_settings(
             model=model, project=self.project, region=region, base_url=self.base_url,
             credentials=credentials, access_token=token, impersonate=self.impersonate,
-            quota_project_id=self.quota_project_id))
+            quota_project_id=self.quota_project_id, fallback_regions=self.fallback_regions,
+            data_residency=self.data_residency))
 
     def _settings_key(self, model: str) -> tuple[Any, ...]:
         """What settings depend on: the model only when no region was given."""
@@ -255,11 +262,12 @@ class ChatClaudeVertex(BaseChatModel):
         token = self.access_token.get_secret_value() if self.access_token else None
         return (None if region else resolve_model(model).vertex_id, self.project, region,
                 self.base_url, id(self.credentials), token, self.impersonate,
-                self.quota_project_id)
+                self.quota_project_id, tuple(self.fallback_regions or ()) or None,
+                self.data_residency)
 
     def _client(self, settings: Settings) -> VertexClient:
         return VertexClient.shared(settings, timeout=self.timeout, max_retries=self.max_retries,
-                                   default_headers=self.default_headers)
+                                   default_headers=self.default_headers, deadline=self.deadline)
 
     def _prepare(self, messages: Sequence[BaseMessage], stop: Sequence[str] | None,
                  kwargs: Mapping[str, Any]) -> tuple[PreparedCall, Settings]:

@@ -37,7 +37,14 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from claude_vertex import Media, TokenProvider, aload_media, load_media
+from claude_vertex import (
+    Media,
+    MediaError,
+    MessageValidationError,
+    TokenProvider,
+    aload_media,
+    load_media,
+)
 
 __all__ = [
     "PendingMedia", "Prompt", "aresolve_prompt", "resolve_prompt", "to_prompt", "tool_use_id",
@@ -89,21 +96,32 @@ class Prompt:
 
     def pending(self) -> list[PendingMedia]:
         """Every media placeholder, in order (nested ones in tool results included)."""
-        return [item for item in self._items() if isinstance(item, PendingMedia)]
+        return [item for _, item in self._placed_items() if isinstance(item, PendingMedia)]
+
+    def media_places(self) -> dict[str, str]:
+        """Where each media reference first appears, as ``messages[i] (role), content[j]``."""
+        places: dict[str, str] = {}
+        for place, item in self._placed_items():
+            if isinstance(item, PendingMedia):
+                places.setdefault(item.reference, place)
+        return places
 
     def may_cite(self) -> bool:
         """Whether the prompt holds documents or search results (so answers may cite)."""
         return any(
             isinstance(item, PendingMedia) or item.get("type") in ("document", "search_result")
-            for item in self._items()
+            for _, item in self._placed_items()
         )
 
-    def _items(self) -> Iterator[Item]:
-        for message in self.messages:
-            for item in message["content"]:
-                yield item
+    def _placed_items(self) -> Iterator[tuple[str, Item]]:
+        """Every item with its place in the request (nested ones in tool results included)."""
+        for index, message in enumerate(self.messages):
+            for position, item in enumerate(message["content"]):
+                place = f"messages[{index}] ({message['role']}), content[{position}]"
+                yield place, item
                 if isinstance(item, dict) and isinstance(item.get("content"), list):
-                    yield from item["content"]
+                    for inner, nested in enumerate(item["content"]):
+                        yield f"{place} (tool_result), content[{inner}]", nested
 
     def mark_last_block(self, cache_control: Mapping[str, Any]) -> None:
         """Put ``cache_control`` on the last block of the last message (a cache breakpoint)."""
@@ -489,27 +507,37 @@ def to_prompt(messages: Sequence[BaseMessage], *, keep_thinking: bool) -> Prompt
     cannot use them, and a signature made by another deployment would fail validation.
 
     Raises:
-        ValueError: a system message after the conversation has started, content Claude
-            does not accept (audio, video, file ids), or an unknown message type.
+        MessageValidationError: (a ``ValueError``) a system message after the conversation
+            has started, or messages that are all empty; the error names the message.
+        ValueError: content Claude does not accept (audio, video, file ids), or an unknown
+            message type.
     """
     prompt = Prompt()
-    for message in messages:
+    empty: list[str] = []  # messages left out because they hold no content
+    for index, message in enumerate(messages):
         role = _role_of(message)
         if role == "system":
             if prompt.messages:
-                raise ValueError(
-                    "Claude takes system instructions only at the start of the conversation; "
-                    "a SystemMessage came after other messages. Move it to the front.")
+                raise MessageValidationError(
+                    f"messages[{index}] is a {type(message).__name__} after the conversation "
+                    "has started: Claude takes system instructions only at the start of the "
+                    "conversation. Move it to the front.")
             prompt.system.extend(_system_blocks(message))
             continue
         items = _content_of(message, role, keep_thinking)
         if not items:
+            empty.append(f"messages[{index}] ({type(message).__name__})")
             continue
         if prompt.messages and prompt.messages[-1]["role"] == role:
             prompt.messages[-1]["content"].extend(items)
         else:
             prompt.messages.append({"role": role, "content": items})
     _trim_prefill(prompt)
+    if not prompt.messages and empty:
+        raise MessageValidationError(
+            f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty (empty text is "
+            "left out), which leaves no message to send. Give the conversation a user "
+            "message with content.")
     return prompt
 
 
@@ -545,22 +573,31 @@ def _trim_prefill(prompt: Prompt) -> None:
 # --------------------------------------------------------------------------- media
 
 
-def _references(prompt: Prompt) -> list[str]:
-    return list(dict.fromkeys(item.reference for item in prompt.pending()))
-
-
 def resolve_prompt(prompt: Prompt, tokens: TokenProvider) -> dict[str, Any]:
     """``system`` and ``messages`` params, each referenced medium read once and inlined.
 
     Raises:
-        MediaError: a reference that cannot be read or holds a type Claude does not read.
+        MediaError: a reference that cannot be read or holds a type Claude does not read;
+            the error names the message and block it is in.
     """
-    loaded = {ref: load_media(ref, tokens=tokens) for ref in _references(prompt)}
+    loaded: dict[str, Media] = {}
+    for reference, place in prompt.media_places().items():
+        try:
+            loaded[reference] = load_media(reference, tokens=tokens)
+        except MediaError as error:
+            raise MediaError(f"{place}: {error}") from error
     return prompt.to_params(loaded)
 
 
 async def aresolve_prompt(prompt: Prompt, tokens: TokenProvider) -> dict[str, Any]:
     """The async form of :func:`resolve_prompt`; references are read concurrently."""
-    references = _references(prompt)
-    media = await asyncio.gather(*(aload_media(ref, tokens=tokens) for ref in references))
-    return prompt.to_params(dict(zip(references, media, strict=True)))
+
+    async def load(reference: str, place: str) -> Media:
+        try:
+            return await aload_media(reference, tokens=tokens)
+        except MediaError as error:
+            raise MediaError(f"{place}: {error}") from error
+
+    places = prompt.media_places()
+    media = await asyncio.gather(*(load(ref, place) for ref, place in places.items()))
+    return prompt.to_params(dict(zip(places, media, strict=True)))

@@ -115,6 +115,12 @@ class ClaudeVertex(FunctionCallingLLM):
     effort: Effort | None = Field(default=None, description="output_config.effort.")
     timeout: float | None = Field(default=None, gt=0, description="Request timeout in seconds.")
     max_retries: int = Field(default=2, ge=0, description="Retries of retryable failures.")
+    fallback_regions: list[str] | None = Field(
+        default=None, description="Endpoints to fail over to, in order (see docs/reliability.md).")
+    data_residency: Literal["us", "eu"] | None = Field(
+        default=None, description="Keep every attempt inside this geography.")
+    deadline: float | None = Field(
+        default=None, gt=0, description="Seconds after which a call starts no new attempt.")
     betas: list[str] = Field(
         default_factory=list,
         description="anthropic-beta values; those Vertex refuses are dropped with a warning.",
@@ -147,6 +153,9 @@ class ClaudeVertex(FunctionCallingLLM):
         effort: Effort | None = None,
         timeout: float | None = None,
         max_retries: int = 2,
+        fallback_regions: list[str] | None = None,
+        data_residency: Literal["us", "eu"] | None = None,
+        deadline: float | None = None,
         betas: list[str] | None = None,
         additional_kwargs: dict[str, Any] | None = None,
         system_prompt: str | None = None,
@@ -175,6 +184,9 @@ class ClaudeVertex(FunctionCallingLLM):
             effort: ``low``, ``medium``, ``high`` or ``max``.
             timeout: request timeout in seconds.
             max_retries: retries of retryable failures (429, 529, 5xx, connection errors).
+            fallback_regions: endpoints to fail over to, in order, instead of the default plan.
+            data_residency: ``"us"`` or ``"eu"``: every attempt stays in that geography.
+            deadline: seconds after a call's start when it begins no new attempt.
             betas: ``anthropic-beta`` values.
             additional_kwargs: further Messages API parameters for every call.
             system_prompt: the system prompt, used when a call's messages carry none.
@@ -203,6 +215,9 @@ class ClaudeVertex(FunctionCallingLLM):
             effort=effort,
             timeout=timeout,
             max_retries=max_retries,
+            fallback_regions=fallback_regions,
+            data_residency=data_residency,
+            deadline=deadline,
             betas=list(betas or []),
             additional_kwargs=dict(additional_kwargs or {}),
             system_prompt=system_prompt,
@@ -212,14 +227,15 @@ class ClaudeVertex(FunctionCallingLLM):
         settings = resolve_settings(
             model=self.model, project=self.project, region=self.region, base_url=self.base_url,
             credentials=credentials, access_token=access_token, impersonate=impersonate,
-            quota_project_id=quota_project_id,
+            quota_project_id=quota_project_id, fallback_regions=self.fallback_regions,
+            data_residency=self.data_residency,
         )
         self.project = settings.project
         self.region = settings.region
         self.base_url = settings.base_url if settings.base_url_fixed else None
         self._settings = settings
         self._client = VertexClient.shared(settings, timeout=self.timeout,
-                                           max_retries=self.max_retries)
+                                           max_retries=self.max_retries, deadline=self.deadline)
 
     @model_validator(mode="after")
     def _check_options(self) -> ClaudeVertex:

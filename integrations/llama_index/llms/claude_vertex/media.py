@@ -14,7 +14,7 @@ from pathlib import Path
 
 from llama_index.core.base.llms.types import ChatMessage, CitableBlock, DocumentBlock, ImageBlock
 
-from claude_vertex import Media, TokenProvider, aload_media, load_media
+from claude_vertex import Media, MediaError, TokenProvider, aload_media, load_media
 
 __all__ = [
     "LoadedMedia",
@@ -29,13 +29,18 @@ MediaBlock = ImageBlock | DocumentBlock
 LoadedMedia = Mapping[int, Media]
 
 
-def _media_blocks(messages: Sequence[ChatMessage]) -> Iterator[MediaBlock]:
-    for message in messages:
-        for block in message.blocks:
+def _media_blocks(messages: Sequence[ChatMessage]) -> Iterator[tuple[str, MediaBlock]]:
+    """Every image and document block with its place: ``messages[i] (role), blocks[j] (...)``."""
+    for index, message in enumerate(messages):
+        for position, block in enumerate(message.blocks):
+            place = f"messages[{index}] ({message.role.value}), blocks[{position}]"
             if isinstance(block, (ImageBlock, DocumentBlock)):
-                yield block
+                yield f"{place} ({type(block).__name__})", block
             elif isinstance(block, CitableBlock):
-                yield from (b for b in block.content if isinstance(b, (ImageBlock, DocumentBlock)))
+                for inner, nested in enumerate(block.content):
+                    if isinstance(nested, (ImageBlock, DocumentBlock)):
+                        yield (f"{place} (CitableBlock), content[{inner}] "
+                               f"({type(nested).__name__})"), nested
 
 
 def _reference(block: MediaBlock) -> str | Path | None:
@@ -80,21 +85,27 @@ def _document_type(declared: str | None, data: bytes) -> str:
 def load_message_media(
     messages: Sequence[ChatMessage], tokens: TokenProvider | None = None
 ) -> dict[int, Media]:
-    """Read every image and document of ``messages`` given by URL, ``gs://`` URI or path.
+    """Read and check every image and document of ``messages``.
+
+    Blocks given by URL, ``gs://`` URI or path are read; blocks holding their bytes are
+    checked like any other media.
 
     Args:
         messages: the chat messages of one call.
         tokens: the credentials that read ``gs://`` objects (the model's own).
 
     Raises:
-        MediaError: a reference that cannot be read or is not an image or document Claude
-            accepts.
+        MediaError: a reference that cannot be read, or media that is not an image or
+            document Claude accepts; the error names the message and block.
     """
     loaded: dict[int, Media] = {}
-    for block in _media_blocks(messages):
-        reference = _reference(block)
-        if reference is not None:
-            loaded[id(block)] = load_media(reference, tokens=tokens)
+    for place, block in _media_blocks(messages):
+        try:
+            reference = _reference(block)
+            loaded[id(block)] = (inline_media(block) if reference is None
+                                 else load_media(reference, tokens=tokens))
+        except MediaError as error:
+            raise MediaError(f"{place}: {error}") from error
     return loaded
 
 
@@ -102,7 +113,16 @@ async def aload_message_media(
     messages: Sequence[ChatMessage], tokens: TokenProvider | None = None
 ) -> dict[int, Media]:
     """The async form of :func:`load_message_media`; references are read concurrently."""
-    pending = [(block, ref) for block in _media_blocks(messages)
-               if (ref := _reference(block)) is not None]
-    media = await asyncio.gather(*(aload_media(ref, tokens=tokens) for _, ref in pending))
-    return {id(block): item for (block, _), item in zip(pending, media, strict=True)}
+
+    async def load(place: str, block: MediaBlock) -> Media:
+        try:
+            reference = _reference(block)
+            if reference is None:
+                return inline_media(block)
+            return await aload_media(reference, tokens=tokens)
+        except MediaError as error:
+            raise MediaError(f"{place}: {error}") from error
+
+    pending = list(_media_blocks(messages))
+    media = await asyncio.gather(*(load(place, block) for place, block in pending))
+    return {id(block): item for (_, block), item in zip(pending, media, strict=True)}

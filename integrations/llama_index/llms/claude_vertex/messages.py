@@ -29,7 +29,7 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.llms.utils import parse_partial_json
 
-from claude_vertex import MediaError
+from claude_vertex import MediaError, MessageValidationError
 
 from .media import LoadedMedia, MediaBlock, inline_media
 from .utils import JSON, REDACTED_THINKING_KEY, SIGNATURE_KEY
@@ -96,16 +96,20 @@ class _Converter:
             block["cache_control"] = {"type": control.type or "ephemeral"}
 
     # -- messages ---------------------------------------------------------------------
-    def add(self, message: ChatMessage) -> None:
+    def add(self, message: ChatMessage) -> bool:
+        """Convert one message; False if it holds nothing to send (only empty text)."""
         role = message.role
         if role in _SYSTEM_ROLES:
             self._add_system(message)
-        elif role in _TOOL_ROLES and message.additional_kwargs.get("tool_call_id"):
-            self._add_turn("user", [self._tool_result(message)])
+            return True
+        if role in _TOOL_ROLES and message.additional_kwargs.get("tool_call_id"):
+            turn, blocks = "user", [self._tool_result(message)]
         elif role in _ASSISTANT_ROLES:
-            self._add_turn("assistant", self._assistant_blocks(message))
+            turn, blocks = "assistant", self._assistant_blocks(message)
         else:
-            self._add_turn("user", self._user_blocks(message))
+            turn, blocks = "user", self._user_blocks(message)
+        self._add_turn(turn, blocks)
+        return bool(blocks)
 
     def _add_turn(self, role: str, blocks: list[JSON]) -> None:
         if not blocks:
@@ -320,11 +324,19 @@ def to_messages_params(
     Raises:
         ValueError: a block Claude does not accept where it stands (audio, images in system
             messages, tool calls without ids, a cache ttl Vertex does not offer).
+        MessageValidationError: (a ``ValueError``) messages that are all empty; the error
+            names them.
         MediaError: inline media of a type or size Claude does not accept.
     """
     converter = _Converter(media or {})
     if system_prompt and not any(m.role in _SYSTEM_ROLES for m in messages):
         converter.add(ChatMessage(role=MessageRole.SYSTEM, content=system_prompt))
-    for message in messages:
-        converter.add(message)
-    return converter.result()
+    empty = [f"messages[{index}] ({message.role.value})"
+             for index, message in enumerate(messages) if not converter.add(message)]
+    converted = converter.result()
+    if not converted.messages and empty:
+        raise MessageValidationError(
+            f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty (empty text is "
+            "left out), which leaves no message to send. Give the conversation a user "
+            "message with content.")
+    return converted
