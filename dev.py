@@ -2,7 +2,7 @@
 
     python3 dev.py demo     # examples/quickstart.py ("Hey Claude!" through the core)
     python3 dev.py test     # ruff, mypy, then the whole pytest suite
-    python3 dev.py bench    # the benchmark suite (installs the bench extra on first use)
+    python3 dev.py bench    # the benchmark suite
     python3 dev.py run CMD  # any command inside the environment
 
 Needs only Python 3.10+. The environment lives in ``.venv`` and is reinstalled when
@@ -41,25 +41,10 @@ def ensure_venv() -> None:
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
     print("Installing claude-vertex with its extras (first run only) ...", flush=True)
     pip = [PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "--quiet"]
-    if _run(*pip, "--upgrade", "pip") != 0 or _run(*pip, "-e", ".[all,dev]") != 0:
+    # The bench extra too: the test suite runs the benchmark code once, at tiny counts.
+    if _run(*pip, "--upgrade", "pip") != 0 or _run(*pip, "-e", ".[all,dev,bench]") != 0:
         sys.exit("Installing the dependencies failed; see the pip output above.")
     STAMP.write_text(wanted)
-
-
-#: Modules of the ``bench`` extra; when one is missing the extra is installed.
-BENCH_MODULES = ("matplotlib", "pyinstrument")
-
-
-def ensure_bench() -> None:
-    """Install the ``bench`` extra (plot and profiler) into ``.venv`` if it is missing."""
-    probe = "import importlib.util, sys; sys.exit(any(importlib.util.find_spec(m) is None " \
-            f"for m in {BENCH_MODULES!r}))"
-    if _run(PYTHON, "-c", probe) == 0:
-        return
-    print("Installing the benchmark extra (first run only) ...", flush=True)
-    pip = [PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "--quiet"]
-    if _run(*pip, "-e", ".[bench]") != 0:
-        sys.exit("Installing the bench extra failed; see the pip output above.")
 
 
 def main(argv: list[str]) -> int:
@@ -72,7 +57,6 @@ def main(argv: list[str]) -> int:
     if command == "demo":
         return _run(PYTHON, "examples/quickstart.py", *argv[1:])
     if command == "bench":
-        ensure_bench()
         return _run(PYTHON, "-m", "benchmarks.run", *argv[1:])
     if command == "run":
         return _run(BIN / argv[1], *argv[2:]) if (BIN / argv[1]).exists() else _run(*argv[1:])
