@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from anthropic.types import RawMessageStreamEvent
-from llama_index.core.base.llms.types import ChatResponse
+from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole, TextBlock
 from llama_index.core.llms.utils import parse_partial_json
 
 from claude_vertex import VertexMessage
@@ -53,6 +53,11 @@ class StreamAssembler:
         self._usage: dict[str, int] = usage_counts({})
         self._stop_reason: str | None = None
         self._stop_sequence: str | None = None
+        #: Every block so far is text without citations (``assistant_message``'s result is
+        #: then one ``TextBlock``).
+        self._text_only = True
+        #: All the text so far, while ``_text_only``.
+        self._text = ""
 
     def feed(self, event: RawMessageStreamEvent) -> ChatResponse | None:
         """Take one event; the chunk it gives, if any."""
@@ -60,16 +65,23 @@ class StreamAssembler:
             self._message = event.message.model_dump(mode="json")
             self._usage = usage_counts(event.message.usage)
             self._content = [block.model_dump(mode="json") for block in event.message.content]
+            self._text_only = all(block.get("type") == "text" and not block.get("citations")
+                                  for block in self._content)
+            self._text = "".join(block.get("text") or "" for block in self._content)
             return None
         if event.type == "content_block_start":
             block = event.content_block.model_dump(mode="json")
             if block.get("type") == "tool_use":
                 block["input"] = {}
                 self._partial_json[event.index] = ""
+            if block.get("type") != "text" or block.get("citations"):
+                self._text_only = False
+            else:
+                self._text += block.get("text") or ""
             self._place(event.index, block)
             return None
         if event.type == "content_block_delta":
-            return self._delta(event.index, event.delta.model_dump(mode="json"), event)
+            return self._delta(event.index, event)
         if event.type == "content_block_stop":
             if event.index in self._partial_json:
                 text = self._partial_json.pop(event.index)
@@ -91,24 +103,28 @@ class StreamAssembler:
             self._content.append({"type": "text", "text": ""})
         self._content[index] = block
 
-    def _delta(self, index: int, delta: JSON, event: RawMessageStreamEvent) -> ChatResponse | None:
+    def _delta(self, index: int, event: Any) -> ChatResponse | None:
         block = self._content[index]
-        kind = delta.get("type")
+        delta = event.delta
+        kind = delta.type
         if kind == "text_delta":
-            block["text"] = block.get("text", "") + delta["text"]
-            return self._chunk(delta=delta["text"], raw=event)
+            block["text"] = block.get("text", "") + delta.text
+            self._text += delta.text
+            return self._chunk(delta=delta.text, raw=event)
+        self._text_only = False
         if kind == "thinking_delta":
-            block["thinking"] = block.get("thinking", "") + delta["thinking"]
-            return self._chunk(delta="", raw=event, thinking_delta=delta["thinking"])
+            block["thinking"] = block.get("thinking", "") + delta.thinking
+            return self._chunk(delta="", raw=event, thinking_delta=delta.thinking)
         if kind == "signature_delta":
-            block["signature"] = delta["signature"]
+            block["signature"] = delta.signature
             return None
         if kind == "input_json_delta":
-            self._partial_json[index] = self._partial_json.get(index, "") + delta["partial_json"]
+            self._partial_json[index] = self._partial_json.get(index, "") + delta.partial_json
             block["input"] = _partial_arguments(self._partial_json[index])
             return self._chunk(delta="", raw=event)
         if kind == "citations_delta":
-            block["citations"] = [*(block.get("citations") or []), delta["citation"]]
+            block["citations"] = [*(block.get("citations") or []),
+                                  delta.citation.model_dump(mode="json")]
             return None
         return None
 
@@ -124,8 +140,14 @@ class StreamAssembler:
         )
         if thinking_delta is not None:
             details["thinking_delta"] = thinking_delta
+        if self._text_only:
+            # The common case, one text block or several: the message is their text, so
+            # skip the general conversion (which costs more than the rest of a chunk).
+            message = ChatMessage(role=MessageRole.ASSISTANT, blocks=[TextBlock(text=self._text)])
+        else:
+            message = assistant_message(self._content)
         return ChatResponse(
-            message=assistant_message(self._content),
+            message=message,
             delta=delta,
             raw=raw,
             additional_kwargs=details,
