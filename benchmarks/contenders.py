@@ -7,6 +7,7 @@ which the core adds itself).
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -108,10 +109,14 @@ class Contenders:
     http: httpx2.Client
 
     def close(self) -> None:
-        """Close the sync pools (async ones close with their loop)."""
+        """Close the sync pools and let go of the async pools of closed event loops."""
         self.http.close()
         self.raw.close()
         self.core.close()
+        # The core drops the async pools of closed loops on close(); collect them now, while
+        # no loop runs: collected later, inside another loop, the SDK's finaliser would
+        # schedule their close on that loop and log "Event loop is closed".
+        gc.collect()
 
 
 def google_credentials(emulator: Emulator) -> Any:

@@ -67,7 +67,7 @@ def plot(rows: Sequence[Row], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     ratios = [row for row in rows if row.ratio is not None and row.limit is not None]
-    figure, axes = plt.subplots(figsize=(8, 0.42 * len(ratios) + 1.2), dpi=80)
+    figure, axes = plt.subplots(figsize=(10, 0.42 * len(ratios) + 1.2), dpi=80)
     for y, row in enumerate(reversed(ratios)):
         assert row.ratio is not None
         assert row.limit is not None
@@ -83,8 +83,8 @@ def plot(rows: Sequence[Row], path: Path) -> None:
     low = min([0.8, *(row.ratio for row in ratios if row.ratio is not None)]) - 0.02
     high = max([1.25, *(row.ratio for row in ratios if row.ratio is not None)]) + 0.08
     axes.set_xlim(low, high)
-    axes.set_xlabel("ratio to the baseline (1.0); black mark: the target "
-                    "(time: at most; throughput: at least)", fontsize=8)
+    axes.set_xlabel("ratio to its baseline; black mark: the target (time: at most, "
+                    "throughput: at least)", fontsize=8)
     axes.tick_params(axis="x", labelsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=80)
@@ -142,7 +142,8 @@ def write_markdown(results: Results, docs: Path, *, seconds: float, command: str
     facts = {**machine_facts(), **results.facts}
     verdict = ("Every target was met." if results.all_met else
                "Missed: " + "; ".join(f"{r.section}: {r.what} ({r.value}, target {r.target})"
-                                      for r in results.rows if r.met is False) + ".")
+                                      for r in results.rows if r.met is False)
+               + " (see the notes below).")
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     page = [
         "# Benchmarks",
