@@ -86,8 +86,7 @@ class StreamConverter:
             return self._block_start(event.index, event.content_block.model_dump(
                 mode="json", exclude_none=True))
         if event.type == "content_block_delta":
-            return self._block_delta(event.index, event.delta.model_dump(mode="json",
-                                                                         exclude_none=True))
+            return self._block_delta(event.index, event.delta)
         if event.type == "message_delta":
             self.usage.update(event.usage)
             return self._last(event.delta.stop_reason, event.delta.stop_sequence)
@@ -111,23 +110,23 @@ class StreamConverter:
             return self._chunk([start])
         return self._chunk([{**block, "index": index}])
 
-    def _block_delta(self, index: int, delta: dict[str, Any]) -> ChatGenerationChunk | None:
-        kind = delta.get("type")
+    def _block_delta(self, index: int, delta: Any) -> ChatGenerationChunk | None:
+        kind = delta.type
         if kind == "text_delta":
             if self.plain_text:
-                return self._chunk(delta["text"])
-            return self._chunk([{"type": "text", "text": delta["text"], "index": index}])
+                return self._chunk(delta.text)
+            return self._chunk([{"type": "text", "text": delta.text, "index": index}])
         if kind == "citations_delta":
-            return self._chunk([{"type": "text", "citations": [delta["citation"]],
-                                 "index": index}])
+            citation = delta.citation.model_dump(mode="json", exclude_none=True)
+            return self._chunk([{"type": "text", "citations": [citation], "index": index}])
         if kind == "thinking_delta":
-            return self._chunk([{"type": "thinking", "thinking": delta["thinking"],
+            return self._chunk([{"type": "thinking", "thinking": delta.thinking,
                                  "index": index}])
         if kind == "signature_delta":
-            return self._chunk([{"type": "thinking", "signature": delta["signature"],
+            return self._chunk([{"type": "thinking", "signature": delta.signature,
                                  "index": index}])
         if kind == "input_json_delta":
-            partial = delta.get("partial_json", "")
+            partial = delta.partial_json or ""
             content = [{"type": "input_json_delta", "partial_json": partial, "index": index}]
             if self.block_types.get(index) == "tool_use":
                 return self._chunk(content, tool_call_chunks=[tool_call_chunk(

@@ -7,10 +7,11 @@ one a request gets.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -219,9 +220,9 @@ class Fault:
         payload = google_error(self.code, message, self.error)
         return Reply.json(self.code, [payload] if route == "stream" else payload, self.headers)
 
-    def cut(self, events: Sequence[bytes]) -> StreamReply:
+    def cut(self, events: Iterable[bytes]) -> StreamReply:
         """The stream a stream-breaking fault makes of the normal ``events``."""
-        kept = tuple(events[: self.after_events])
+        kept = tuple(itertools.islice(events, self.after_events))
         if self.kind == "drop":
             return StreamReply(kept, "dropped", self.headers)
         if self.kind == "error_event":

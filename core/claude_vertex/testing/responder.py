@@ -18,7 +18,7 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -106,11 +106,13 @@ class Reply:
 class StreamReply:
     """A ``200`` SSE answer, sent as chunked transfer encoding one event per chunk.
 
-    ``ending`` says how the body ends: ``complete`` with the terminating chunk, ``truncated``
-    with the terminating chunk but fewer events, ``dropped`` by closing the socket without it.
+    ``events`` may be lazy: the server writes each event as it is made, so the first arrives
+    before the last is encoded, as from Vertex. ``ending`` says how the body ends:
+    ``complete`` with the terminating chunk, ``truncated`` with the terminating chunk but
+    fewer events, ``dropped`` by closing the socket without it.
     """
 
-    events: tuple[bytes, ...]
+    events: Iterable[bytes]
     ending: Literal["complete", "truncated", "dropped"] = "complete"
     headers: tuple[tuple[str, str], ...] = ()
 
@@ -131,9 +133,13 @@ def anthropic_error(error_type: str, message: str) -> JSON:
     return {"type": "error", "error": {"type": error_type, "message": message}}
 
 
+#: Compact JSON, one encoder for every event (``json.dumps`` with options builds one per call).
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
 def encode_sse(event: str, data: JSON) -> bytes:
     """One server-sent event: an ``event:`` line, a ``data:`` line of JSON, a blank line."""
-    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+    return f"event: {event}\ndata: {_COMPACT.encode(data)}\n\n".encode()
 
 
 # --------------------------------------------------------------------------- tokens
@@ -847,50 +853,53 @@ def _json_chunks(text: str) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
-def _block_events(index: int, block: JSON) -> list[tuple[str, JSON]]:
+def _block_events(index: int, block: JSON) -> Iterator[tuple[str, JSON]]:
     kind = block["type"]
-    deltas: list[JSON]
     if kind == "text" and not block.get("citations"):
         start: JSON = {"type": "text", "text": ""}
-        deltas = [{"type": "text_delta", "text": chunk} for chunk in _word_chunks(block["text"])]
+        deltas: Iterable[JSON] = (
+            {"type": "text_delta", "text": chunk} for chunk in _word_chunks(block["text"])
+        )
     elif kind == "text" and block.get("citations"):
         start = {"type": "text", "text": ""}
-        deltas = [{"type": "citations_delta", "citation": c} for c in block["citations"]]
-        deltas += [{"type": "text_delta", "text": chunk} for chunk in _word_chunks(block["text"])]
+        deltas = [
+            *({"type": "citations_delta", "citation": c} for c in block["citations"]),
+            *({"type": "text_delta", "text": chunk} for chunk in _word_chunks(block["text"])),
+        ]
     elif kind == "redacted_thinking":
         start, deltas = dict(block), []
     elif kind == "thinking":
         start = {"type": "thinking", "thinking": "", "signature": ""}
         deltas = [
-            {"type": "thinking_delta", "thinking": c} for c in _word_chunks(block["thinking"])
+            *({"type": "thinking_delta", "thinking": c} for c in _word_chunks(block["thinking"])),
+            {"type": "signature_delta", "signature": block["signature"]},
         ]
-        deltas.append({"type": "signature_delta", "signature": block["signature"]})
     else:
         start = {**block, "input": {}}
         deltas = [
             {"type": "input_json_delta", "partial_json": chunk}
             for chunk in _json_chunks(json.dumps(block.get("input", {})))
         ]
-    return [
-        (
-            "content_block_start",
-            {"type": "content_block_start", "index": index, "content_block": start},
-        ),
-        *(
-            ("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta})
-            for delta in deltas
-        ),
-        ("content_block_stop", {"type": "content_block_stop", "index": index}),
-    ]
+    yield "content_block_start", {"type": "content_block_start", "index": index,
+                                  "content_block": start}
+    for delta in deltas:
+        yield "content_block_delta", {"type": "content_block_delta", "index": index,
+                                      "delta": delta}
+    yield "content_block_stop", {"type": "content_block_stop", "index": index}
 
 
-def stream_events(message: JSON) -> list[bytes]:
-    """The SSE events that stream ``message``, each encoded, in order.
+def stream_events(message: JSON) -> Iterator[bytes]:
+    """The SSE events that stream ``message``, each encoded, in order, made as they are taken.
 
     ``message_start`` (empty content, ``output_tokens`` 1), Vertex's ``vertex_event``, a
     ``ping``, each block's ``content_block_start``/deltas/``content_block_stop``,
     ``message_delta`` (stop reason and final usage) and ``message_stop``.
     """
+    for event, data in _message_events(message):
+        yield encode_sse(event, data)
+
+
+def _message_events(message: JSON) -> Iterator[tuple[str, JSON]]:
     usage = message["usage"]
     start = {
         **message,
@@ -899,28 +908,15 @@ def stream_events(message: JSON) -> list[bytes]:
         "stop_sequence": None,
         "usage": {**usage, "output_tokens": 1},
     }
-    events: list[tuple[str, JSON]] = [
-        ("message_start", {"type": "message_start", "message": start}),
-        (
-            "vertex_event",
-            {"type": "vertex_event", "usage_tier": usage.get("service_tier", "standard")},
-        ),
-        ("ping", {"type": "ping"}),
-    ]
+    yield "message_start", {"type": "message_start", "message": start}
+    yield "vertex_event", {"type": "vertex_event",
+                           "usage_tier": usage.get("service_tier", "standard")}
+    yield "ping", {"type": "ping"}
     for index, block in enumerate(message["content"]):
-        events.extend(_block_events(index, block))
-    events.append(
-        (
-            "message_delta",
-            {
-                "type": "message_delta",
-                "delta": {
-                    "stop_reason": message["stop_reason"],
-                    "stop_sequence": message["stop_sequence"],
-                },
-                "usage": {key: value for key, value in usage.items() if key != "service_tier"},
-            },
-        )
-    )
-    events.append(("message_stop", {"type": "message_stop"}))
-    return [encode_sse(event, data) for event, data in events]
+        yield from _block_events(index, block)
+    yield "message_delta", {
+        "type": "message_delta",
+        "delta": {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]},
+        "usage": {key: value for key, value in usage.items() if key != "service_tier"},
+    }
+    yield "message_stop", {"type": "message_stop"}

@@ -482,7 +482,7 @@ class VertexEmulator:
         events = stream_events(message)
         if fault is not None and fault.breaks_stream:
             return record(fault.cut(events))
-        return record(StreamReply(tuple(events), headers=request_id))
+        return record(StreamReply(events, headers=request_id))
 
     def _front_door(
         self,
