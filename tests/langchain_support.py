@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 import threading
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -17,12 +17,22 @@ from typing import Any
 import httpx
 import httpx2
 import pytest
+from langchain_core.messages import AIMessageChunk
 
 from claude_vertex.testing import VertexEmulator
 from langchain_claude_vertex import ChatClaudeVertex
 
 MODEL = "claude-sonnet-4-5"
 THINKING = {"type": "enabled", "budget_tokens": 1024}
+
+
+def gather(chunks: Iterable[AIMessageChunk]) -> AIMessageChunk:
+    """The sum of a stream's chunks, as LangChain adds them up."""
+    full: AIMessageChunk | None = None
+    for chunk in chunks:
+        full = chunk if full is None else full + chunk
+    assert full is not None
+    return full
 
 
 def make_png(width: int = 4, height: int = 4, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:

@@ -40,6 +40,21 @@ def stream_raw(emu: VertexEmulator, http: httpx2.Client) -> httpx2.Response:
     return http.post(emu.model_url(SONNET, REGION, stream=True), json=STREAM_BODY)
 
 
+def sdk_client(emu: VertexEmulator) -> anthropic.AnthropicVertex:
+    """The raw SDK's Vertex client on the emulator, with its own retries off."""
+    return anthropic.AnthropicVertex(base_url=emu.base_url, region=REGION,
+                                     project_id=emu.project, access_token=emu.issue_token(),
+                                     max_retries=0)
+
+
+def sdk_stream(emu: VertexEmulator, client: anthropic.AnthropicVertex
+               ) -> anthropic.Stream[anthropic.types.RawMessageStreamEvent]:
+    """A streamed call through the raw SDK, events parsed as it would parse them."""
+    return client.post(emu.model_url(SONNET, REGION, stream=True), body=STREAM_BODY,
+                       cast_to=anthropic.types.Message, stream=True,
+                       stream_cls=anthropic.Stream[anthropic.types.RawMessageStreamEvent])
+
+
 def sse_events(raw: bytes) -> list[tuple[str, Any]]:
     events = []
     for frame in raw.decode().split("\n\n"):
@@ -73,10 +88,7 @@ def test_quota_exhausted_is_google_429_without_retry_after(
 
 def test_overloaded_is_anthropic_529(vertex_emulator: VertexEmulator) -> None:
     vertex_emulator.inject(Fault.overloaded())
-    with anthropic.AnthropicVertex(
-        base_url=vertex_emulator.base_url, region=REGION, project_id=vertex_emulator.project,
-        access_token=vertex_emulator.issue_token(), max_retries=0,
-    ) as client, pytest.raises(anthropic.OverloadedError) as raised:
+    with sdk_client(vertex_emulator) as client, pytest.raises(anthropic.OverloadedError) as raised:
         client.post(vertex_emulator.model_url(SONNET, REGION), body=BODY,
                     cast_to=anthropic.types.Message)
     assert raised.value.status_code == 529
@@ -176,15 +188,8 @@ def test_drop_mid_stream_closes_the_socket_after_some_events(
 def test_drop_mid_stream_surfaces_in_the_sdk(vertex_emulator: VertexEmulator) -> None:
     vertex_emulator.inject(Fault.drop_mid_stream(after_events=5))
     seen: list[str] = []
-    with anthropic.AnthropicVertex(
-        base_url=vertex_emulator.base_url, region=REGION, project_id=vertex_emulator.project,
-        access_token=vertex_emulator.issue_token(), max_retries=0,
-    ) as client:
-        events = client.post(
-            vertex_emulator.model_url(SONNET, REGION, stream=True), body=STREAM_BODY,
-            cast_to=anthropic.types.Message, stream=True,
-            stream_cls=anthropic.Stream[anthropic.types.RawMessageStreamEvent],
-        )
+    with sdk_client(vertex_emulator) as client:
+        events = sdk_stream(vertex_emulator, client)
         with pytest.raises((httpx2.TransportError, anthropic.APIConnectionError)):
             seen.extend(event.type for event in events)
     assert "message_stop" not in seen
@@ -204,15 +209,8 @@ def test_truncated_stream_ends_cleanly_without_message_stop(
 def test_stream_error_event_arrives_inside_a_200_stream(vertex_emulator: VertexEmulator) -> None:
     vertex_emulator.inject(Fault.stream_error_event("overloaded_error", after_events=2))
     seen: list[str] = []
-    with anthropic.AnthropicVertex(
-        base_url=vertex_emulator.base_url, region=REGION, project_id=vertex_emulator.project,
-        access_token=vertex_emulator.issue_token(), max_retries=0,
-    ) as client:
-        events = client.post(
-            vertex_emulator.model_url(SONNET, REGION, stream=True), body=STREAM_BODY,
-            cast_to=anthropic.types.Message, stream=True,
-            stream_cls=anthropic.Stream[anthropic.types.RawMessageStreamEvent],
-        )
+    with sdk_client(vertex_emulator) as client:
+        events = sdk_stream(vertex_emulator, client)
         with pytest.raises(anthropic.APIStatusError) as raised:
             seen.extend(event.type for event in events)
     assert seen == ["message_start", "vertex_event"]

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.tools import tool
 
 from claude_vertex.testing import VertexEmulator
 from claude_vertex.testing.responder import REDACTED_THINKING_TRIGGER
 from langchain_claude_vertex import ChatClaudeVertex, ThinkingConflictWarning
 
-from .langchain_support import THINKING
+from .langchain_support import THINKING, gather
 from .langchain_support import emulator_params as emulator_params
 from .langchain_support import langchain_key_file as langchain_key_file
 from .langchain_support import make_chat as make_chat
@@ -34,14 +33,6 @@ def lookup(topic: str) -> str:
 @pytest.fixture
 def thinker(make_chat: Callable[..., ChatClaudeVertex]) -> ChatClaudeVertex:
     return make_chat(thinking=THINKING, max_tokens=4096)
-
-
-def gather(chunks: Any) -> AIMessageChunk:
-    full: AIMessageChunk | None = None
-    for chunk in chunks:
-        full = chunk if full is None else full + chunk
-    assert full is not None
-    return full
 
 
 def test_thinking_is_returned_with_its_signature(thinker: ChatClaudeVertex,

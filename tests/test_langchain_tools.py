@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
@@ -18,6 +18,7 @@ from langchain_claude_vertex import ChatClaudeVertex, convert_to_anthropic_tool
 
 from .langchain_support import chat as chat
 from .langchain_support import emulator_params as emulator_params
+from .langchain_support import gather
 from .langchain_support import langchain_key_file as langchain_key_file
 from .langchain_support import make_chat as make_chat
 
@@ -51,14 +52,6 @@ def last_body(emulator: VertexEmulator) -> dict[str, Any]:
     call = emulator.requests[-1]
     assert call.status == 200, call.body
     return dict(call.body)
-
-
-def gather(chunks: Any) -> AIMessageChunk:
-    full: AIMessageChunk | None = None
-    for chunk in chunks:
-        full = chunk if full is None else full + chunk
-    assert full is not None
-    return full
 
 
 # --------------------------------------------------------------------------- binding

@@ -9,7 +9,6 @@ from typing import Any
 import anthropic
 from langchain_core.messages import (
     AIMessage,
-    AIMessageChunk,
     HumanMessage,
     SystemMessage,
     ToolMessage,
@@ -22,19 +21,11 @@ from langchain_claude_vertex.responses import chat_result
 
 from .langchain_support import chat as chat
 from .langchain_support import emulator_params as emulator_params
+from .langchain_support import gather, make_pdf
 from .langchain_support import langchain_key_file as langchain_key_file
 from .langchain_support import make_chat as make_chat
-from .langchain_support import make_pdf
 
 LONG_SYSTEM = "You answer questions about the archive. " * 100
-
-
-def gather(chunks: Any) -> AIMessageChunk:
-    full: AIMessageChunk | None = None
-    for chunk in chunks:
-        full = chunk if full is None else full + chunk
-    assert full is not None
-    return full
 
 
 # --------------------------------------------------------------------------- usage and metadata
