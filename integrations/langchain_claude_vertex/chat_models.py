@@ -22,7 +22,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils import get_pydantic_field_names
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
-from claude_vertex import Settings, VertexClient, resolve_model, resolve_settings
+from claude_vertex import Settings, VertexClient, VertexMessage, resolve_model, resolve_settings
 
 from .messages import aresolve_prompt, resolve_prompt
 from .payload import CallDefaults, PreparedCall, prepare_call
@@ -286,9 +286,7 @@ class ChatClaudeVertex(BaseChatModel):
         call, settings = self._prepare(messages, stop, kwargs)
         params = call.params_with(resolve_prompt(call.prompt, settings.tokens))
         message = self._client(settings).create(params, betas=call.betas, timeout=call.timeout)
-        return chat_result(message, model_name=call.info.vertex_id,
-                           region=message.vertex_region,
-                           request_id=getattr(message, "_request_id", None))
+        return self._result(call, message)
 
     async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                          run_manager: AsyncCallbackManagerForLLMRun | None = None,
@@ -297,9 +295,7 @@ class ChatClaudeVertex(BaseChatModel):
         params = call.params_with(await aresolve_prompt(call.prompt, settings.tokens))
         message = await self._client(settings).acreate(params, betas=call.betas,
                                                          timeout=call.timeout)
-        return chat_result(message, model_name=call.info.vertex_id,
-                           region=message.vertex_region,
-                           request_id=getattr(message, "_request_id", None))
+        return self._result(call, message)
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None,
@@ -333,6 +329,12 @@ class ChatClaudeVertex(BaseChatModel):
                 if run_manager is not None:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
+
+    @staticmethod
+    def _result(call: PreparedCall, message: VertexMessage) -> ChatResult:
+        return chat_result(message, model_name=call.info.vertex_id,
+                           region=message.vertex_region,
+                           request_id=getattr(message, "_request_id", None))
 
     @staticmethod
     def _converter(call: PreparedCall, region: str | None,

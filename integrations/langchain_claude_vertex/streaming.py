@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from anthropic.types import RawMessageStreamEvent
+from anthropic.types import RawContentBlockDelta, RawMessageStreamEvent
 from langchain_core.messages import AIMessageChunk
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGenerationChunk
@@ -110,22 +110,22 @@ class StreamConverter:
             return self._chunk([start])
         return self._chunk([{**block, "index": index}])
 
-    def _block_delta(self, index: int, delta: Any) -> ChatGenerationChunk | None:
-        kind = delta.type
-        if kind == "text_delta":
+    def _block_delta(self, index: int, delta: RawContentBlockDelta
+                     ) -> ChatGenerationChunk | None:
+        if delta.type == "text_delta":
             if self.plain_text:
                 return self._chunk(delta.text)
             return self._chunk([{"type": "text", "text": delta.text, "index": index}])
-        if kind == "citations_delta":
+        if delta.type == "citations_delta":
             citation = delta.citation.model_dump(mode="json", exclude_none=True)
             return self._chunk([{"type": "text", "citations": [citation], "index": index}])
-        if kind == "thinking_delta":
+        if delta.type == "thinking_delta":
             return self._chunk([{"type": "thinking", "thinking": delta.thinking,
                                  "index": index}])
-        if kind == "signature_delta":
+        if delta.type == "signature_delta":
             return self._chunk([{"type": "thinking", "signature": delta.signature,
                                  "index": index}])
-        if kind == "input_json_delta":
+        if delta.type == "input_json_delta":
             partial = delta.partial_json or ""
             content = [{"type": "input_json_delta", "partial_json": partial, "index": index}]
             if self.block_types.get(index) == "tool_use":

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from anthropic.types import RawMessageStreamEvent
+from anthropic.types import RawContentBlockDeltaEvent, RawMessageStreamEvent
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole, TextBlock
 from llama_index.core.llms.utils import parse_partial_json
 
@@ -34,6 +34,11 @@ def _partial_arguments(partial: str) -> JSON:
     except (ValueError, TypeError):
         return {}
     return parsed if isinstance(parsed, dict) else {}
+
+
+def _plain_text(block: JSON) -> bool:
+    """Whether ``block`` is text without citations (a ``TextBlock`` and nothing more)."""
+    return block.get("type") == "text" and not block.get("citations")
 
 
 class StreamAssembler:
@@ -65,8 +70,7 @@ class StreamAssembler:
             self._message = event.message.model_dump(mode="json")
             self._usage = usage_counts(event.message.usage)
             self._content = [block.model_dump(mode="json") for block in event.message.content]
-            self._text_only = all(block.get("type") == "text" and not block.get("citations")
-                                  for block in self._content)
+            self._text_only = all(_plain_text(block) for block in self._content)
             self._text = "".join(block.get("text") or "" for block in self._content)
             return None
         if event.type == "content_block_start":
@@ -74,9 +78,9 @@ class StreamAssembler:
             if block.get("type") == "tool_use":
                 block["input"] = {}
                 self._partial_json[event.index] = ""
-            if block.get("type") != "text" or block.get("citations"):
+            if not _plain_text(block):
                 self._text_only = False
-            else:
+            elif self._text_only:
                 self._text += block.get("text") or ""
             self._place(event.index, block)
             return None
@@ -103,26 +107,26 @@ class StreamAssembler:
             self._content.append({"type": "text", "text": ""})
         self._content[index] = block
 
-    def _delta(self, index: int, event: Any) -> ChatResponse | None:
+    def _delta(self, index: int, event: RawContentBlockDeltaEvent) -> ChatResponse | None:
         block = self._content[index]
         delta = event.delta
-        kind = delta.type
-        if kind == "text_delta":
+        if delta.type == "text_delta":
             block["text"] = block.get("text", "") + delta.text
-            self._text += delta.text
+            if self._text_only:
+                self._text += delta.text
             return self._chunk(delta=delta.text, raw=event)
         self._text_only = False
-        if kind == "thinking_delta":
+        if delta.type == "thinking_delta":
             block["thinking"] = block.get("thinking", "") + delta.thinking
             return self._chunk(delta="", raw=event, thinking_delta=delta.thinking)
-        if kind == "signature_delta":
+        if delta.type == "signature_delta":
             block["signature"] = delta.signature
             return None
-        if kind == "input_json_delta":
+        if delta.type == "input_json_delta":
             self._partial_json[index] = self._partial_json.get(index, "") + delta.partial_json
             block["input"] = _partial_arguments(self._partial_json[index])
             return self._chunk(delta="", raw=event)
-        if kind == "citations_delta":
+        if delta.type == "citations_delta":
             block["citations"] = [*(block.get("citations") or []),
                                   delta.citation.model_dump(mode="json")]
             return None
