@@ -36,9 +36,13 @@ def _grants(emulator: VertexEmulator) -> int:
 
 
 def _ours(emulator: VertexEmulator, key_file: Path, instances: int, calls: int) -> int:
-    options: dict[str, Any] = {"project": emulator.project, "region": REGION,
-                               "base_url": emulator.base_url, "credentials": str(key_file),
-                               "max_tokens": 64}
+    options: dict[str, Any] = {
+        "project": emulator.project,
+        "region": REGION,
+        "base_url": emulator.base_url,
+        "credentials": str(key_file),
+        "max_tokens": 64,
+    }
     lcs = [ChatClaudeVertex(model=MODEL, **options) for _ in range(instances)]
     lis = [ClaudeVertex(model=MODEL, **options) for _ in range(instances)]
     chat = [ChatMessage(role="user", content=SMALL_PROMPT)]
@@ -50,9 +54,14 @@ def _ours(emulator: VertexEmulator, key_file: Path, instances: int, calls: int) 
         return lis[i % instances].chat(chat)
 
     async def async_calls() -> None:
-        await asyncio.gather(*(
-            lcs[i % instances].ainvoke(SMALL_PROMPT) if i % 2 else lis[i % instances].achat(chat)
-            for i in range(calls - half)))
+        await asyncio.gather(
+            *(
+                lcs[i % instances].ainvoke(SMALL_PROMPT)
+                if i % 2
+                else lis[i % instances].achat(chat)
+                for i in range(calls - half)
+            )
+        )
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         pending = pool.map(sync_call, range(half))
@@ -63,14 +72,20 @@ def _ours(emulator: VertexEmulator, key_file: Path, instances: int, calls: int) 
 
 def _raw_credentials(key_file: Path) -> Any:
     return service_account.Credentials.from_service_account_info(
-        json.loads(key_file.read_text()), scopes=[CLOUD_PLATFORM_SCOPE])
+        json.loads(key_file.read_text()), scopes=[CLOUD_PLATFORM_SCOPE]
+    )
 
 
-def _raw_per_client(emulator: VertexEmulator, key_file: Path, instances: int, calls: int
-                    ) -> int:
-    clients = [AnthropicVertex(region=REGION, project_id=emulator.project,
-                               base_url=emulator.base_url,
-                               credentials=_raw_credentials(key_file)) for _ in range(instances)]
+def _raw_per_client(emulator: VertexEmulator, key_file: Path, instances: int, calls: int) -> int:
+    clients = [
+        AnthropicVertex(
+            region=REGION,
+            project_id=emulator.project,
+            base_url=emulator.base_url,
+            credentials=_raw_credentials(key_file),
+        )
+        for _ in range(instances)
+    ]
     payload = raw_payload(SMALL_PROMPT, 64)
     for i in range(calls):
         clients[i % instances].messages.create(**payload)
@@ -81,9 +96,12 @@ def _raw_per_client(emulator: VertexEmulator, key_file: Path, instances: int, ca
 
 def _raw_concurrent(emulator: VertexEmulator, key_file: Path, calls: int) -> int:
     async def run() -> None:
-        client = AsyncAnthropicVertex(region=REGION, project_id=emulator.project,
-                                      base_url=emulator.base_url,
-                                      credentials=_raw_credentials(key_file))
+        client = AsyncAnthropicVertex(
+            region=REGION,
+            project_id=emulator.project,
+            base_url=emulator.base_url,
+            credentials=_raw_credentials(key_file),
+        )
         payload = raw_payload(SMALL_PROMPT, 64)
         await asyncio.gather(*(client.messages.create(**payload) for _ in range(calls)))
         await client.close()
@@ -94,20 +112,40 @@ def _raw_concurrent(emulator: VertexEmulator, key_file: Path, calls: int) -> int
 
 def run(results: Results, *, instances: int = 10, calls: int = 200) -> None:
     """``calls`` calls over ``instances`` instances of each adapter; token requests counted."""
-    with tempfile.TemporaryDirectory(prefix="claude-vertex-bench-auth-") as folder, \
-            VertexEmulator() as emulator:
+    with (
+        tempfile.TemporaryDirectory(prefix="claude-vertex-bench-auth-") as folder,
+        VertexEmulator() as emulator,
+    ):
         key_file = emulator.write_service_account_key(Path(folder) / "key.json")
         grants = _ours(emulator, key_file, instances, calls)
-        results.add(Row(
-            SECTION, f"{calls} calls (sync and async) over {instances} ChatClaudeVertex + "
-            f"{instances} ClaudeVertex", f"{grants} token request(s)", "1", grants == 1))
+        results.add(
+            Row(
+                SECTION,
+                f"{calls} calls (sync and async) over {instances} ChatClaudeVertex + "
+                f"{instances} ClaudeVertex",
+                f"{grants} token request(s)",
+                "1",
+                grants == 1,
+            )
+        )
         emulator.reset()
         grants = _raw_per_client(emulator, key_file, instances, calls)
-        results.add(Row(SECTION, f"raw SDK: {calls} calls over {instances} AnthropicVertex",
-                        f"{grants} token request(s)", note="each client refreshes its own"))
+        results.add(
+            Row(
+                SECTION,
+                f"raw SDK: {calls} calls over {instances} AnthropicVertex",
+                f"{grants} token request(s)",
+                note="each client refreshes its own",
+            )
+        )
         emulator.reset()
         concurrent = min(calls, 50)
         grants = _raw_concurrent(emulator, key_file, concurrent)
-        results.add(Row(SECTION, f"raw SDK: {concurrent} concurrent first calls, one "
-                        "AsyncAnthropicVertex", f"{grants} token request(s)",
-                        note="no single-flight refresh"))
+        results.add(
+            Row(
+                SECTION,
+                f"raw SDK: {concurrent} concurrent first calls, one AsyncAnthropicVertex",
+                f"{grants} token request(s)",
+                note="no single-flight refresh",
+            )
+        )

@@ -45,31 +45,48 @@ PHASES = ("literal", "base", "import", "build", "call")
 Runs = dict[str, list[dict[str, Any]]]
 
 
-def _run_child(variant: str, python: Path, emulator: Emulator, bytecode: Path
-               ) -> dict[str, Any]:
-    env = hermetic_environ({"BENCH_BASE_URL": emulator.base_url,
-                            "BENCH_KEY_FILE": str(emulator.key_file),
-                            "BENCH_PROJECT": emulator.project,
-                            "PYTHONPYCACHEPREFIX": str(bytecode)})
+def _run_child(variant: str, python: Path, emulator: Emulator, bytecode: Path) -> dict[str, Any]:
+    env = hermetic_environ(
+        {
+            "BENCH_BASE_URL": emulator.base_url,
+            "BENCH_KEY_FILE": str(emulator.key_file),
+            "BENCH_PROJECT": emulator.project,
+            "PYTHONPYCACHEPREFIX": str(bytecode),
+        }
+    )
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     done = subprocess.run(  # noqa: S603 - our own interpreters and script
-        [str(python), str(CHILD), variant], capture_output=True, text=True, env=env,
-        timeout=300, check=False)
+        [str(python), str(CHILD), variant],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
     wall = time.perf_counter() - start
     lines = done.stdout.strip().splitlines()
     try:
         figures: dict[str, Any] = json.loads(lines[-1])
     except (IndexError, ValueError):
-        figures = {"import": None, "build": None, "call": None,
-                   "error": f"exit {done.returncode}: {done.stderr.strip()[-300:]}"}
+        figures = {
+            "import": None,
+            "build": None,
+            "call": None,
+            "error": f"exit {done.returncode}: {done.stderr.strip()[-300:]}",
+        }
     figures["process"] = wall
     return figures
 
 
-def measure(emulator: Emulator, peers: Peers, *, repetitions: int = 5,
-            variants: Sequence[str] = VARIANTS, parallel: bool = False
-            ) -> Runs:
+def measure(
+    emulator: Emulator,
+    peers: Peers,
+    *,
+    repetitions: int = 5,
+    variants: Sequence[str] = VARIANTS,
+    parallel: bool = False,
+) -> Runs:
     """Run every variant ``repetitions`` times, interleaved; each run's figures by variant."""
     runs: Runs = {name: [] for name in variants}
     jobs: list[tuple[str, Path]] = []
@@ -83,22 +100,28 @@ def measure(emulator: Emulator, peers: Peers, *, repetitions: int = 5,
         bytecode = Path(folder)
         if parallel:  # --quick: figures are only checked for shape, not compared
             with ThreadPoolExecutor(max_workers=len(variants)) as pool:
-                done = list(pool.map(
-                    lambda job: (job[0], _run_child(job[0], job[1], emulator, bytecode)), jobs))
+                done = list(
+                    pool.map(
+                        lambda job: (job[0], _run_child(job[0], job[1], emulator, bytecode)), jobs
+                    )
+                )
         else:
             for name, python in dict(jobs).items():  # fill the bytecode cache; not counted
                 _run_child(name, python, emulator, bytecode)
-            done = [(name, _run_child(name, python, emulator, bytecode))
-                    for name, python in jobs]
+            done = [(name, _run_child(name, python, emulator, bytecode)) for name, python in jobs]
     for name, figures in done:
         runs[name].append(figures)
     return runs
 
 
-_LABELS = {"lc-adapter": "ChatClaudeVertex", "lc-floor": "LangChain floor",
-           "lc-peer": "langchain-anthropic ChatAnthropic",
-           "li-adapter": "ClaudeVertex", "li-floor": "LlamaIndex floor",
-           "li-peer": "llama-index-llms-anthropic Anthropic"}
+_LABELS = {
+    "lc-adapter": "ChatClaudeVertex",
+    "lc-floor": "LangChain floor",
+    "lc-peer": "langchain-anthropic ChatAnthropic",
+    "li-adapter": "ClaudeVertex",
+    "li-floor": "LlamaIndex floor",
+    "li-peer": "llama-index-llms-anthropic Anthropic",
+}
 
 
 def _phase_ms(runs: list[dict[str, Any]], phase: str) -> float | None:
@@ -108,8 +131,11 @@ def _phase_ms(runs: list[dict[str, Any]], phase: str) -> float | None:
 
 def _describe(runs: list[dict[str, Any]]) -> str:
     parts = []
-    imports = [sum(run[p] for p in ("literal", "base", "import")) for run in runs
-               if all(run.get(p) is not None for p in ("literal", "base", "import"))]
+    imports = [
+        sum(run[p] for p in ("literal", "base", "import"))
+        for run in runs
+        if all(run.get(p) is not None for p in ("literal", "base", "import"))
+    ]
     if imports:
         parts.append(f"import {median(imports) * 1000:.0f} ms")
     for phase, label in (("build", "build"), ("call", "first call"), ("process", "process")):
@@ -119,48 +145,92 @@ def _describe(runs: list[dict[str, Any]]) -> str:
     return ", ".join(parts)
 
 
-def run(emulator: Emulator, peers: Peers, results: Results, *, repetitions: int = 5,
-        quick: bool = False) -> None:
+def run(
+    emulator: Emulator, peers: Peers, results: Results, *, repetitions: int = 5, quick: bool = False
+) -> None:
     """Measure and add the cold-start rows."""
-    add_rows(measure(emulator, peers, repetitions=repetitions,
-                     variants=QUICK_VARIANTS if quick else VARIANTS, parallel=quick),
-             peers, results)
+    add_rows(
+        measure(
+            emulator,
+            peers,
+            repetitions=repetitions,
+            variants=QUICK_VARIANTS if quick else VARIANTS,
+            parallel=quick,
+        ),
+        peers,
+        results,
+    )
 
 
 def add_rows(runs: Runs, peers: Peers, results: Results) -> None:
     """The cold-start rows of ``runs`` (see :func:`measure`)."""
-    errors = {name: run["error"] for name, runs_of in runs.items() for run in runs_of
-              if run.get("error") and not name.endswith("-peer")}
+    errors = {
+        name: run["error"]
+        for name, runs_of in runs.items()
+        for run in runs_of
+        if run.get("error") and not name.endswith("-peer")
+    }
     if errors:
         raise RuntimeError(f"cold-start runs failed: {errors}")
     for prefix, adapter, base, literal in (
-        ("lc", "ChatClaudeVertex", "BaseChatModel",
-         "import langchain_core.language_models, anthropic"),
-        ("li", "ClaudeVertex", "CustomLLM and FunctionCallingLLM",
-         "import llama_index.core.llms, anthropic"),
+        (
+            "lc",
+            "ChatClaudeVertex",
+            "BaseChatModel",
+            "import langchain_core.language_models, anthropic",
+        ),
+        (
+            "li",
+            "ClaudeVertex",
+            "CustomLLM and FunctionCallingLLM",
+            "import llama_index.core.llms, anthropic",
+        ),
     ):
         adapter_runs = runs.get(f"{prefix}-adapter") or []
         added, base_ms = _phase_ms(adapter_runs, "import"), _phase_ms(adapter_runs, "base")
         if added is None or base_ms is None:
             continue
-        results.add(Row(SECTION, f"{adapter} import over anthropic + {base}",
-                        f"{added:+.0f} ms", f"<= +{IMPORT_BUDGET_MS:.0f} ms",
-                        added <= IMPORT_BUDGET_MS, note="measured in the same fresh process"))
-        results.add(Row(SECTION, f"{adapter} import over `{literal}`",
-                        f"{added + base_ms:+.0f} ms",
-                        note=f"of which the base class itself {base_ms:+.0f} ms"))
+        results.add(
+            Row(
+                SECTION,
+                f"{adapter} import over anthropic + {base}",
+                f"{added:+.0f} ms",
+                f"<= +{IMPORT_BUDGET_MS:.0f} ms",
+                added <= IMPORT_BUDGET_MS,
+                note="measured in the same fresh process",
+            )
+        )
+        results.add(
+            Row(
+                SECTION,
+                f"{adapter} import over `{literal}`",
+                f"{added + base_ms:+.0f} ms",
+                note=f"of which the base class itself {base_ms:+.0f} ms",
+            )
+        )
         for other, label in (("floor", "the floor"), ("peer", "the peer")):
             other_ms = _phase_ms(runs.get(f"{prefix}-{other}") or [], "import")
             if other_ms is not None:
-                results.add(Row(SECTION, f"{label} ({_LABELS[f'{prefix}-{other}']}) import "
-                                f"over the same base", f"{other_ms:+.0f} ms"))
+                results.add(
+                    Row(
+                        SECTION,
+                        f"{label} ({_LABELS[f'{prefix}-{other}']}) import over the same base",
+                        f"{other_ms:+.0f} ms",
+                    )
+                )
     for name, label in _LABELS.items():
         if name not in runs:
             continue
         runs_of = runs[name]
         if not runs_of:
-            results.add(Row(SECTION, f"{label}: cold start", "not measured",
-                            note=peers.reason or "no peer environment"))
+            results.add(
+                Row(
+                    SECTION,
+                    f"{label}: cold start",
+                    "not measured",
+                    note=peers.reason or "no peer environment",
+                )
+            )
             continue
         total = sum(_phase_ms(runs_of, phase) or 0.0 for phase in PHASES)
         error = next((run["error"] for run in runs_of if run.get("error")), None)

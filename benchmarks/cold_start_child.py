@@ -34,9 +34,13 @@ def _env(name: str) -> str:
 
 
 def _adapter_options() -> dict[str, Any]:
-    return {"project": _env("BENCH_PROJECT"), "region": "global",
-            "base_url": _env("BENCH_BASE_URL"), "credentials": _env("BENCH_KEY_FILE"),
-            "max_tokens": 256}
+    return {
+        "project": _env("BENCH_PROJECT"),
+        "region": "global",
+        "base_url": _env("BENCH_BASE_URL"),
+        "credentials": _env("BENCH_KEY_FILE"),
+        "max_tokens": 256,
+    }
 
 
 def _raw_client() -> Any:
@@ -45,9 +49,14 @@ def _raw_client() -> Any:
 
     info = json.loads(Path(_env("BENCH_KEY_FILE")).read_text())
     credentials = service_account.Credentials.from_service_account_info(
-        info, scopes=["https://www.googleapis.com/auth/cloud-platform"])
-    return AnthropicVertex(region="global", project_id=_env("BENCH_PROJECT"),
-                           base_url=_env("BENCH_BASE_URL"), credentials=credentials)
+        info, scopes=["https://www.googleapis.com/auth/cloud-platform"]
+    )
+    return AnthropicVertex(
+        region="global",
+        project_id=_env("BENCH_PROJECT"),
+        base_url=_env("BENCH_BASE_URL"),
+        credentials=credentials,
+    )
 
 
 # A variant is its phases in order: (name, step); each step takes what the one before returned.
@@ -89,9 +98,12 @@ def _chat_claude_vertex() -> Phases:
 
         return ChatClaudeVertex
 
-    return [*_LANGCHAIN_BASE, ("import", load),
-            ("build", lambda cls: cls(model=MODEL, **_adapter_options())),
-            ("call", lambda model: model.invoke(PROMPT).content)]
+    return [
+        *_LANGCHAIN_BASE,
+        ("import", load),
+        ("build", lambda cls: cls(model=MODEL, **_adapter_options())),
+        ("call", lambda model: model.invoke(PROMPT).content),
+    ]
 
 
 def _claude_vertex() -> Phases:
@@ -100,8 +112,12 @@ def _claude_vertex() -> Phases:
 
         return ClaudeVertex
 
-    return [*_LLAMA_INDEX_BASE, ("import", load),
-            ("build", lambda cls: cls(model=MODEL, **_adapter_options())), ("call", _chat)]
+    return [
+        *_LLAMA_INDEX_BASE,
+        ("import", load),
+        ("build", lambda cls: cls(model=MODEL, **_adapter_options())),
+        ("call", _chat),
+    ]
 
 
 def _langchain_floor() -> Phases:
@@ -110,9 +126,12 @@ def _langchain_floor() -> Phases:
 
         return FloorChatModel
 
-    return [*_LANGCHAIN_BASE, ("import", load),
-            ("build", lambda cls: cls(client=_raw_client(), model=VERTEX_MODEL)),
-            ("call", lambda model: model.invoke(PROMPT).content)]
+    return [
+        *_LANGCHAIN_BASE,
+        ("import", load),
+        ("build", lambda cls: cls(client=_raw_client(), model=VERTEX_MODEL)),
+        ("call", lambda model: model.invoke(PROMPT).content),
+    ]
 
 
 def _llama_index_floor() -> Phases:
@@ -121,9 +140,12 @@ def _llama_index_floor() -> Phases:
 
         return FloorLLM
 
-    return [*_LLAMA_INDEX_BASE, ("import", load),
-            ("build", lambda cls: cls(client=_raw_client(), model=VERTEX_MODEL)),
-            ("call", _chat)]
+    return [
+        *_LLAMA_INDEX_BASE,
+        ("import", load),
+        ("build", lambda cls: cls(client=_raw_client(), model=VERTEX_MODEL)),
+        ("call", _chat),
+    ]
 
 
 def _chat_anthropic() -> Phases:
@@ -134,8 +156,11 @@ def _chat_anthropic() -> Phases:
 
         return ChatAnthropic
 
-    return [*_LANGCHAIN_BASE, ("import", load),
-            ("build", lambda cls: cls(model=MODEL, api_key="unused", max_tokens=256))]
+    return [
+        *_LANGCHAIN_BASE,
+        ("import", load),
+        ("build", lambda cls: cls(model=MODEL, api_key="unused", max_tokens=256)),
+    ]
 
 
 def _llama_index_anthropic() -> Phases:
@@ -149,8 +174,9 @@ def _llama_index_anthropic() -> Phases:
     def build(cls: Any) -> Any:
         os.environ["ANTHROPIC_VERTEX_BASE_URL"] = _env("BENCH_BASE_URL")
         os.environ["GOOGLE_APPLICATION_CREDENTIALS"] = _env("BENCH_KEY_FILE")
-        return cls(model=VERTEX_MODEL, region="global", project_id=_env("BENCH_PROJECT"),
-                   max_tokens=256)
+        return cls(
+            model=VERTEX_MODEL, region="global", project_id=_env("BENCH_PROJECT"), max_tokens=256
+        )
 
     return [*_LLAMA_INDEX_BASE, ("import", load), ("build", build), ("call", _chat)]
 
@@ -167,8 +193,14 @@ VARIANTS: dict[str, Callable[[], Phases]] = {
 
 def main(variant: str) -> dict[str, Any]:
     """Time the phases of ``variant``; the figures as a dict."""
-    figures: dict[str, Any] = {"literal": None, "base": None, "import": None, "build": None,
-                               "call": None, "error": None}
+    figures: dict[str, Any] = {
+        "literal": None,
+        "base": None,
+        "import": None,
+        "build": None,
+        "call": None,
+        "error": None,
+    }
     value: Any = None
     for name, phase in VARIANTS[variant]():
         start = time.perf_counter()

@@ -20,8 +20,7 @@ from .harness import Results, Row, interleaved, median, ratio_of_medians_by_roun
 SECTION = "3. concurrency"
 
 
-async def _throughput(call: Callable[[], Awaitable[object]], calls: int, in_flight: int
-                      ) -> float:
+async def _throughput(call: Callable[[], Awaitable[object]], calls: int, in_flight: int) -> float:
     """Calls per second of ``calls`` calls with at most ``in_flight`` at once."""
     gate = asyncio.Semaphore(in_flight)
 
@@ -34,13 +33,17 @@ async def _throughput(call: Callable[[], Awaitable[object]], calls: int, in_flig
     return calls / (time.perf_counter() - start)
 
 
-def run(c: Contenders, results: Results, *, calls: int = 1000, in_flight: int = 100,
-        rounds: int = 5) -> None:
+def run(
+    c: Contenders, results: Results, *, calls: int = 1000, in_flight: int = 100, rounds: int = 5
+) -> None:
     """``rounds`` interleaved rounds of ``calls`` calls per contender."""
     loop = asyncio.new_event_loop()
     http = httpx2.AsyncClient(timeout=60, limits=httpx2.Limits(max_connections=in_flight))
-    payload, params, body = raw_payload(SMALL_PROMPT), core_params(SMALL_PROMPT), wire_body(
-        SMALL_PROMPT)
+    payload, params, body = (
+        raw_payload(SMALL_PROMPT),
+        core_params(SMALL_PROMPT),
+        wire_body(SMALL_PROMPT),
+    )
     chat = [ChatMessage(role="user", content=SMALL_PROMPT)]
     calls_of: dict[str, Callable[[], Awaitable[object]]] = {
         "httpx": lambda: c.plain.apost(http, body),
@@ -69,10 +72,21 @@ def run(c: Contenders, results: Results, *, calls: int = 1000, in_flight: int = 
         ("lc", "lc_floor", "ChatClaudeVertex.ainvoke vs LangChain floor"),
         ("li", "li_floor", "ClaudeVertex.achat vs LlamaIndex floor"),
     ):
-        results.add(ratio_row(
-            SECTION, f"{label}: throughput", ratio_of_medians_by_round(
-                figures[name], figures[floor]), 0.90, at_least=True,
-            note=f"{per_s[name]:.0f} vs {per_s[floor]:.0f} calls/s"))
-    results.add(Row(SECTION, f"plain httpx2, {in_flight} in flight (emulator's limit)",
-                    f"{per_s['httpx']:.0f} calls/s",
-                    note=f"raw SDK {per_s['raw']:.0f} calls/s"))
+        results.add(
+            ratio_row(
+                SECTION,
+                f"{label}: throughput",
+                ratio_of_medians_by_round(figures[name], figures[floor]),
+                0.90,
+                at_least=True,
+                note=f"{per_s[name]:.0f} vs {per_s[floor]:.0f} calls/s",
+            )
+        )
+    results.add(
+        Row(
+            SECTION,
+            f"plain httpx2, {in_flight} in flight (emulator's limit)",
+            f"{per_s['httpx']:.0f} calls/s",
+            note=f"raw SDK {per_s['raw']:.0f} calls/s",
+        )
+    )

@@ -27,8 +27,14 @@ from .floor_llama_index import FloorLLM
 from .harness import MODEL, REGION, VERTEX_MODEL, VERTEX_VERSION, Emulator
 
 __all__ = [
-    "Contenders", "PlainHttp", "build_contenders", "core_params", "floors", "raw_clients",
-    "raw_payload", "wire_body",
+    "Contenders",
+    "PlainHttp",
+    "build_contenders",
+    "core_params",
+    "floors",
+    "raw_clients",
+    "raw_payload",
+    "wire_body",
 ]
 
 #: The small prompt of the call-overhead and concurrency measurements.
@@ -38,20 +44,30 @@ MAX_TOKENS = 256
 
 def raw_payload(prompt: str, max_tokens: int = MAX_TOKENS) -> dict[str, Any]:
     """The keyword arguments of the raw SDK's ``messages.create`` for ``prompt``."""
-    return {"model": VERTEX_MODEL, "max_tokens": max_tokens, "extra_body": VERTEX_VERSION,
-            "messages": [{"role": "user", "content": prompt}]}
+    return {
+        "model": VERTEX_MODEL,
+        "max_tokens": max_tokens,
+        "extra_body": VERTEX_VERSION,
+        "messages": [{"role": "user", "content": prompt}],
+    }
 
 
 def core_params(prompt: str, max_tokens: int = MAX_TOKENS) -> dict[str, Any]:
     """The core's Messages API parameters for ``prompt``."""
-    return {"model": MODEL, "max_tokens": max_tokens,
-            "messages": [{"role": "user", "content": prompt}]}
+    return {
+        "model": MODEL,
+        "max_tokens": max_tokens,
+        "messages": [{"role": "user", "content": prompt}],
+    }
 
 
 def wire_body(prompt: str, max_tokens: int = MAX_TOKENS, *, stream: bool = False) -> bytes:
     """The JSON body all of them put on the wire for ``prompt``."""
-    body: dict[str, Any] = {"max_tokens": max_tokens,
-                            "messages": [{"role": "user", "content": prompt}], **VERTEX_VERSION}
+    body: dict[str, Any] = {
+        "max_tokens": max_tokens,
+        "messages": [{"role": "user", "content": prompt}],
+        **VERTEX_VERSION,
+    }
     if stream:
         body["stream"] = True
     return json.dumps(body).encode()
@@ -59,17 +75,23 @@ def wire_body(prompt: str, max_tokens: int = MAX_TOKENS, *, stream: bool = False
 
 def raw_clients(emulator: Emulator) -> tuple[AnthropicVertex, AsyncAnthropicVertex]:
     """The raw SDK's sync and async Vertex clients, sharing one credentials object."""
-    options = {"region": REGION, "project_id": emulator.project, "base_url": emulator.base_url,
-               "credentials": google_credentials(emulator)}
+    options = {
+        "region": REGION,
+        "project_id": emulator.project,
+        "base_url": emulator.base_url,
+        "credentials": google_credentials(emulator),
+    }
     return AnthropicVertex(**options), AsyncAnthropicVertex(**options)
 
 
-def floors(raw: AnthropicVertex, araw: AsyncAnthropicVertex, max_tokens: int = MAX_TOKENS
-           ) -> tuple[FloorChatModel, FloorLLM]:
+def floors(
+    raw: AnthropicVertex, araw: AsyncAnthropicVertex, max_tokens: int = MAX_TOKENS
+) -> tuple[FloorChatModel, FloorLLM]:
     """The LangChain and LlamaIndex floors on these raw clients."""
-    return (FloorChatModel(client=raw, async_client=araw, model=VERTEX_MODEL,
-                           max_tokens=max_tokens),
-            FloorLLM(client=raw, async_client=araw, model=VERTEX_MODEL, max_tokens=max_tokens))
+    return (
+        FloorChatModel(client=raw, async_client=araw, model=VERTEX_MODEL, max_tokens=max_tokens),
+        FloorLLM(client=raw, async_client=araw, model=VERTEX_MODEL, max_tokens=max_tokens),
+    )
 
 
 @dataclass
@@ -123,32 +145,54 @@ def google_credentials(emulator: Emulator) -> Any:
     """The emulator's service-account key as google-auth credentials (what the raw SDK takes)."""
     info = json.loads(emulator.key_file.read_text())
     return service_account.Credentials.from_service_account_info(
-        info, scopes=[CLOUD_PLATFORM_SCOPE])
+        info, scopes=[CLOUD_PLATFORM_SCOPE]
+    )
 
 
 def adapter_options(emulator: Emulator) -> dict[str, Any]:
     """What both adapters are built with to call the emulator."""
-    return {"project": emulator.project, "region": REGION, "base_url": emulator.base_url,
-            "credentials": str(emulator.key_file), "max_tokens": MAX_TOKENS}
+    return {
+        "project": emulator.project,
+        "region": REGION,
+        "base_url": emulator.base_url,
+        "credentials": str(emulator.key_file),
+        "max_tokens": MAX_TOKENS,
+    }
 
 
 def build_contenders(emulator: Emulator) -> Contenders:
     """Build every contender and make one call through each (tokens, pools, lazy imports)."""
     raw, araw = raw_clients(emulator)
-    settings = resolve_settings(model=MODEL, project=emulator.project, region=REGION,
-                                base_url=emulator.base_url, credentials=str(emulator.key_file))
+    settings = resolve_settings(
+        model=MODEL,
+        project=emulator.project,
+        region=REGION,
+        base_url=emulator.base_url,
+        credentials=str(emulator.key_file),
+    )
     core = VertexClient(settings)
     options = adapter_options(emulator)
     lc = ChatClaudeVertex(model=MODEL, **options)
     li = ClaudeVertex(model=MODEL, **options)
     token = settings.tokens.token()
     plain = PlainHttp(
-        url=emulator.model_url(), stream_url=emulator.model_url(stream=True),
-        headers={"authorization": f"Bearer {token}", "content-type": "application/json"})
+        url=emulator.model_url(),
+        stream_url=emulator.model_url(stream=True),
+        headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+    )
     lc_floor, li_floor = floors(raw, araw)
     contenders = Contenders(
-        emulator=emulator, raw=raw, araw=araw, core=core, lc=lc, lc_floor=lc_floor, li=li,
-        li_floor=li_floor, plain=plain, http=httpx2.Client(timeout=60))
+        emulator=emulator,
+        raw=raw,
+        araw=araw,
+        core=core,
+        lc=lc,
+        lc_floor=lc_floor,
+        li=li,
+        li_floor=li_floor,
+        plain=plain,
+        http=httpx2.Client(timeout=60),
+    )
     warm_up(contenders)
     return contenders
 

@@ -42,28 +42,51 @@ class FloorChatModel(BaseChatModel):
         return "raw-sdk-floor"
 
     def _payload(self, messages: Sequence[BaseMessage]) -> dict[str, Any]:
-        return {"model": self.model, "max_tokens": self.max_tokens, "extra_body": VERTEX_BODY,
-                "messages": [{"role": _ROLES[m.type], "content": m.content} for m in messages]}
+        return {
+            "model": self.model,
+            "max_tokens": self.max_tokens,
+            "extra_body": VERTEX_BODY,
+            "messages": [{"role": _ROLES[m.type], "content": m.content} for m in messages],
+        }
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         answer = self.client.messages.create(**self._payload(messages))
         return ChatResult(generations=[ChatGeneration(message=AIMessage(answer.content[0].text))])
 
-    async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                         run_manager: Any = None, **kwargs: Any) -> ChatResult:
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         answer = await self.async_client.messages.create(**self._payload(messages))
         return ChatResult(generations=[ChatGeneration(message=AIMessage(answer.content[0].text))])
 
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                run_manager: Any = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
         with self.client.messages.create(**self._payload(messages), stream=True) as events:
             for text in _text_deltas(events):
                 yield ChatGenerationChunk(message=AIMessageChunk(content=text))
 
-    async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                       run_manager: Any = None, **kwargs: Any
-                       ) -> AsyncIterator[ChatGenerationChunk]:
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
         events = await self.async_client.messages.create(**self._payload(messages), stream=True)
         async with events:
             async for event in events:

@@ -55,8 +55,12 @@ class FloorLLM(CustomLLM):
         return LLMMetadata(model_name=self.model, is_chat_model=True)
 
     def _payload(self, messages: Sequence[ChatMessage]) -> dict[str, Any]:
-        return {"model": self.model, "max_tokens": self.max_tokens, "extra_body": VERTEX_BODY,
-                "messages": [{"role": m.role.value, "content": m.content} for m in messages]}
+        return {
+            "model": self.model,
+            "max_tokens": self.max_tokens,
+            "extra_body": VERTEX_BODY,
+            "messages": [{"role": m.role.value, "content": m.content} for m in messages],
+        }
 
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
@@ -84,8 +88,9 @@ class FloorLLM(CustomLLM):
         return gen()
 
     @llm_chat_callback()
-    async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any
-                           ) -> ChatResponseAsyncGen:
+    async def astream_chat(
+        self, messages: Sequence[ChatMessage], **kwargs: Any
+    ) -> ChatResponseAsyncGen:
         """The async form of :meth:`stream_chat`."""
         payload = self._payload(messages)
 
@@ -107,8 +112,9 @@ class FloorLLM(CustomLLM):
         return CompletionResponse(text=str(answer.message.content))
 
     @llm_completion_callback()
-    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any
-                        ) -> CompletionResponseGen:
+    def stream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseGen:
         """``prompt`` as one user message, streamed."""
         chat = self.stream_chat([ChatMessage(role="user", content=prompt)])
         return (CompletionResponse(text=str(r.message.content), delta=r.delta) for r in chat)

@@ -35,8 +35,14 @@ HERMETIC_ENV = {
     "GCE_METADATA_HOST": "127.0.0.1:9",
     "GCE_METADATA_IP": "127.0.0.1:9",
 }
-_LEAKY_ENV = ("ANTHROPIC_VERTEX_PROJECT_ID", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT",
-              "CLOUD_ML_REGION", "ANTHROPIC_VERTEX_BASE_URL", "GOOGLE_APPLICATION_CREDENTIALS")
+_LEAKY_ENV = (
+    "ANTHROPIC_VERTEX_PROJECT_ID",
+    "GOOGLE_CLOUD_PROJECT",
+    "GCLOUD_PROJECT",
+    "CLOUD_ML_REGION",
+    "ANTHROPIC_VERTEX_BASE_URL",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+)
 
 
 def hermetic_environ(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -63,8 +69,10 @@ class Emulator:
     def model_url(self, stream: bool = False) -> str:
         """The full URL of the benchmark model's route."""
         method = "streamRawPredict" if stream else "rawPredict"
-        return (f"{self.base_url}/projects/{self.project}/locations/{REGION}"
-                f"/publishers/anthropic/models/{VERTEX_MODEL}:{method}")
+        return (
+            f"{self.base_url}/projects/{self.project}/locations/{REGION}"
+            f"/publishers/anthropic/models/{VERTEX_MODEL}:{method}"
+        )
 
 
 class EmulatorProcess:
@@ -81,13 +89,28 @@ class EmulatorProcess:
         self._key_file = Path()
 
     def __enter__(self) -> EmulatorProcess:
-        workdir = Path(self._stack.enter_context(tempfile.TemporaryDirectory(
-            prefix="claude-vertex-bench-")))
+        workdir = Path(
+            self._stack.enter_context(tempfile.TemporaryDirectory(prefix="claude-vertex-bench-"))
+        )
         self._key_file = workdir / "emulator-key.json"
         self._process = subprocess.Popen(  # noqa: S603 - this interpreter, a fixed command
-            [sys.executable, "-m", "claude_vertex.cli", "emulator", "--port", "0",
-             "--key-file", str(self._key_file), "--project", PROJECT],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=hermetic_environ())
+            [
+                sys.executable,
+                "-m",
+                "claude_vertex.cli",
+                "emulator",
+                "--port",
+                "0",
+                "--key-file",
+                str(self._key_file),
+                "--project",
+                PROJECT,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=hermetic_environ(),
+        )
         return self
 
     def ready(self, timeout: float = 60.0) -> Emulator:
@@ -105,8 +128,9 @@ class EmulatorProcess:
             if line.startswith("Press Ctrl-C") or time.monotonic() > deadline:
                 break
         if not url or not self._key_file.is_file():
-            raise RuntimeError("the emulator did not start: "
-                               + (process.stderr.read() if process.stderr else ""))
+            raise RuntimeError(
+                "the emulator did not start: " + (process.stderr.read() if process.stderr else "")
+            )
         self._emulator = Emulator(url=url, key_file=self._key_file)
         return self._emulator
 
@@ -138,8 +162,9 @@ def emulator_process() -> Iterator[Emulator]:
 Block = Callable[[], float]
 
 
-def interleaved(variants: Mapping[str, Block], rounds: int, *, collect: bool = True
-                ) -> dict[str, list[float]]:
+def interleaved(
+    variants: Mapping[str, Block], rounds: int, *, collect: bool = True
+) -> dict[str, list[float]]:
     """Run every variant once per round, in an order that rotates from round to round.
 
     With ``collect``, garbage is collected before each block so one variant's garbage is not
@@ -177,8 +202,7 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else 0.0
 
 
-def ratio_of_medians_by_round(numerator: Sequence[float], denominator: Sequence[float]
-                              ) -> float:
+def ratio_of_medians_by_round(numerator: Sequence[float], denominator: Sequence[float]) -> float:
     """The median over rounds of ``numerator[i] / denominator[i]``.
 
     Pairing the figures of one round cancels what drifted between rounds (CPU frequency,
@@ -188,6 +212,7 @@ def ratio_of_medians_by_round(numerator: Sequence[float], denominator: Sequence[
 
 
 # ------------------------------------------------------------------------------- results
+
 
 @dataclass
 class Row:
@@ -225,8 +250,9 @@ class Results:
         return all(row.met is not False for row in self.rows)
 
 
-def ratio_row(section: str, what: str, ratio: float, limit: float, *, at_least: bool = False,
-              note: str = "") -> Row:
+def ratio_row(
+    section: str, what: str, ratio: float, limit: float, *, at_least: bool = False, note: str = ""
+) -> Row:
     """A row for a ratio with a ceiling (or, ``at_least``, a floor) as its target."""
     met = ratio >= limit if at_least else ratio <= limit
     target = f"{'>=' if at_least else '<='} {limit:.2f}x"

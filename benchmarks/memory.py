@@ -82,24 +82,38 @@ def run(c: Contenders, results: Results, *, instances: int = 1000, calls: int = 
     options = adapter_options(c.emulator)
     builders: dict[str, Callable[[], object]] = {
         "ChatClaudeVertex": lambda: ChatClaudeVertex(model=MODEL, **options),
-        "LangChain floor": lambda: FloorChatModel(client=c.raw, async_client=c.araw,
-                                                  model=VERTEX_MODEL),
+        "LangChain floor": lambda: FloorChatModel(
+            client=c.raw, async_client=c.araw, model=VERTEX_MODEL
+        ),
         "ClaudeVertex": lambda: ClaudeVertex(model=MODEL, **options),
         "LlamaIndex floor": lambda: FloorLLM(client=c.raw, async_client=c.araw, model=VERTEX_MODEL),
     }
     for name, build in builders.items():
         build()
         heap, rss = _per_instance(build, instances)
-        results.add(Row(SECTION, f"{name}: memory per instance", f"{heap / 1024:.1f} KiB",
-                        note=f"Python heap (tracemalloc) over {instances} instances kept; "
-                        f"resident {rss / 1024:+.1f} KiB"))
+        results.add(
+            Row(
+                SECTION,
+                f"{name}: memory per instance",
+                f"{heap / 1024:.1f} KiB",
+                note=f"Python heap (tracemalloc) over {instances} instances kept; "
+                f"resident {rss / 1024:+.1f} KiB",
+            )
+        )
     chat = [ChatMessage(role="user", content=SMALL_PROMPT)]
-    for name, call in (("ChatClaudeVertex.invoke", lambda: c.lc.invoke(SMALL_PROMPT)),
-                       ("ClaudeVertex.chat", lambda: c.li.chat(chat))):
+    for name, call in (
+        ("ChatClaudeVertex.invoke", lambda: c.lc.invoke(SMALL_PROMPT)),
+        ("ClaudeVertex.chat", lambda: c.li.chat(chat)),
+    ):
         growth, samples = _over_calls(call, calls)
         mib = [f"{s / 2**20:.1f}" for s in samples]
-        results.add(Row(
-            SECTION, f"{name}: resident memory trend over {calls:,} calls",
-            f"{growth / 1024:+.0f} KiB", f"< {GROWTH_LIMIT_BYTES // 1024} KiB",
-            growth < GROWTH_LIMIT_BYTES,
-            note=f"RSS MiB every {calls // SAMPLES:,} calls: {' '.join(mib)}"))
+        results.add(
+            Row(
+                SECTION,
+                f"{name}: resident memory trend over {calls:,} calls",
+                f"{growth / 1024:+.0f} KiB",
+                f"< {GROWTH_LIMIT_BYTES // 1024} KiB",
+                growth < GROWTH_LIMIT_BYTES,
+                note=f"RSS MiB every {calls // SAMPLES:,} calls: {' '.join(mib)}",
+            )
+        )

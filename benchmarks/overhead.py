@@ -19,38 +19,77 @@ SECTION = "1. call overhead"
 def run(c: Contenders, results: Results, *, calls: int = 500, rounds: int = 10) -> None:
     """``calls`` calls per contender, in ``rounds`` interleaved blocks."""
     per_block = max(1, calls // rounds)
-    payload, params, body = raw_payload(SMALL_PROMPT), core_params(SMALL_PROMPT), wire_body(
-        SMALL_PROMPT)
+    payload, params, body = (
+        raw_payload(SMALL_PROMPT),
+        core_params(SMALL_PROMPT),
+        wire_body(SMALL_PROMPT),
+    )
     chat = [ChatMessage(role="user", content=SMALL_PROMPT)]
-    figures = interleaved({
-        "httpx": block(lambda: c.plain.post(c.http, body), per_block),
-        "raw": block(lambda: c.raw.messages.create(**payload), per_block),
-        "core": block(lambda: c.core.create(params), per_block),
-        "lc_floor": block(lambda: c.lc_floor.invoke(SMALL_PROMPT), per_block),
-        "lc": block(lambda: c.lc.invoke(SMALL_PROMPT), per_block),
-        "li_floor": block(lambda: c.li_floor.chat(chat), per_block),
-        "li": block(lambda: c.li.chat(chat), per_block),
-    }, rounds, collect=False)
+    figures = interleaved(
+        {
+            "httpx": block(lambda: c.plain.post(c.http, body), per_block),
+            "raw": block(lambda: c.raw.messages.create(**payload), per_block),
+            "core": block(lambda: c.core.create(params), per_block),
+            "lc_floor": block(lambda: c.lc_floor.invoke(SMALL_PROMPT), per_block),
+            "lc": block(lambda: c.lc.invoke(SMALL_PROMPT), per_block),
+            "li_floor": block(lambda: c.li_floor.chat(chat), per_block),
+            "li": block(lambda: c.li.chat(chat), per_block),
+        },
+        rounds,
+        collect=False,
+    )
     ms = {name: median(values) * 1000 for name, values in figures.items()}
     n = per_block * rounds
-    results.add(ratio_row(
-        SECTION, f"core client vs raw SDK ({n} calls)",
-        ratio_of_medians_by_round(figures["core"], figures["raw"]), 1.05,
-        note=f"{ms['core']:.2f} vs {ms['raw']:.2f} ms/call"))
-    results.add(ratio_row(
-        SECTION, "ChatClaudeVertex.invoke vs LangChain floor",
-        ratio_of_medians_by_round(figures["lc"], figures["lc_floor"]), 1.10,
-        note=f"{ms['lc']:.2f} vs {ms['lc_floor']:.2f} ms/call"))
-    results.add(ratio_row(
-        SECTION, "ClaudeVertex.chat vs LlamaIndex floor",
-        ratio_of_medians_by_round(figures["li"], figures["li_floor"]), 1.10,
-        note=f"{ms['li']:.2f} vs {ms['li_floor']:.2f} ms/call"))
+    results.add(
+        ratio_row(
+            SECTION,
+            f"core client vs raw SDK ({n} calls)",
+            ratio_of_medians_by_round(figures["core"], figures["raw"]),
+            1.05,
+            note=f"{ms['core']:.2f} vs {ms['raw']:.2f} ms/call",
+        )
+    )
+    results.add(
+        ratio_row(
+            SECTION,
+            "ChatClaudeVertex.invoke vs LangChain floor",
+            ratio_of_medians_by_round(figures["lc"], figures["lc_floor"]),
+            1.10,
+            note=f"{ms['lc']:.2f} vs {ms['lc_floor']:.2f} ms/call",
+        )
+    )
+    results.add(
+        ratio_row(
+            SECTION,
+            "ClaudeVertex.chat vs LlamaIndex floor",
+            ratio_of_medians_by_round(figures["li"], figures["li_floor"]),
+            1.10,
+            note=f"{ms['li']:.2f} vs {ms['li_floor']:.2f} ms/call",
+        )
+    )
     floor_ratio = ratio_of_medians_by_round(figures["lc_floor"], figures["raw"])
-    results.add(Row(SECTION, "LangChain floor vs raw SDK (framework cost)",
-                    f"{floor_ratio:.3f}x", note=f"+{ms['lc_floor'] - ms['raw']:.2f} ms/call"))
+    results.add(
+        Row(
+            SECTION,
+            "LangChain floor vs raw SDK (framework cost)",
+            f"{floor_ratio:.3f}x",
+            note=f"+{ms['lc_floor'] - ms['raw']:.2f} ms/call",
+        )
+    )
     floor_ratio = ratio_of_medians_by_round(figures["li_floor"], figures["raw"])
-    results.add(Row(SECTION, "LlamaIndex floor vs raw SDK (framework cost)",
-                    f"{floor_ratio:.3f}x", note=f"+{ms['li_floor'] - ms['raw']:.2f} ms/call"))
-    results.add(Row(SECTION, "plain httpx2 round trip (emulator + loopback)",
-                    f"{ms['httpx']:.2f} ms/call",
-                    note=f"raw SDK spends {ms['raw'] - ms['httpx']:.2f} ms/call on top"))
+    results.add(
+        Row(
+            SECTION,
+            "LlamaIndex floor vs raw SDK (framework cost)",
+            f"{floor_ratio:.3f}x",
+            note=f"+{ms['li_floor'] - ms['raw']:.2f} ms/call",
+        )
+    )
+    results.add(
+        Row(
+            SECTION,
+            "plain httpx2 round trip (emulator + loopback)",
+            f"{ms['httpx']:.2f} ms/call",
+            note=f"raw SDK spends {ms['raw'] - ms['httpx']:.2f} ms/call on top",
+        )
+    )

@@ -37,13 +37,19 @@ def _cache_dir() -> Path:
 
 
 def _bin(env: Path, name: str) -> Path:
-    return env / ("Scripts" if os.name == "nt" else "bin") / (
-        f"{name}.exe" if os.name == "nt" else name)
+    return (
+        env
+        / ("Scripts" if os.name == "nt" else "bin")
+        / (f"{name}.exe" if os.name == "nt" else name)
+    )
 
 
 def _last_lines(text: str, count: int = 3) -> str:
-    lines = [line for line in text.splitlines()
-             if line.strip() and not line.startswith("WARNING: Location")]
+    lines = [
+        line
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("WARNING: Location")
+    ]
     return " / ".join(lines[-count:])[:400]
 
 
@@ -55,24 +61,43 @@ def peer_environment(location: Path | None = None) -> Peers:
     stamp = env / ".installed"
     try:
         if not (stamp.is_file() and stamp.read_text().strip() == wanted and python.exists()):
-            print(f"  installing {', '.join(PEER_PACKAGES)} into a separate environment "
-                  "(first run only) ...", flush=True)
+            print(
+                f"  installing {', '.join(PEER_PACKAGES)} into a separate environment "
+                "(first run only) ...",
+                flush=True,
+            )
             venv.EnvBuilder(with_pip=True, clear=True).create(env)
             done = subprocess.run(  # noqa: S603 - the peers' own interpreter
-                [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--quiet",
-                 *PEER_PACKAGES], capture_output=True, text=True, timeout=INSTALL_TIMEOUT,
-                check=False)
+                [
+                    str(python),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--disable-pip-version-check",
+                    "--quiet",
+                    *PEER_PACKAGES,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=INSTALL_TIMEOUT,
+                check=False,
+            )
             if done.returncode != 0:
                 return Peers(None, "did not install: pip: " + _last_lines(done.stderr))
             stamp.write_text(wanted)
         listed = subprocess.run(  # noqa: S603 - the peers' own interpreter
-            [str(python), "-m", "pip", "list", "--disable-pip-version-check",
-             "--format=freeze"], capture_output=True, text=True, timeout=120, check=False)
+            [str(python), "-m", "pip", "list", "--disable-pip-version-check", "--format=freeze"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         return Peers(None, f"did not install: {type(exc).__name__}: {exc}")
     names = {*PEER_PACKAGES, "anthropic"}
-    versions = ", ".join(line for line in listed.stdout.split()
-                         if line.split("==")[0].lower() in names)
+    versions = ", ".join(
+        line for line in listed.stdout.split() if line.split("==")[0].lower() in names
+    )
     return Peers(python, versions=versions)
 
 

@@ -20,11 +20,19 @@ def machine_facts() -> dict[str, str]:
     """Python, platform, cores and the versions that shape the figures."""
     import os
 
-    facts = {"python": platform.python_version(),
-             "platform": f"{platform.system()} {platform.machine()}",
-             "cores": str(os.cpu_count() or "?")}
-    for package in ("anthropic", "httpx2", "langchain-core", "llama-index-core", "pydantic",
-                    "claude-vertex"):
+    facts = {
+        "python": platform.python_version(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "cores": str(os.cpu_count() or "?"),
+    }
+    for package in (
+        "anthropic",
+        "httpx2",
+        "langchain-core",
+        "llama-index-core",
+        "pydantic",
+        "claude-vertex",
+    ):
         try:
             facts[package] = version(package)
         except PackageNotFoundError:
@@ -34,16 +42,21 @@ def machine_facts() -> dict[str, str]:
 
 def table(rows: Sequence[Row]) -> str:
     """The rows as a fixed-width text table, one block per measurement."""
-    widths = [max([len(r.what) for r in rows] + [4]), max([len(r.value) for r in rows] + [5]),
-              max([len(r.target) for r in rows] + [6])]
+    widths = [
+        max([len(r.what) for r in rows] + [4]),
+        max([len(r.value) for r in rows] + [5]),
+        max([len(r.target) for r in rows] + [6]),
+    ]
     lines = []
     section = None
     for row in rows:
         if row.section != section:
             section = row.section
             lines.append(f"\n{section}")
-        lines.append(f"  {row.what:<{widths[0]}}  {row.value:>{widths[1]}}  "
-                     f"{row.target:<{widths[2]}}  {_MARKS[row.met]:<6}  {row.note}".rstrip())
+        lines.append(
+            f"  {row.what:<{widths[0]}}  {row.value:>{widths[1]}}  "
+            f"{row.target:<{widths[2]}}  {_MARKS[row.met]:<6}  {row.note}".rstrip()
+        )
     return "\n".join(lines).lstrip("\n")
 
 
@@ -71,20 +84,25 @@ def plot(rows: Sequence[Row], path: Path) -> None:
     for y, row in enumerate(reversed(ratios)):
         assert row.ratio is not None
         assert row.limit is not None
-        axes.barh(y, row.ratio - 1.0, left=1.0, height=0.6,
-                  color="#3a7d44" if row.met else "#c0392b")
+        axes.barh(
+            y, row.ratio - 1.0, left=1.0, height=0.6, color="#3a7d44" if row.met else "#c0392b"
+        )
         axes.plot([row.limit, row.limit], [y - 0.4, y + 0.4], color="black", linewidth=2)
-        axes.text(max(row.ratio, row.limit, 1.0) + 0.01, y, f"{row.ratio:.2f}x",
-                  va="center", fontsize=8)
+        axes.text(
+            max(row.ratio, row.limit, 1.0) + 0.01, y, f"{row.ratio:.2f}x", va="center", fontsize=8
+        )
     axes.set_yticks(range(len(ratios)))
-    axes.set_yticklabels([f"{row.section.split('.')[0]}. {row.what}" for row in reversed(ratios)],
-                         fontsize=8)
+    axes.set_yticklabels(
+        [f"{row.section.split('.')[0]}. {row.what}" for row in reversed(ratios)], fontsize=8
+    )
     axes.axvline(1.0, color="grey", linewidth=0.8)
     low = min([0.8, *(row.ratio for row in ratios if row.ratio is not None)]) - 0.02
     high = max([1.25, *(row.ratio for row in ratios if row.ratio is not None)]) + 0.08
     axes.set_xlim(low, high)
-    axes.set_xlabel("ratio to its baseline; black mark: the target (time: at most, "
-                    "throughput: at least)", fontsize=8)
+    axes.set_xlabel(
+        "ratio to its baseline; black mark: the target (time: at most, throughput: at least)",
+        fontsize=8,
+    )
     axes.tick_params(axis="x", labelsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=80)
@@ -142,10 +160,17 @@ def write_markdown(results: Results, docs: Path, *, seconds: float, command: str
     docs.mkdir(parents=True, exist_ok=True)
     plot(results.rows, docs / PLOT_NAME)
     facts = {**machine_facts(), **results.facts}
-    verdict = ("Every target was met." if results.all_met else
-               "Missed: " + "; ".join(f"{r.section}: {r.what} ({r.value}, target {r.target})"
-                                      for r in results.rows if r.met is False)
-               + " (see the notes below).")
+    verdict = (
+        "Every target was met."
+        if results.all_met
+        else "Missed: "
+        + "; ".join(
+            f"{r.section}: {r.what} ({r.value}, target {r.target})"
+            for r in results.rows
+            if r.met is False
+        )
+        + " (see the notes below)."
+    )
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     page = [
         "# Benchmarks",
@@ -157,7 +182,8 @@ def write_markdown(results: Results, docs: Path, *, seconds: float, command: str
         f"**{verdict}**",
         "",
         f"Run: `{command}`, {when}, {seconds:.0f} s. "
-        + ", ".join(f"{name} {value}" for name, value in facts.items()) + ".",
+        + ", ".join(f"{name} {value}" for name, value in facts.items())
+        + ".",
         "",
         _markdown_table(results.rows),
         "",

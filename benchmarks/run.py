@@ -18,8 +18,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 #: The measurements, by number: ``--only 1,3`` runs those.
-MEASUREMENTS = {1: "call overhead", 2: "streaming", 3: "concurrency", 4: "cold start",
-                5: "auth", 6: "memory"}
+MEASUREMENTS = {
+    1: "call overhead",
+    2: "streaming",
+    3: "concurrency",
+    4: "cold start",
+    5: "auth",
+    6: "memory",
+}
 
 
 @dataclass(frozen=True)
@@ -41,26 +47,48 @@ class Counts:
     memory_calls: int = 10_000
 
 
-QUICK = Counts(overhead_calls=14, overhead_rounds=2, stream_rounds=1, streams_per_round=1,
-               stream_words=64,
-               concurrent_calls=20, in_flight=10, concurrency_rounds=1, cold_repetitions=1,
-               auth_instances=2, auth_calls=8, memory_instances=20, memory_calls=100)
+QUICK = Counts(
+    overhead_calls=14,
+    overhead_rounds=2,
+    stream_rounds=1,
+    streams_per_round=1,
+    stream_words=64,
+    concurrent_calls=20,
+    in_flight=10,
+    concurrency_rounds=1,
+    cold_repetitions=1,
+    auth_instances=2,
+    auth_calls=8,
+    memory_instances=20,
+    memory_calls=100,
+)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny counts: checks the suite runs; figures mean nothing")
-    parser.add_argument("--only", default="",
-                        help="comma-separated measurement numbers, e.g. 1,3 (default: all)")
-    parser.add_argument("--no-peers", action="store_true",
-                        help="do not install or measure langchain-anthropic and "
-                             "llama-index-llms-anthropic")
-    parser.add_argument("--docs", type=Path, default=ROOT / "docs",
-                        help="where benchmarks.md and its plot go (default: docs/)")
-    parser.add_argument("--no-write", action="store_true",
-                        help="print the table only; leave docs/ alone")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny counts: checks the suite runs; figures mean nothing",
+    )
+    parser.add_argument(
+        "--only", default="", help="comma-separated measurement numbers, e.g. 1,3 (default: all)"
+    )
+    parser.add_argument(
+        "--no-peers",
+        action="store_true",
+        help="do not install or measure langchain-anthropic and llama-index-llms-anthropic",
+    )
+    parser.add_argument(
+        "--docs",
+        type=Path,
+        default=ROOT / "docs",
+        help="where benchmarks.md and its plot go (default: docs/)",
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="print the table only; leave docs/ alone"
+    )
     return parser.parse_args(argv)
 
 
@@ -88,22 +116,53 @@ def main(argv: Sequence[str] | None = None) -> int:
         peers = Peers(None, "not measured (--no-peers)")
         cold: Future[cold_start.Runs] | None = None
         if 4 in wanted and args.quick:  # figures do not count: overlap it with the rest
-            cold = background.submit(cold_start.measure, emulator, peers, repetitions=1,
-                                     variants=cold_start.QUICK_VARIANTS, parallel=True)
+            cold = background.submit(
+                cold_start.measure,
+                emulator,
+                peers,
+                repetitions=1,
+                variants=cold_start.QUICK_VARIANTS,
+                parallel=True,
+            )
         contenders = build_contenders(emulator)
         gc.collect()
         gc.freeze()  # what exists now is never garbage: keep it out of the collector's way
         steps: list[tuple[int, Callable[[], None]]] = [
-            (1, lambda: overhead.run(contenders, results, calls=counts.overhead_calls,
-                                     rounds=counts.overhead_rounds)),
-            (2, lambda: streaming.run(contenders, results, rounds=counts.stream_rounds,
-                                      streams=counts.streams_per_round,
-                                      words=counts.stream_words)),
-            (6, lambda: memory.run(contenders, results, instances=counts.memory_instances,
-                                   calls=counts.memory_calls)),
-            (3, lambda: concurrency.run(contenders, results, calls=counts.concurrent_calls,
-                                        in_flight=counts.in_flight,
-                                        rounds=counts.concurrency_rounds)),
+            (
+                1,
+                lambda: overhead.run(
+                    contenders, results, calls=counts.overhead_calls, rounds=counts.overhead_rounds
+                ),
+            ),
+            (
+                2,
+                lambda: streaming.run(
+                    contenders,
+                    results,
+                    rounds=counts.stream_rounds,
+                    streams=counts.streams_per_round,
+                    words=counts.stream_words,
+                ),
+            ),
+            (
+                6,
+                lambda: memory.run(
+                    contenders,
+                    results,
+                    instances=counts.memory_instances,
+                    calls=counts.memory_calls,
+                ),
+            ),
+            (
+                3,
+                lambda: concurrency.run(
+                    contenders,
+                    results,
+                    calls=counts.concurrent_calls,
+                    in_flight=counts.in_flight,
+                    rounds=counts.concurrency_rounds,
+                ),
+            ),
         ]
         try:
             for number, step in steps:
@@ -135,8 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = "python3 dev.py bench" + (" --quick" if args.quick else "")
         page = write_markdown(results, args.docs, seconds=seconds, command=command)
         print(f"\nWrote {page.relative_to(ROOT) if page.is_relative_to(ROOT) else page}")
-    print(f"{'Every target met' if results.all_met else 'A target was MISSED'} "
-          f"({seconds:.0f} s).")
+    print(f"{'Every target met' if results.all_met else 'A target was MISSED'} ({seconds:.0f} s).")
     return 0 if results.all_met or args.quick else 1
 
 

@@ -43,8 +43,9 @@ class StreamTimes:
     total: list[float] = field(default_factory=list)
 
 
-def _timed(texts: Callable[[], Iterable[str]], times: StreamTimes, streams: int
-           ) -> Callable[[], float]:
+def _timed(
+    texts: Callable[[], Iterable[str]], times: StreamTimes, streams: int
+) -> Callable[[], float]:
     """A block that consumes ``streams`` streams, recording first-text and total seconds."""
 
     def block() -> float:
@@ -64,8 +65,9 @@ def _timed(texts: Callable[[], Iterable[str]], times: StreamTimes, streams: int
     return block
 
 
-def run(c: Contenders, results: Results, *, rounds: int = 10, streams: int = 2,
-        words: int = WORDS) -> None:
+def run(
+    c: Contenders, results: Results, *, rounds: int = 10, streams: int = 2, words: int = WORDS
+) -> None:
     """``streams`` streams per contender per round, ``rounds`` interleaved rounds."""
     prompt = prompt_for(words)
     options = {**adapter_options(c.emulator), "max_tokens": MAX_TOKENS}
@@ -91,15 +93,17 @@ def run(c: Contenders, results: Results, *, rounds: int = 10, streams: int = 2,
     body = wire_body(prompt, MAX_TOKENS, stream=True)
 
     def plain() -> Iterable[str]:
-        with c.http.stream("POST", c.plain.stream_url, content=body, headers=c.plain.headers
-                           ) as response:
+        with c.http.stream(
+            "POST", c.plain.stream_url, content=body, headers=c.plain.headers
+        ) as response:
             response.raise_for_status()
             for line in response.iter_lines():
                 if line.startswith("data:") and '"text_delta"' in line:
                     yield line
 
-    times = {name: StreamTimes() for name in
-             ("httpx", "raw", "core", "lc_floor", "lc", "li_floor", "li")}
+    times = {
+        name: StreamTimes() for name in ("httpx", "raw", "core", "lc_floor", "lc", "li_floor", "li")
+    }
     sources: dict[str, Callable[[], Iterable[str]]] = {
         "httpx": plain,
         "raw": raw,
@@ -114,26 +118,46 @@ def run(c: Contenders, results: Results, *, rounds: int = 10, streams: int = 2,
     for source in sources.values():  # warm up: pools, lazy imports
         for _ in source():
             pass
-    interleaved({name: _timed(source, times[name], streams)
-                 for name, source in sources.items()}, rounds)
+    interleaved(
+        {name: _timed(source, times[name], streams) for name, source in sources.items()}, rounds
+    )
 
     total_ms = {name: median(t.total) * 1000 for name, t in times.items()}
     first_ms = {name: median(t.first) * 1000 for name, t in times.items()}
-    for name, floor, label in (("core", "raw", "core .stream vs raw SDK stream"),
-                               ("lc", "lc_floor", "ChatClaudeVertex.stream vs LangChain floor"),
-                               ("li", "li_floor", "ClaudeVertex.stream_chat vs LlamaIndex floor")):
-        results.add(ratio_row(
-            SECTION, f"{label}, {tokens:,}-token answer: total", ratio_of_medians_by_round(
-                times[name].total, times[floor].total), 1.15,
-            note=f"{total_ms[name]:.1f} vs {total_ms[floor]:.1f} ms"))
+    for name, floor, label in (
+        ("core", "raw", "core .stream vs raw SDK stream"),
+        ("lc", "lc_floor", "ChatClaudeVertex.stream vs LangChain floor"),
+        ("li", "li_floor", "ClaudeVertex.stream_chat vs LlamaIndex floor"),
+    ):
+        results.add(
+            ratio_row(
+                SECTION,
+                f"{label}, {tokens:,}-token answer: total",
+                ratio_of_medians_by_round(times[name].total, times[floor].total),
+                1.15,
+                note=f"{total_ms[name]:.1f} vs {total_ms[floor]:.1f} ms",
+            )
+        )
     for name, label in (("core", "core"), ("lc", "ChatClaudeVertex"), ("li", "ClaudeVertex")):
         gap = median([a - b for a, b in zip(times[name].first, times["raw"].first, strict=True)])
-        results.add(Row(SECTION, f"{label}: first chunk after raw SDK's first text",
-                        f"{gap * 1000:+.2f} ms", "<= +2.00 ms", gap <= 0.002,
-                        note=f"{first_ms[name]:.2f} vs {first_ms['raw']:.2f} ms"))
-    results.add(Row(SECTION, "plain httpx2 stream (emulator + loopback)",
-                    f"{total_ms['httpx']:.1f} ms", note=f"first text {first_ms['httpx']:.2f} ms; "
-                    f"raw SDK {total_ms['raw']:.1f} ms"))
+        results.add(
+            Row(
+                SECTION,
+                f"{label}: first chunk after raw SDK's first text",
+                f"{gap * 1000:+.2f} ms",
+                "<= +2.00 ms",
+                gap <= 0.002,
+                note=f"{first_ms[name]:.2f} vs {first_ms['raw']:.2f} ms",
+            )
+        )
+    results.add(
+        Row(
+            SECTION,
+            "plain httpx2 stream (emulator + loopback)",
+            f"{total_ms['httpx']:.1f} ms",
+            note=f"first text {first_ms['httpx']:.2f} ms; raw SDK {total_ms['raw']:.1f} ms",
+        )
+    )
 
 
 def _check_length(lc: ChatClaudeVertex, prompt: str, expected: int) -> None:

@@ -18,8 +18,10 @@ from typing import Any
 
 def google_cloud_configured() -> bool:
     """True when a project and local credentials are configured (no network is touched)."""
-    project = any(os.environ.get(name) for name in
-                  ("ANTHROPIC_VERTEX_PROJECT_ID", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT"))
+    project = any(
+        os.environ.get(name)
+        for name in ("ANTHROPIC_VERTEX_PROJECT_ID", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT")
+    )
     key_file = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS", "")
     if os.name == "nt":
         gcloud_dir = Path(os.environ.get("APPDATA", "~")) / "gcloud"
@@ -27,7 +29,8 @@ def google_cloud_configured() -> bool:
         gcloud_dir = Path("~/.config/gcloud")
     gcloud_dir = Path(os.environ.get("CLOUDSDK_CONFIG", gcloud_dir)).expanduser()
     adc = (bool(key_file) and Path(key_file).is_file()) or (
-        gcloud_dir / "application_default_credentials.json").is_file()
+        gcloud_dir / "application_default_credentials.json"
+    ).is_file()
     return project and adc
 
 
@@ -41,8 +44,13 @@ def connection(stack: ExitStack) -> dict[str, Any]:
     emulator = stack.enter_context(VertexEmulator())
     key_dir = stack.enter_context(tempfile.TemporaryDirectory())
     key_file = emulator.write_service_account_key(Path(key_dir) / "key.json")
-    print("No Google Cloud project and credentials found, so this runs against the built-in "
-          "Vertex emulator on loopback. To use Vertex AI, run `gcloud auth "
-          "application-default login` and set GOOGLE_CLOUD_PROJECT=<your project>.")
-    return {"project": emulator.project, "base_url": emulator.base_url,
-            "credentials": str(key_file)}
+    print(
+        "No Google Cloud project and credentials found, so this runs against the built-in "
+        "Vertex emulator on loopback. To use Vertex AI, run `gcloud auth "
+        "application-default login` and set GOOGLE_CLOUD_PROJECT=<your project>."
+    )
+    return {
+        "project": emulator.project,
+        "base_url": emulator.base_url,
+        "credentials": str(key_file),
+    }

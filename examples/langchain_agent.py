@@ -49,17 +49,23 @@ def show(messages: list[object]) -> None:
 
 def main() -> int:
     with ExitStack() as stack:
-        llm = ChatClaudeVertex(model=MODEL, max_tokens=4096,
-                               thinking={"type": "enabled", "budget_tokens": 2048},
-                               **connection(stack))
-        agent = create_agent(llm, tools=[get_weather, get_local_time],
-                             system_prompt="You are a concise travel assistant.")
+        llm = ChatClaudeVertex(
+            model=MODEL,
+            max_tokens=4096,
+            thinking={"type": "enabled", "budget_tokens": 2048},
+            **connection(stack),
+        )
+        agent = create_agent(
+            llm,
+            tools=[get_weather, get_local_time],
+            system_prompt="You are a concise travel assistant.",
+        )
         history: list[object] = []
         for question in ("What is the weather in 'Kyoto'?", "What time is it in 'Kyoto'?"):
             print(f"user: {question}")
             before = len(history)
             history = agent.invoke({"messages": [*history, HumanMessage(question)]})["messages"]
-            show(history[before + 1:])
+            show(history[before + 1 :])
     return 0
 
 

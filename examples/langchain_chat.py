@@ -35,12 +35,16 @@ def main() -> int:
         llm = ChatClaudeVertex(model=MODEL, max_tokens=512, **connection(stack))
         print(f"Model {llm.model} in project {llm.project}, region {llm.region}.")
 
-        messages = [SystemMessage("You are a concise travel guide."),
-                    HumanMessage("Name one sight in Lisbon.")]
+        messages = [
+            SystemMessage("You are a concise travel guide."),
+            HumanMessage("Name one sight in Lisbon."),
+        ]
         answer = llm.invoke(messages)
         print(f"invoke: {answer.text}")
-        print(f"  served by {answer.response_metadata['model_name']} in "
-              f"{answer.response_metadata['region']}; usage {answer.usage_metadata}")
+        print(
+            f"  served by {answer.response_metadata['model_name']} in "
+            f"{answer.response_metadata['region']}; usage {answer.usage_metadata}"
+        )
 
         print("stream: ", end="")
         for chunk in llm.stream("Say hello in three languages."):

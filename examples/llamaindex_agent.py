@@ -36,8 +36,9 @@ def multiply(a: int, b: int) -> int:
 
 
 async def ask(llm: ClaudeVertex) -> None:
-    agent = FunctionAgent(tools=[add, multiply], llm=llm,
-                          system_prompt="Use the tools for arithmetic.")
+    agent = FunctionAgent(
+        tools=[add, multiply], llm=llm, system_prompt="Use the tools for arithmetic."
+    )
     print(f"User: {QUESTION}")
     handler = agent.run(QUESTION)
     thought = False

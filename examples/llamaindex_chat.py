@@ -34,8 +34,10 @@ class City(BaseModel):
 def main() -> int:
     with ExitStack() as stack:
         llm = ClaudeVertex(model=MODEL, max_tokens=1024, **connection(stack))
-        print(f"Model: {llm.metadata.model_name}, context window "
-              f"{llm.metadata.context_window:,} tokens")
+        print(
+            f"Model: {llm.metadata.model_name}, context window "
+            f"{llm.metadata.context_window:,} tokens"
+        )
 
         messages = [
             ChatMessage(role="system", content="You answer in one sentence."),
@@ -45,16 +47,19 @@ def main() -> int:
         response = llm.chat(messages)
         usage = response.additional_kwargs["usage"]
         print(f"Claude: {response.message.content}")
-        print(f"usage: {usage['input_tokens']} input + {usage['output_tokens']} output tokens, "
-              f"answered in {response.additional_kwargs['region']}")
+        print(
+            f"usage: {usage['input_tokens']} input + {usage['output_tokens']} output tokens, "
+            f"answered in {response.additional_kwargs['region']}"
+        )
 
         print("Streaming: ", end="", flush=True)
         for chunk in llm.stream_complete("Name three colours of the rainbow."):
             print(chunk.delta, end="", flush=True)
         print()
 
-        city = llm.structured_predict(City, PromptTemplate("Which city is the capital of "
-                                                           "{country}?"), country="Norway")
+        city = llm.structured_predict(
+            City, PromptTemplate("Which city is the capital of {country}?"), country="Norway"
+        )
         print(f"Structured: {city!r}")
     return 0
 

@@ -27,19 +27,30 @@ def main() -> int:
         settings = resolve_settings(model=MODEL, **connection(stack))
 
         client = stack.enter_context(VertexClient(settings))
-        message = client.create({
-            "model": MODEL,
-            "max_tokens": 256,
-            "messages": [{"role": "user", "content": "Hey Claude!"}],
-        })
+        message = client.create(
+            {
+                "model": MODEL,
+                "max_tokens": 256,
+                "messages": [{"role": "user", "content": "Hey Claude!"}],
+            }
+        )
         text = "".join(block.text for block in message.content if block.type == "text")
         print(f"Claude ({resolve_model(MODEL).vertex_id}): {text}")
         usage = message.usage
         pricing = resolve_model(MODEL).pricing
-        cost = pricing.cost(region=settings.region, input_tokens=usage.input_tokens,
-                            output_tokens=usage.output_tokens) if pricing else 0.0
-        print(f"usage: {usage.input_tokens} input + {usage.output_tokens} output tokens "
-              f"(about ${cost:.6f})")
+        cost = (
+            pricing.cost(
+                region=settings.region,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+            )
+            if pricing
+            else 0.0
+        )
+        print(
+            f"usage: {usage.input_tokens} input + {usage.output_tokens} output tokens "
+            f"(about ${cost:.6f})"
+        )
     return 0
 
 

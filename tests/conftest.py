@@ -18,15 +18,24 @@ from claude_vertex.testing import VertexEmulator
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--soak``: run the long soak (tests/test_soak.py), as ``CLAUDE_VERTEX_SOAK=1`` does."""
-    parser.addoption("--soak", action="store_true", default=False,
-                     help="run the long soak test: at least 5,000 calls at concurrency 50 "
-                          "under random faults (CLAUDE_VERTEX_SOAK=1 does the same)")
+    parser.addoption(
+        "--soak",
+        action="store_true",
+        default=False,
+        help="run the long soak test: at least 5,000 calls at concurrency 50 "
+        "under random faults (CLAUDE_VERTEX_SOAK=1 does the same)",
+    )
 
 
 #: Variables that would let the machine's own Google setup leak into a test.
 _ENV = (
-    "ANTHROPIC_VERTEX_PROJECT_ID", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUD_ML_REGION",
-    "ANTHROPIC_VERTEX_BASE_URL", "GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_CONFIG",
+    "ANTHROPIC_VERTEX_PROJECT_ID",
+    "GOOGLE_CLOUD_PROJECT",
+    "GCLOUD_PROJECT",
+    "CLOUD_ML_REGION",
+    "ANTHROPIC_VERTEX_BASE_URL",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "CLOUDSDK_CONFIG",
 )
 
 

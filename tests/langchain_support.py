@@ -39,13 +39,21 @@ def make_png(width: int = 4, height: int = 4, rgb: tuple[int, int, int] = (200, 
     """A valid PNG of one colour."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     row = b"\x00" + bytes(rgb) * width
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
 
 
 def make_pdf(text: str = "Dummy PDF file") -> bytes:
@@ -68,7 +76,9 @@ def make_pdf(text: str = "Dummy PDF file") -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
@@ -146,8 +156,9 @@ def media_server() -> Iterator[MediaServer]:
 
 
 @pytest.fixture(scope="session")
-def langchain_key_file(vertex_emulator_session: VertexEmulator,
-                       tmp_path_factory: pytest.TempPathFactory) -> Path:
+def langchain_key_file(
+    vertex_emulator_session: VertexEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """One service-account key for every LangChain test, so they share one token provider."""
     path = tmp_path_factory.mktemp("langchain") / "vertex-service-account.json"
     return vertex_emulator_session.write_service_account_key(path)
@@ -156,8 +167,12 @@ def langchain_key_file(vertex_emulator_session: VertexEmulator,
 @pytest.fixture
 def emulator_params(vertex_emulator: VertexEmulator, langchain_key_file: Path) -> dict[str, Any]:
     """``ChatClaudeVertex`` arguments aimed at the (freshly reset) emulator."""
-    return {"model": MODEL, "project": vertex_emulator.project,
-            "base_url": vertex_emulator.base_url, "credentials": str(langchain_key_file)}
+    return {
+        "model": MODEL,
+        "project": vertex_emulator.project,
+        "base_url": vertex_emulator.base_url,
+        "credentials": str(langchain_key_file),
+    }
 
 
 @pytest.fixture

@@ -39,14 +39,19 @@ class CallKind:
     streaming: bool
 
     def __str__(self) -> str:
-        return (f"{self.adapter} {'async' if self.is_async else 'sync'} "
-                f"{'stream' if self.streaming else 'invoke'}")
+        return (
+            f"{self.adapter} {'async' if self.is_async else 'sync'} "
+            f"{'stream' if self.streaming else 'invoke'}"
+        )
 
 
 #: Every combination, so a soak of N calls spreads them evenly.
-CALL_KINDS = tuple(CallKind(adapter, is_async, streaming)
-                   for adapter in ("langchain", "llama_index")
-                   for is_async in (False, True) for streaming in (False, True))
+CALL_KINDS = tuple(
+    CallKind(adapter, is_async, streaming)
+    for adapter in ("langchain", "llama_index")
+    for is_async in (False, True)
+    for streaming in (False, True)
+)
 
 
 @dataclass(frozen=True)
@@ -74,13 +79,13 @@ class Outcome:
     detail: str = ""
 
 
-def _ended(kind: CallKind, prompt: str, started: float, text: str | None,
-           error: Exception | None = None) -> Outcome:
+def _ended(
+    kind: CallKind, prompt: str, started: float, text: str | None, error: Exception | None = None
+) -> Outcome:
     """The outcome of a call that returned ``text`` or raised ``error``."""
     seconds = time.perf_counter() - started
     if isinstance(error, ClaudeVertexError):
-        return Outcome(kind, type(error).__name__, seconds,
-                       getattr(error, "events_received", None))
+        return Outcome(kind, type(error).__name__, seconds, getattr(error, "events_received", None))
     if error is not None:
         return Outcome(kind, f"untyped {type(error).__name__}", seconds, detail=str(error))
     if text != EXPECTED.format(prompt=prompt):
@@ -117,8 +122,9 @@ async def call_async(models: Models, kind: CallKind, prompt: str) -> Outcome:
     try:
         if kind.adapter == "langchain":
             if kind.streaming:
-                text = "".join([chunk.text async for chunk in
-                                models.chat.astream([HumanMessage(prompt)])])
+                text = "".join(
+                    [chunk.text async for chunk in models.chat.astream([HumanMessage(prompt)])]
+                )
             else:
                 text = (await models.chat.ainvoke([HumanMessage(prompt)])).text
         else:
@@ -137,12 +143,15 @@ def tally(outcomes: Iterable[Outcome]) -> str:
     """A table of outcomes (columns) per call kind (rows), for the test's output."""
     outcomes = list(outcomes)
     names = sorted({o.result for o in outcomes}, key=lambda name: (name != "ok", name))
-    rows = [(str(kind), Counter(o.result for o in outcomes if o.kind == kind))
-            for kind in CALL_KINDS]
+    rows = [
+        (str(kind), Counter(o.result for o in outcomes if o.kind == kind)) for kind in CALL_KINDS
+    ]
     rows.append(("all", Counter(o.result for o in outcomes)))
     lines = [" " * 26 + "".join(f"{name:>{len(name) + 2}}" for name in names)]
-    lines += [f"{label:26}" + "".join(f"{counts[name]:>{len(name) + 2}}" for name in names)
-              for label, counts in rows]
+    lines += [
+        f"{label:26}" + "".join(f"{counts[name]:>{len(name) + 2}}" for name in names)
+        for label, counts in rows
+    ]
     return "\n".join(lines)
 
 
@@ -182,15 +191,22 @@ class Resources:
 
     def within(self, baseline: Resources, slack: Resources) -> bool:
         """Whether no count exceeds ``baseline`` by more than ``slack``."""
-        pairs = ((self.fds, baseline.fds, slack.fds),
-                 (self.sockets, baseline.sockets, slack.sockets),
-                 (self.threads, baseline.threads, slack.threads))
-        return all(now is None or before is None or now <= before + (extra or 0)
-                   for now, before, extra in pairs)
+        pairs = (
+            (self.fds, baseline.fds, slack.fds),
+            (self.sockets, baseline.sockets, slack.sockets),
+            (self.threads, baseline.threads, slack.threads),
+        )
+        return all(
+            now is None or before is None or now <= before + (extra or 0)
+            for now, before, extra in pairs
+        )
 
     def __str__(self) -> str:
-        fds = "descriptors not countable here" if self.fds is None else (
-            f"{self.fds} fds ({self.sockets} sockets)")
+        fds = (
+            "descriptors not countable here"
+            if self.fds is None
+            else (f"{self.fds} fds ({self.sockets} sockets)")
+        )
         return f"{fds}, {self.threads} threads"
 
 

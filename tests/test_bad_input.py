@@ -46,8 +46,11 @@ def b64(data: bytes) -> str:
 @pytest.fixture
 def place(vertex_emulator: VertexEmulator, vertex_key_file: Path) -> dict[str, Any]:
     """Constructor arguments aimed at the emulator, with credentials not used yet."""
-    return {"project": vertex_emulator.project, "base_url": vertex_emulator.base_url,
-            "credentials": vertex_key_file}
+    return {
+        "project": vertex_emulator.project,
+        "base_url": vertex_emulator.base_url,
+        "credentials": vertex_key_file,
+    }
 
 
 def langchain_call(place: dict[str, Any], messages: list[BaseMessage], mode: Mode) -> None:
@@ -95,14 +98,16 @@ def user(*blocks: Any) -> ChatMessage:
 
 
 MALFORMED = [
-    Malformed("no messages", [], [], ConfigurationError,
-              ("non-empty list",), ("non-empty list",)),
+    Malformed("no messages", [], [], ConfigurationError, ("non-empty list",), ("non-empty list",)),
     Malformed(
         "a tool result with no tool call",
         [HumanMessage("hi"), ToolMessage("42", tool_call_id="toolu_orphan")],
-        [ChatMessage(role="user", content="hi"),
-         ChatMessage(role="tool", content="42",
-                     additional_kwargs={"tool_call_id": "toolu_orphan"})],
+        [
+            ChatMessage(role="user", content="hi"),
+            ChatMessage(
+                role="tool", content="42", additional_kwargs={"tool_call_id": "toolu_orphan"}
+            ),
+        ],
         ConfigurationError,
         ("messages[0] (user), content[1] (tool_result)", "'toolu_orphan'", "answers no tool_use"),
         ("messages[0] (user), content[0] (tool_result)", "'toolu_orphan'", "answers no tool_use"),
@@ -117,8 +122,11 @@ MALFORMED = [
     ),
     Malformed(
         "an image larger than Vertex accepts",
-        [HumanMessage(["Look:", {"type": "image", "base64": b64(HUGE_PNG),
-                                 "mime_type": "image/png"}])],
+        [
+            HumanMessage(
+                ["Look:", {"type": "image", "base64": b64(HUGE_PNG), "mime_type": "image/png"}]
+            )
+        ],
         [user(TextBlock(text="Look:"), ImageBlock(image=HUGE_PNG, image_mimetype="image/png"))],
         ClaudeVertexError,  # MessageValidationError (LangChain), MediaError (LlamaIndex)
         ("messages[0] (user), content[1] (image)", "5,242,880"),
@@ -126,10 +134,18 @@ MALFORMED = [
     ),
     Malformed(
         "an image given by URL larger than Vertex accepts",
-        [HumanMessage(["Look:", {"type": "image_url", "image_url": {
-            "url": f"data:image/png;base64,{b64(HUGE_PNG)}"}}])],
-        [user(TextBlock(text="Look:"),
-              ImageBlock(url=f"data:image/png;base64,{b64(HUGE_PNG)}"))],  # type: ignore[arg-type]
+        [
+            HumanMessage(
+                [
+                    "Look:",
+                    {
+                        "type": "image_url",
+                        "image_url": {"url": f"data:image/png;base64,{b64(HUGE_PNG)}"},
+                    },
+                ]
+            )
+        ],
+        [user(TextBlock(text="Look:"), ImageBlock(url=f"data:image/png;base64,{b64(HUGE_PNG)}"))],  # type: ignore[arg-type]
         MediaError,
         ("messages[0] (user), content[1]", "5,242,880"),
         ("messages[0] (user), blocks[1] (ImageBlock)", "5,242,880"),
@@ -144,13 +160,23 @@ MALFORMED = [
     ),
     Malformed(
         "an unsupported document type",
-        [HumanMessage("Read this:"), AIMessage("Send it."), HumanMessage([
-            {"type": "text", "text": "here"},
-            {"type": "file", "base64": b64(ZIP), "mime_type": "application/zip"}])],
-        [ChatMessage(role="user", content="Read this:"),
-         ChatMessage(role="assistant", content="Send it."),
-         user(TextBlock(text="here"),
-              DocumentBlock(data=ZIP, document_mimetype="application/zip"))],
+        [
+            HumanMessage("Read this:"),
+            AIMessage("Send it."),
+            HumanMessage(
+                [
+                    {"type": "text", "text": "here"},
+                    {"type": "file", "base64": b64(ZIP), "mime_type": "application/zip"},
+                ]
+            ),
+        ],
+        [
+            ChatMessage(role="user", content="Read this:"),
+            ChatMessage(role="assistant", content="Send it."),
+            user(
+                TextBlock(text="here"), DocumentBlock(data=ZIP, document_mimetype="application/zip")
+            ),
+        ],
         MediaError,
         ("messages[2] (user), content[1]", "'application/zip'"),
         ("messages[2] (user), blocks[1] (DocumentBlock)", "'application/zip'"),
@@ -186,8 +212,12 @@ def test_llama_index_refuses_a_malformed_conversation_naming_its_place(
 def test_langchain_refuses_a_system_message_mid_conversation_naming_it(
     mode: Mode, place: dict[str, Any], vertex_emulator: VertexEmulator
 ) -> None:
-    conversation = [SystemMessage("Be brief."), HumanMessage("hi"), AIMessage("Hello!"),
-                    SystemMessage("Now be rude.")]
+    conversation = [
+        SystemMessage("Be brief."),
+        HumanMessage("hi"),
+        AIMessage("Hello!"),
+        SystemMessage("Now be rude."),
+    ]
     with pytest.raises(ConfigurationError, match=r"messages\[3\] is a SystemMessage after"):
         langchain_call(place, conversation, mode)
     assert nothing_sent(vertex_emulator)
@@ -201,14 +231,22 @@ def test_llama_index_collects_system_messages_from_anywhere_in_order(
     Agents prepend their system prompt to a chat history that may hold a system message of
     its own, so refusing late ones would break them; nothing is lost or reordered.
     """
-    llama_index_call(place, [ChatMessage(role="system", content="Be brief."),
-                             ChatMessage(role="user", content="hi"),
-                             ChatMessage(role="assistant", content="Hello!"),
-                             ChatMessage(role="system", content="Now be kind."),
-                             ChatMessage(role="user", content="again")], "sync")
+    llama_index_call(
+        place,
+        [
+            ChatMessage(role="system", content="Be brief."),
+            ChatMessage(role="user", content="hi"),
+            ChatMessage(role="assistant", content="Hello!"),
+            ChatMessage(role="system", content="Now be kind."),
+            ChatMessage(role="user", content="again"),
+        ],
+        "sync",
+    )
     body = vertex_emulator.requests[0].body
-    assert body["system"] == [{"type": "text", "text": "Be brief."},
-                              {"type": "text", "text": "Now be kind."}]
+    assert body["system"] == [
+        {"type": "text", "text": "Be brief."},
+        {"type": "text", "text": "Now be kind."},
+    ]
     assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user"]
 
 
@@ -221,12 +259,22 @@ def test_empty_text_between_messages_is_left_out_not_refused(
     frameworks; the adapters leave such text out.
     """
     langchain_call(place, [HumanMessage("one"), AIMessage(""), HumanMessage("two")], "sync")
-    llama_index_call(place, [ChatMessage(role="user", content="one"),
-                             ChatMessage(role="assistant", content=""),
-                             ChatMessage(role="user", content="two")], "sync")
+    llama_index_call(
+        place,
+        [
+            ChatMessage(role="user", content="one"),
+            ChatMessage(role="assistant", content=""),
+            ChatMessage(role="user", content="two"),
+        ],
+        "sync",
+    )
     for request in vertex_emulator.requests:
-        assert request.body["messages"] == [{"role": "user", "content": [
-            {"type": "text", "text": "one"}, {"type": "text", "text": "two"}]}]
+        assert request.body["messages"] == [
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "one"}, {"type": "text", "text": "two"}],
+            }
+        ]
 
 
 # --------------------------------------------------------------------------- hostile strings
@@ -260,15 +308,19 @@ def build(adapter: str, overrides: dict[str, str], place: dict[str, Any]) -> obj
     options = {**place, **overrides}
     model = options.pop("model", MODEL)
     if adapter == "langchain":
-        return ChatClaudeVertex(model=model, **{**options,
-                                                "credentials": str(options["credentials"])})
+        return ChatClaudeVertex(
+            model=model, **{**options, "credentials": str(options["credentials"])}
+        )
     return ClaudeVertex(model, **options)
 
 
 @pytest.mark.parametrize("adapter", ["langchain", "llama_index"])
 @pytest.mark.parametrize(("field", "value"), HOSTILE)
 def test_hostile_strings_are_refused_by_the_constructors(
-    adapter: str, field: str, value: str, place: dict[str, Any],
+    adapter: str,
+    field: str,
+    value: str,
+    place: dict[str, Any],
     vertex_emulator: VertexEmulator,
 ) -> None:
     with pytest.raises(ConfigurationError, match=field.replace("_", ".?")):
@@ -276,12 +328,18 @@ def test_hostile_strings_are_refused_by_the_constructors(
     assert nothing_sent(vertex_emulator)
 
 
-@pytest.mark.parametrize("base_url", ["http://127.0.0.1:8080/v1", "http://localhost:8080/v1",
-                                      "http://[::1]:8080/v1", "https://proxy.example/v1"])
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://127.0.0.1:8080/v1",
+        "http://localhost:8080/v1",
+        "http://[::1]:8080/v1",
+        "https://proxy.example/v1",
+    ],
+)
 @pytest.mark.parametrize("adapter", ["langchain", "llama_index"])
 def test_loopback_http_and_any_https_base_url_are_accepted(
     adapter: str, base_url: str, place: dict[str, Any], vertex_emulator: VertexEmulator
 ) -> None:
     build(adapter, {"base_url": base_url}, place)
     assert nothing_sent(vertex_emulator)
-

@@ -22,9 +22,9 @@ def test_the_benchmark_suite_runs_every_measurement_and_writes_its_report(
     for number, name in MEASUREMENTS.items():
         assert f"| **{number}. {name}** |" in page
     # Each baseline comparison produced a figure, and the deterministic one holds.
-    assert re.search(r"\| core client vs raw SDK \(\d+ calls\) \| \d+\.\d{3}x \| <= 1\.05x \|",
-                     page)
-    assert re.search(r"ChatClaudeVertex import over anthropic \+ BaseChatModel \| [+-]\d+ ms",
-                     page)
+    assert re.search(
+        r"\| core client vs raw SDK \(\d+ calls\) \| \d+\.\d{3}x \| <= 1\.05x \|", page
+    )
+    assert re.search(r"ChatClaudeVertex import over anthropic \+ BaseChatModel \| [+-]\d+ ms", page)
     assert re.search(r"ClaudeVertex \| 1 token request\(s\) \| 1 \| met \|", page)
     assert (tmp_path / "benchmarks.png").read_bytes().startswith(b"\x89PNG")

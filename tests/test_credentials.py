@@ -121,7 +121,8 @@ def test_token_is_refreshed_ahead_of_expiry_without_making_callers_wait(
     old = creds.token
     # Four minutes left: still valid for google-auth, but inside our five-minute window.
     creds.expiry = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(
-        minutes=4, seconds=30)
+        minutes=4, seconds=30
+    )
     client.create(hello())
     assert vertex_emulator.requests[-1].headers["authorization"] == f"Bearer {old}"
     for _ in range(250):  # the background refresh lands within a few milliseconds
@@ -134,8 +135,9 @@ def test_token_is_refreshed_ahead_of_expiry_without_making_callers_wait(
     client.close()
 
 
-def test_info_dict_credentials(vertex_emulator: VertexEmulator,
-                               make_settings: MakeSettings) -> None:
+def test_info_dict_credentials(
+    vertex_emulator: VertexEmulator, make_settings: MakeSettings
+) -> None:
     info = vertex_emulator.service_account_info()
     with VertexClient(make_settings(credentials=info)) as client:
         assert client.create(hello()).role == "assistant"
@@ -147,7 +149,8 @@ def test_credentials_object_is_used_and_shared(
     from google.oauth2 import service_account
 
     creds = service_account.Credentials.from_service_account_info(
-        vertex_emulator.service_account_info())
+        vertex_emulator.service_account_info()
+    )
     first, second = make_settings(credentials=creds), make_settings(credentials=creds)
     assert first.tokens is second.tokens
     with VertexClient(first) as a, VertexClient(second) as b:
@@ -165,9 +168,13 @@ def test_authorized_user_refresh_token_flow(
     # user credentials are built as an object, as gcloud's ADC loader does.
     info = vertex_emulator.authorized_user_info()
     creds = user_credentials.Credentials(
-        token=None, refresh_token=info["refresh_token"], token_uri=info["token_uri"],
-        client_id=info["client_id"], client_secret=info["client_secret"],
-        quota_project_id=info["quota_project_id"])
+        token=None,
+        refresh_token=info["refresh_token"],
+        token_uri=info["token_uri"],
+        client_id=info["client_id"],
+        client_secret=info["client_secret"],
+        quota_project_id=info["quota_project_id"],
+    )
     with VertexClient(make_settings(credentials=creds)) as client:
         client.create(hello())
     assert b"grant_type=refresh_token" in vertex_emulator.token_requests[0].raw_body
@@ -185,7 +192,9 @@ def test_authorized_user_info_is_loaded_as_user_credentials(
 
 
 def test_application_default_credentials_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, vertex_key_file: Path, vertex_emulator: VertexEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    vertex_key_file: Path,
+    vertex_emulator: VertexEmulator,
     make_settings: MakeSettings,
 ) -> None:
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(vertex_key_file))
@@ -225,8 +234,9 @@ def test_quota_project_becomes_x_goog_user_project(
     assert vertex_emulator.requests[0].headers["x-goog-user-project"] == "billing-project"
 
 
-def test_no_quota_project_sends_no_header(client: VertexClient,
-                                          vertex_emulator: VertexEmulator) -> None:
+def test_no_quota_project_sends_no_header(
+    client: VertexClient, vertex_emulator: VertexEmulator
+) -> None:
     client.create(hello())
     assert "x-goog-user-project" not in vertex_emulator.requests[0].headers
 
@@ -234,15 +244,20 @@ def test_no_quota_project_sends_no_header(client: VertexClient,
 def test_a_token_vertex_did_not_issue_is_an_authentication_error(
     vertex_emulator: VertexEmulator, make_settings: MakeSettings
 ) -> None:
-    with VertexClient(make_settings(credentials=None, access_token="ya29.forged"),
-                      max_retries=0) as client, pytest.raises(AuthenticationError) as caught:
+    with (
+        VertexClient(
+            make_settings(credentials=None, access_token="ya29.forged"), max_retries=0
+        ) as client,
+        pytest.raises(AuthenticationError) as caught,
+    ):
         client.create(hello())
     assert "gcloud auth application-default login" in str(caught.value)
     assert "ya29.forged" not in str(caught.value)
 
 
-def test_missing_key_file_is_a_credentials_error(make_settings: MakeSettings,
-                                                 tmp_path: Path) -> None:
+def test_missing_key_file_is_a_credentials_error(
+    make_settings: MakeSettings, tmp_path: Path
+) -> None:
     with pytest.raises(CredentialsError, match="does not exist"):
         make_settings(credentials=tmp_path / "nope.json")
 
@@ -254,10 +269,16 @@ def test_refused_grant_is_a_credentials_error_without_secrets(
 
     info = vertex_emulator.authorized_user_info()
     creds = user_credentials.Credentials(
-        token=None, refresh_token="1//revoked-refresh-token", token_uri=info["token_uri"],
-        client_id=info["client_id"], client_secret=info["client_secret"])
-    with VertexClient(make_settings(credentials=creds), max_retries=0) as client, \
-            pytest.raises(CredentialsError) as caught:
+        token=None,
+        refresh_token="1//revoked-refresh-token",
+        token_uri=info["token_uri"],
+        client_id=info["client_id"],
+        client_secret=info["client_secret"],
+    )
+    with (
+        VertexClient(make_settings(credentials=creds), max_retries=0) as client,
+        pytest.raises(CredentialsError) as caught,
+    ):
         client.create(hello())
     assert "revoked-refresh-token" not in str(caught.value)
     assert "invalid_grant" in str(caught.value)

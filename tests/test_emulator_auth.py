@@ -72,7 +72,9 @@ def test_application_default_credentials_drive_the_sdk(
         monkeypatch.setenv(name, value)
     with anthropic.AnthropicVertex(max_retries=0) as client:  # everything from the environment
         message: Any = client.messages.create(
-            model=SONNET, max_tokens=16, messages=[{"role": "user", "content": "adc"}],
+            model=SONNET,
+            max_tokens=16,
+            messages=[{"role": "user", "content": "adc"}],
             extra_body={"anthropic_version": "vertex-2023-10-16"},
         )
     assert message.content[0].text == "Hello! You said: adc"
@@ -179,8 +181,12 @@ def signed_assertion(emu: VertexEmulator, **claims: Any) -> str:
     signer = crypt.RSASigner.from_service_account_info(info)
     now = int(time.time())
     payload = {
-        "iss": info["client_email"], "aud": emu.token_uri, "scope": SCOPES[0],
-        "iat": now, "exp": now + 600, **claims,
+        "iss": info["client_email"],
+        "aud": emu.token_uri,
+        "scope": SCOPES[0],
+        "iat": now,
+        "exp": now + 600,
+        **claims,
     }
     encoded: bytes = jwt.encode(signer, payload)
     return encoded.decode()
@@ -231,7 +237,8 @@ def test_a_key_the_emulator_did_not_issue_is_refused(vertex_emulator: VertexEmul
         **vertex_emulator.service_account_info(),
         "private_key_id": "0" * 40,
         "private_key": own_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         ).decode(),
     }
@@ -255,8 +262,11 @@ def test_token_endpoint_refuses_bad_refresh_grants(
 ) -> None:
     info = vertex_emulator.authorized_user_info()
     form = {
-        "grant_type": "refresh_token", "refresh_token": info["refresh_token"],
-        "client_id": info["client_id"], "client_secret": info["client_secret"], **change,
+        "grant_type": "refresh_token",
+        "refresh_token": info["refresh_token"],
+        "client_id": info["client_id"],
+        "client_secret": info["client_secret"],
+        **change,
     }
     response = post_token(vertex_emulator, form)
     assert response.status_code == status
@@ -278,12 +288,19 @@ def test_model_routes_need_a_token_the_emulator_issued(
 
 
 def test_sdk_sees_an_authentication_error_for_a_bad_token(vertex_emulator: VertexEmulator) -> None:
-    with anthropic.AnthropicVertex(
-        base_url=vertex_emulator.base_url, region=REGION, project_id=vertex_emulator.project,
-        access_token="ya29.forged", max_retries=0,
-    ) as client, pytest.raises(anthropic.AuthenticationError):
-        client.post(vertex_emulator.model_url(SONNET, REGION), body=BODY,
-                    cast_to=anthropic.types.Message)
+    with (
+        anthropic.AnthropicVertex(
+            base_url=vertex_emulator.base_url,
+            region=REGION,
+            project_id=vertex_emulator.project,
+            access_token="ya29.forged",
+            max_retries=0,
+        ) as client,
+        pytest.raises(anthropic.AuthenticationError),
+    ):
+        client.post(
+            vertex_emulator.model_url(SONNET, REGION), body=BODY, cast_to=anthropic.types.Message
+        )
 
 
 def test_expire_tokens_invalidates_every_issued_token() -> None:

@@ -31,8 +31,9 @@ def http(vertex_emulator: VertexEmulator) -> Iterator[httpx2.Client]:
         yield client
 
 
-def create(emu: VertexEmulator, http: httpx2.Client, model: str = SONNET,
-           region: str = REGION) -> httpx2.Response:
+def create(
+    emu: VertexEmulator, http: httpx2.Client, model: str = SONNET, region: str = REGION
+) -> httpx2.Response:
     return http.post(emu.model_url(model, region), json=BODY)
 
 
@@ -42,17 +43,26 @@ def stream_raw(emu: VertexEmulator, http: httpx2.Client) -> httpx2.Response:
 
 def sdk_client(emu: VertexEmulator) -> anthropic.AnthropicVertex:
     """The raw SDK's Vertex client on the emulator, with its own retries off."""
-    return anthropic.AnthropicVertex(base_url=emu.base_url, region=REGION,
-                                     project_id=emu.project, access_token=emu.issue_token(),
-                                     max_retries=0)
+    return anthropic.AnthropicVertex(
+        base_url=emu.base_url,
+        region=REGION,
+        project_id=emu.project,
+        access_token=emu.issue_token(),
+        max_retries=0,
+    )
 
 
-def sdk_stream(emu: VertexEmulator, client: anthropic.AnthropicVertex
-               ) -> anthropic.Stream[anthropic.types.RawMessageStreamEvent]:
+def sdk_stream(
+    emu: VertexEmulator, client: anthropic.AnthropicVertex
+) -> anthropic.Stream[anthropic.types.RawMessageStreamEvent]:
     """A streamed call through the raw SDK, events parsed as it would parse them."""
-    return client.post(emu.model_url(SONNET, REGION, stream=True), body=STREAM_BODY,
-                       cast_to=anthropic.types.Message, stream=True,
-                       stream_cls=anthropic.Stream[anthropic.types.RawMessageStreamEvent])
+    return client.post(
+        emu.model_url(SONNET, REGION, stream=True),
+        body=STREAM_BODY,
+        cast_to=anthropic.types.Message,
+        stream=True,
+        stream_cls=anthropic.Stream[anthropic.types.RawMessageStreamEvent],
+    )
 
 
 def sse_events(raw: bytes) -> list[tuple[str, Any]]:
@@ -89,11 +99,13 @@ def test_quota_exhausted_is_google_429_without_retry_after(
 def test_overloaded_is_anthropic_529(vertex_emulator: VertexEmulator) -> None:
     vertex_emulator.inject(Fault.overloaded())
     with sdk_client(vertex_emulator) as client, pytest.raises(anthropic.OverloadedError) as raised:
-        client.post(vertex_emulator.model_url(SONNET, REGION), body=BODY,
-                    cast_to=anthropic.types.Message)
+        client.post(
+            vertex_emulator.model_url(SONNET, REGION), body=BODY, cast_to=anthropic.types.Message
+        )
     assert raised.value.status_code == 529
     assert raised.value.body == {
-        "type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"},
+        "type": "error",
+        "error": {"type": "overloaded_error", "message": "Overloaded"},
     }
 
 
@@ -132,10 +144,13 @@ def test_prompt_too_long_is_an_invalid_request(
     vertex_emulator.inject(Fault.prompt_too_long())
     response = create(vertex_emulator, http)
     assert response.status_code == 400
-    assert response.json() == {"type": "error", "error": {
-        "type": "invalid_request_error",
-        "message": "prompt is too long: 250000 tokens > 200000 maximum",
-    }}
+    assert response.json() == {
+        "type": "error",
+        "error": {
+            "type": "invalid_request_error",
+            "message": "prompt is too long: 250000 tokens > 200000 maximum",
+        },
+    }
 
 
 def test_status_fault_answers_anything(
@@ -145,7 +160,9 @@ def test_status_fault_answers_anything(
     vertex_emulator.inject(Fault.status(418, {"teapot": True}))
     first = create(vertex_emulator, http)
     assert (first.status_code, first.text, first.headers["x-edge"]) == (
-        502, "<html>Bad Gateway</html>", "1",
+        502,
+        "<html>Bad Gateway</html>",
+        "1",
     )
     second = create(vertex_emulator, http)
     assert second.status_code == 418
@@ -215,7 +232,8 @@ def test_stream_error_event_arrives_inside_a_200_stream(vertex_emulator: VertexE
             seen.extend(event.type for event in events)
     assert seen == ["message_start", "vertex_event"]
     assert raised.value.body == {
-        "type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"},
+        "type": "error",
+        "error": {"type": "overloaded_error", "message": "Overloaded"},
     }
 
 

@@ -443,8 +443,11 @@ def test_another_project_is_permission_denied(
 
 @pytest.mark.parametrize(
     ("project", "region", "model"),
-    [("test-project", "us%20east5", SONNET), ("test-project", REGION, "claude%2Fx"),
-     ("test%3Bproject", REGION, SONNET)],
+    [
+        ("test-project", "us%20east5", SONNET),
+        ("test-project", REGION, "claude%2Fx"),
+        ("test%3Bproject", REGION, SONNET),
+    ],
 )
 def test_malformed_path_segments_are_invalid_arguments(
     vertex_emulator: VertexEmulator, auth: dict[str, str], project: str, region: str, model: str
@@ -493,7 +496,9 @@ def test_requests_are_recorded_with_what_arrived(
     assert create_entry.body == body("logged")
     assert json.loads(create_entry.raw_body) == body("logged")
     assert (create_entry.route, create_entry.project, create_entry.region) == (
-        "create", "test-project", REGION,
+        "create",
+        "test-project",
+        REGION,
     )
     assert (create_entry.model, create_entry.status) == (SONNET, 200)
     assert (count_entry.route, count_entry.model) == ("count_tokens", "claude-haiku-4-5@20251001")
@@ -652,11 +657,16 @@ def test_cli_emulator_serves_until_interrupted(
         info = json.loads(key.read_text())
         base_url = info["token_uri"].removesuffix("/token") + "/v1"
         with anthropic.AnthropicVertex(
-            base_url=base_url, region="global", project_id=info["project_id"],
-            credentials=credentials, max_retries=0,
+            base_url=base_url,
+            region="global",
+            project_id=info["project_id"],
+            credentials=credentials,
+            max_retries=0,
         ) as client:
             message: Any = client.messages.create(
-                model=SONNET, max_tokens=32, messages=[{"role": "user", "content": "cli"}],
+                model=SONNET,
+                max_tokens=32,
+                messages=[{"role": "user", "content": "cli"}],
                 extra_body={"anthropic_version": VERSION},
             )
         answers.append(message.content[0].text)
@@ -667,7 +677,8 @@ def test_cli_emulator_serves_until_interrupted(
     printed = capsys.readouterr().out
     exports = dict(
         line.strip().removeprefix("export ").split("=", 1)
-        for line in printed.splitlines() if "export " in line
+        for line in printed.splitlines()
+        if "export " in line
     )
     assert exports["GOOGLE_APPLICATION_CREDENTIALS"] == str(key_file)
     assert exports["ANTHROPIC_VERTEX_PROJECT_ID"] == "cli-project"
@@ -682,6 +693,7 @@ def test_cli_writes_a_temporary_key_file_and_removes_it(
 ) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     projects: list[str] = []
+
     def read(key: Path) -> None:
         projects.append(json.loads(key.read_text())["project_id"])
 

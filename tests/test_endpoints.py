@@ -30,10 +30,26 @@ def test_each_region_maps_to_its_host(region: str, url: str) -> None:
 
 
 HOSTILE = [
-    "evil.com/x", "us-east5.attacker", "../", "..", "?", "#", " ", "us-east5 ", "us east5",
-    "us-east5/../x", "us-east5?x=1", "us-east5#f", "", "US-EAST5", "us-east5%2F", "us-east5@x",
-    "us-east5:443", "us-\u0435ast5",  # Cyrillic e
-    "global\n", "a" * 100,
+    "evil.com/x",
+    "us-east5.attacker",
+    "../",
+    "..",
+    "?",
+    "#",
+    " ",
+    "us-east5 ",
+    "us east5",
+    "us-east5/../x",
+    "us-east5?x=1",
+    "us-east5#f",
+    "",
+    "US-EAST5",
+    "us-east5%2F",
+    "us-east5@x",
+    "us-east5:443",
+    "us-\u0435ast5",  # Cyrillic e
+    "global\n",
+    "a" * 100,
 ]
 
 
@@ -45,8 +61,20 @@ def test_hostile_regions_are_rejected(region: str) -> None:
 
 @pytest.mark.parametrize(
     "project",
-    ["evil.com/x", "my-project/../x", "my-project?", "my-project#", "my project", "My-Project",
-     "proj", "example.com:my-project", "my-pr\u043eject", "my-project%2F", "-my-project", "x" * 31],
+    [
+        "evil.com/x",
+        "my-project/../x",
+        "my-project?",
+        "my-project#",
+        "my project",
+        "My-Project",
+        "proj",
+        "example.com:my-project",
+        "my-pr\u043eject",
+        "my-project%2F",
+        "-my-project",
+        "x" * 31,
+    ],
 )
 def test_hostile_projects_are_rejected(project: str) -> None:
     with pytest.raises(ConfigurationError, match="project"):
@@ -60,8 +88,21 @@ def test_real_project_ids_are_accepted(project: str) -> None:
 
 @pytest.mark.parametrize(
     "model",
-    ["claude/../x", "claude?x", "claude#x", "claude x", "../claude", "claude..x", "Claude",
-     "claude:rawPredict", "claude@@1", "claude%2Fx", "\u0441laude-sonnet-4-5", "", "claude/x"],
+    [
+        "claude/../x",
+        "claude?x",
+        "claude#x",
+        "claude x",
+        "../claude",
+        "claude..x",
+        "Claude",
+        "claude:rawPredict",
+        "claude@@1",
+        "claude%2Fx",
+        "\u0441laude-sonnet-4-5",
+        "",
+        "claude/x",
+    ],
 )
 def test_hostile_models_are_rejected(model: str) -> None:
     with pytest.raises(ConfigurationError, match="model"):
@@ -69,8 +110,13 @@ def test_hostile_models_are_rejected(model: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "model", ["claude-sonnet-4-5@20250929", "claude-opus-4-6", "claude-sonnet-4-5@default",
-              "claude-3-5-sonnet-v2@20241022"],
+    "model",
+    [
+        "claude-sonnet-4-5@20250929",
+        "claude-opus-4-6",
+        "claude-sonnet-4-5@default",
+        "claude-3-5-sonnet-v2@20241022",
+    ],
 )
 def test_real_model_ids_are_accepted(model: str) -> None:
     assert validate_model(model) == model
@@ -78,9 +124,20 @@ def test_real_model_ids_are_accepted(model: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://example.com/v1", "ftp://x/v1", "https://user:pw@host/v1", "https://host/v1?x=1",
-     "https://host/v1#f", "https://host/../v1", "https://host:abc/v1", "https:///v1",
-     "https://host/v1 ", "https://h\u043est/v1", "https://host/%2e%2e/v1", "http://10.0.0.1/v1"],
+    [
+        "http://example.com/v1",
+        "ftp://x/v1",
+        "https://user:pw@host/v1",
+        "https://host/v1?x=1",
+        "https://host/v1#f",
+        "https://host/../v1",
+        "https://host:abc/v1",
+        "https:///v1",
+        "https://host/v1 ",
+        "https://h\u043est/v1",
+        "https://host/%2e%2e/v1",
+        "http://10.0.0.1/v1",
+    ],
 )
 def test_unsafe_base_urls_are_rejected(url: str) -> None:
     with pytest.raises(ConfigurationError, match="base_url"):
@@ -89,8 +146,13 @@ def test_unsafe_base_urls_are_rejected(url: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["https://gateway.example.com/v1", "http://127.0.0.1:8080/v1", "http://localhost:9/v1",
-     "http://[::1]:8080/v1", "https://proxy.internal:8443/vertex/v1/"],
+    [
+        "https://gateway.example.com/v1",
+        "http://127.0.0.1:8080/v1",
+        "http://localhost:9/v1",
+        "http://[::1]:8080/v1",
+        "https://proxy.internal:8443/vertex/v1/",
+    ],
 )
 def test_safe_base_urls_are_accepted(url: str) -> None:
     assert validate_base_url(url) == url.rstrip("/")
@@ -98,9 +160,15 @@ def test_safe_base_urls_are_accepted(url: str) -> None:
 
 @pytest.mark.parametrize(
     ("region", "expected"),
-    [("global", "us-east5"), ("us", "us-east5"), ("eu", "europe-west1"),
-     ("europe-west4", "europe-west4"), ("europe-west9", "europe-west1"),
-     ("asia-northeast1", "asia-east1"), ("us-east5", "us-east5")],
+    [
+        ("global", "us-east5"),
+        ("us", "us-east5"),
+        ("eu", "europe-west1"),
+        ("europe-west4", "europe-west4"),
+        ("europe-west9", "europe-west1"),
+        ("asia-northeast1", "asia-east1"),
+        ("us-east5", "us-east5"),
+    ],
 )
 def test_count_tokens_goes_to_a_region_that_serves_it(region: str, expected: str) -> None:
     assert count_tokens_region(region) == expected

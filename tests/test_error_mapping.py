@@ -33,8 +33,12 @@ from tests.helpers import hello
 )
 @pytest.mark.parametrize("route", ["create", "stream"])
 def test_faults_map_to_typed_errors(
-    fault: Fault, error: type[Exception], hint: str, route: str,
-    client: VertexClient, vertex_emulator: VertexEmulator,
+    fault: Fault,
+    error: type[Exception],
+    hint: str,
+    route: str,
+    client: VertexClient,
+    vertex_emulator: VertexEmulator,
 ) -> None:
     vertex_emulator.inject(fault, times=None)
 
@@ -51,8 +55,9 @@ def test_faults_map_to_typed_errors(
     assert caught.value.region == "global"  # type: ignore[attr-defined]
 
 
-def test_error_event_inside_a_200_stream_is_typed(client: VertexClient,
-                                                   vertex_emulator: VertexEmulator) -> None:
+def test_error_event_inside_a_200_stream_is_typed(
+    client: VertexClient, vertex_emulator: VertexEmulator
+) -> None:
     vertex_emulator.inject(Fault.stream_error_event(error_type="overloaded_error"))
     with pytest.raises(StreamInterruptedError) as caught, client.stream(hello()) as stream:
         list(stream)
@@ -67,8 +72,10 @@ def test_unknown_model_is_not_found_with_a_hint(client: VertexClient) -> None:
 def test_old_model_on_global_is_not_servable_and_names_its_regions(
     make_settings: MakeSettings,
 ) -> None:
-    with VertexClient(make_settings(region="global"), max_retries=0) as client, \
-            pytest.raises(ModelNotServableInRegionError) as caught:
+    with (
+        VertexClient(make_settings(region="global"), max_retries=0) as client,
+        pytest.raises(ModelNotServableInRegionError) as caught,
+    ):
         client.create(hello(model="claude-3-5-haiku@20241022"))
     assert "us-east5" in str(caught.value)
 
@@ -79,11 +86,14 @@ def test_invalid_request_is_typed_and_carries_the_field(client: VertexClient) ->
     assert "messages" in str(caught.value)
 
 
-def test_4xx_are_never_retried(make_settings: MakeSettings,
-                               vertex_emulator: VertexEmulator) -> None:
+def test_4xx_are_never_retried(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
     with VertexClient(make_settings(), max_retries=3) as client:
-        for fault in (Fault.permission_denied(), Fault.status(409, {"error": {
-                "code": 409, "message": "conflict", "status": "ABORTED"}})):
+        for fault in (
+            Fault.permission_denied(),
+            Fault.status(409, {"error": {"code": 409, "message": "conflict", "status": "ABORTED"}}),
+        ):
             vertex_emulator.reset()
             vertex_emulator.inject(fault, times=None)
             with pytest.raises(Exception):  # noqa: B017, PT011 - type checked above
@@ -91,8 +101,9 @@ def test_4xx_are_never_retried(make_settings: MakeSettings,
             assert len(vertex_emulator.requests) == 1
 
 
-def test_429_and_529_are_retried_by_the_transport(make_settings: MakeSettings,
-                                                  vertex_emulator: VertexEmulator) -> None:
+def test_429_and_529_are_retried_by_the_transport(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
     with VertexClient(make_settings(), max_retries=2) as client:
         vertex_emulator.inject(Fault.quota_exhausted(headers={"retry-after-ms": "1"}))
         vertex_emulator.inject(Fault.overloaded(headers={"retry-after-ms": "1"}))

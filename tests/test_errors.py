@@ -40,33 +40,99 @@ def make(status: int, body: object, *, region: str = "global") -> VertexAPIError
 
 
 CASES = [
-    (401, google(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."),
-     AuthenticationError, anthropic.AuthenticationError, "gcloud auth application-default"),
-    (403, google(403, "PERMISSION_DENIED", "Permission denied on resource project p."),
-     PermissionDeniedError, anthropic.PermissionDeniedError, "Model Garden"),
-    (404, google(404, "NOT_FOUND", "Publisher Model `x` was not found or your project does not "
-                                   "have access to it."),
-     ModelNotFoundError, anthropic.NotFoundError, "us-east5"),
-    (400, google(400, "FAILED_PRECONDITION", "Publisher Model `x` is not servable in region "
-                                             "global."),
-     ModelNotServableInRegionError, anthropic.BadRequestError, "us-east5, europe-west1"),
-    (429, google(429, "RESOURCE_EXHAUSTED", "Quota exceeded for aiplatform.googleapis.com/"
-                                            "online_prediction_requests_per_base_model"),
-     QuotaExhaustedError, anthropic.RateLimitError, "quota increase"),
-    (429, [google(429, "RESOURCE_EXHAUSTED", "Quota exceeded")],
-     QuotaExhaustedError, anthropic.RateLimitError, "quota increase"),
-    (529, anthropic_error("overloaded_error", "Overloaded"),
-     OverloadedError, anthropic.OverloadedError, "retry"),
-    (200, anthropic_error("overloaded_error", "Overloaded"),
-     OverloadedError, anthropic.OverloadedError, "retry"),
-    (400, anthropic_error("invalid_request_error", "messages: at least one message is required"),
-     InvalidRequestError, anthropic.BadRequestError, "Fix the request"),
-    (400, anthropic_error("invalid_request_error", "prompt is too long: 250000 tokens > 200000"),
-     PromptTooLongError, anthropic.BadRequestError, "200,000 tokens"),
-    (413, anthropic_error("request_too_large", "Request exceeds the maximum allowed size"),
-     PromptTooLongError, anthropic.APIStatusError, "Shorten"),
-    (503, google(503, "UNAVAILABLE", "The service is currently unavailable."),
-     ServerError, anthropic.InternalServerError, "retrying"),
+    (
+        401,
+        google(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."),
+        AuthenticationError,
+        anthropic.AuthenticationError,
+        "gcloud auth application-default",
+    ),
+    (
+        403,
+        google(403, "PERMISSION_DENIED", "Permission denied on resource project p."),
+        PermissionDeniedError,
+        anthropic.PermissionDeniedError,
+        "Model Garden",
+    ),
+    (
+        404,
+        google(
+            404,
+            "NOT_FOUND",
+            "Publisher Model `x` was not found or your project does not have access to it.",
+        ),
+        ModelNotFoundError,
+        anthropic.NotFoundError,
+        "us-east5",
+    ),
+    (
+        400,
+        google(400, "FAILED_PRECONDITION", "Publisher Model `x` is not servable in region global."),
+        ModelNotServableInRegionError,
+        anthropic.BadRequestError,
+        "us-east5, europe-west1",
+    ),
+    (
+        429,
+        google(
+            429,
+            "RESOURCE_EXHAUSTED",
+            "Quota exceeded for aiplatform.googleapis.com/"
+            "online_prediction_requests_per_base_model",
+        ),
+        QuotaExhaustedError,
+        anthropic.RateLimitError,
+        "quota increase",
+    ),
+    (
+        429,
+        [google(429, "RESOURCE_EXHAUSTED", "Quota exceeded")],
+        QuotaExhaustedError,
+        anthropic.RateLimitError,
+        "quota increase",
+    ),
+    (
+        529,
+        anthropic_error("overloaded_error", "Overloaded"),
+        OverloadedError,
+        anthropic.OverloadedError,
+        "retry",
+    ),
+    (
+        200,
+        anthropic_error("overloaded_error", "Overloaded"),
+        OverloadedError,
+        anthropic.OverloadedError,
+        "retry",
+    ),
+    (
+        400,
+        anthropic_error("invalid_request_error", "messages: at least one message is required"),
+        InvalidRequestError,
+        anthropic.BadRequestError,
+        "Fix the request",
+    ),
+    (
+        400,
+        anthropic_error("invalid_request_error", "prompt is too long: 250000 tokens > 200000"),
+        PromptTooLongError,
+        anthropic.BadRequestError,
+        "200,000 tokens",
+    ),
+    (
+        413,
+        anthropic_error("request_too_large", "Request exceeds the maximum allowed size"),
+        PromptTooLongError,
+        anthropic.APIStatusError,
+        "Shorten",
+    ),
+    (
+        503,
+        google(503, "UNAVAILABLE", "The service is currently unavailable."),
+        ServerError,
+        anthropic.InternalServerError,
+        "retrying",
+    ),
 ]
 
 
@@ -115,6 +181,7 @@ def test_raw_json_text_bodies_are_parsed() -> None:
 
 def test_not_found_for_an_unknown_model_suggests_checking_the_id() -> None:
     response = httpx2.Response(404, request=httpx2.Request("POST", URL))
-    error = error_from_response(response, google(404, "NOT_FOUND", "not found"),
-                                model="claude-nope@1")
+    error = error_from_response(
+        response, google(404, "NOT_FOUND", "not found"), model="claude-nope@1"
+    )
     assert "Check the model id" in str(error)

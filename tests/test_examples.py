@@ -14,12 +14,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_example(name: str, tmp_path: Path, *args: str) -> list[str]:
     """Run ``examples/<name>`` in a clean environment; check it says it uses the emulator."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GOOGLE_", "GCLOUD_", "ANTHROPIC_VERTEX_", "CLOUD_ML_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GOOGLE_", "GCLOUD_", "ANTHROPIC_VERTEX_", "CLOUD_ML_"))
+    }
     env["CLOUDSDK_CONFIG"] = str(tmp_path / "no-gcloud")
     done = subprocess.run(
         [sys.executable, str(ROOT / "examples" / name), *args],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -51,8 +58,7 @@ def test_the_chat_example_chats_streams_counts_and_extracts(tmp_path: Path) -> N
     lines = run_example("llamaindex_chat.py", tmp_path)
     assert "Model: claude-sonnet-4-5@20250929, context window 200,000 tokens" in lines
     assert "Claude: Hello! You said: Hey Claude! What is Vertex AI?" in lines
-    assert any(line.startswith("usage: ") and line.endswith("answered in global")
-               for line in lines)
+    assert any(line.startswith("usage: ") and line.endswith("answered in global") for line in lines)
     assert "Streaming: Hello! You said: Name three colours of the rainbow." in lines
     assert any(line.startswith("Structured: City(") for line in lines)
 

@@ -48,8 +48,9 @@ def test_fallback_regions_override_the_default_plan() -> None:
     assert plan == ("us-east5", "europe-west4")
 
 
-@pytest.mark.parametrize(("residency", "inside"), [("eu", ("eu", "europe-")),
-                                                   ("us", ("us", "us-"))])
+@pytest.mark.parametrize(
+    ("residency", "inside"), [("eu", ("eu", "europe-")), ("us", ("us", "us-"))]
+)
 def test_data_residency_keeps_every_endpoint_inside_the_geography(
     residency: str, inside: tuple[str, str]
 ) -> None:
@@ -61,17 +62,29 @@ def test_data_residency_keeps_every_endpoint_inside_the_geography(
 
 def test_fallbacks_outside_the_residency_are_refused(vertex_emulator: VertexEmulator) -> None:
     with pytest.raises(ConfigurationError, match="outside data_residency"):
-        resolve_settings(project="my-project", access_token=vertex_emulator.issue_token(),
-                         region="europe-west1", fallback_regions=["us-east5"],
-                         data_residency="eu")
+        resolve_settings(
+            project="my-project",
+            access_token=vertex_emulator.issue_token(),
+            region="europe-west1",
+            fallback_regions=["us-east5"],
+            data_residency="eu",
+        )
 
 
 def test_residency_picks_the_default_region_inside_it(vertex_emulator: VertexEmulator) -> None:
-    settings = resolve_settings(model="claude-sonnet-4-5", project="my-project",
-                                access_token=vertex_emulator.issue_token(), data_residency="eu")
+    settings = resolve_settings(
+        model="claude-sonnet-4-5",
+        project="my-project",
+        access_token=vertex_emulator.issue_token(),
+        data_residency="eu",
+    )
     assert settings.region == "eu"
-    old = resolve_settings(model="claude-3-7-sonnet", project="my-project",
-                           access_token=vertex_emulator.issue_token(), data_residency="eu")
+    old = resolve_settings(
+        model="claude-3-7-sonnet",
+        project="my-project",
+        access_token=vertex_emulator.issue_token(),
+        data_residency="eu",
+    )
     assert old.region == "europe-west1"
 
 
@@ -107,7 +120,8 @@ def regions_tried(emulator: VertexEmulator) -> list[tuple[str | None, int]]:
 
 
 def test_quota_error_moves_to_the_next_endpoint_and_reports_where_it_answered(
-    make_settings: MakeSettings, vertex_emulator: VertexEmulator,
+    make_settings: MakeSettings,
+    vertex_emulator: VertexEmulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     vertex_emulator.inject(Fault.quota_exhausted(), region="global")
@@ -121,18 +135,22 @@ def test_quota_error_moves_to_the_next_endpoint_and_reports_where_it_answered(
 
 
 @pytest.mark.parametrize("fault", [Fault.overloaded(), Fault.unavailable()])
-def test_529_and_503_fail_over_too(fault: Fault, make_settings: MakeSettings,
-                                   vertex_emulator: VertexEmulator) -> None:
+def test_529_and_503_fail_over_too(
+    fault: Fault, make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
     vertex_emulator.inject(fault, region="global")
     with VertexClient(make_settings()) as client:
         assert client.create(hello()).vertex_region != "global"
 
 
-def test_pinned_region_retries_in_place_then_raises(make_settings: MakeSettings,
-                                                    vertex_emulator: VertexEmulator) -> None:
+def test_pinned_region_retries_in_place_then_raises(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
     vertex_emulator.inject(Fault.quota_exhausted(), times=None)
-    with VertexClient(make_settings(region="europe-west1"), max_retries=2) as client, \
-            pytest.raises(QuotaExhaustedError):
+    with (
+        VertexClient(make_settings(region="europe-west1"), max_retries=2) as client,
+        pytest.raises(QuotaExhaustedError),
+    ):
         client.create(hello())
     assert regions_tried(vertex_emulator) == [("europe-west1", 429)] * 3
 
@@ -145,12 +163,15 @@ def test_data_residency_fails_over_only_inside_the_geography(
         message = client.create(hello())
     assert message.vertex_region is not None
     assert message.vertex_region.startswith("europe-")
-    assert all(region == "eu" or str(region).startswith("europe-")
-               for region, _ in regions_tried(vertex_emulator))
+    assert all(
+        region == "eu" or str(region).startswith("europe-")
+        for region, _ in regions_tried(vertex_emulator)
+    )
 
 
-def test_retry_after_is_honoured(make_settings: MakeSettings,
-                                 vertex_emulator: VertexEmulator) -> None:
+def test_retry_after_is_honoured(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
     vertex_emulator.inject(Fault.quota_exhausted().retry_after(0.3))
     with VertexClient(make_settings(region="us-east5")) as client:
         started = time.monotonic()
@@ -158,17 +179,21 @@ def test_retry_after_is_honoured(make_settings: MakeSettings,
     assert time.monotonic() - started >= 0.3
 
 
-def test_the_deadline_stops_further_attempts(make_settings: MakeSettings,
-                                             vertex_emulator: VertexEmulator) -> None:
+def test_the_deadline_stops_further_attempts(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
     vertex_emulator.inject(Fault.quota_exhausted().retry_after(2), times=None)
-    with VertexClient(make_settings(), max_retries=5, deadline=1.0) as client, \
-            pytest.raises(QuotaExhaustedError):
+    with (
+        VertexClient(make_settings(), max_retries=5, deadline=1.0) as client,
+        pytest.raises(QuotaExhaustedError),
+    ):
         client.create(hello())
     assert len(vertex_emulator.requests) == 1
 
 
-def test_open_circuit_is_skipped_by_every_client(make_settings: MakeSettings,
-                                                 vertex_emulator: VertexEmulator) -> None:
+def test_open_circuit_is_skipped_by_every_client(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
     vertex_emulator.inject(Fault.quota_exhausted(), times=BREAKERS.threshold, region="global")
     with VertexClient(make_settings()) as client:
         for _ in range(BREAKERS.threshold):
@@ -191,32 +216,39 @@ def test_expired_token_is_refreshed_once_and_the_call_retried(
     assert len(grants) == 2
 
 
-def test_a_static_token_that_is_refused_is_not_retried(make_settings: MakeSettings,
-                                                       vertex_emulator: VertexEmulator) -> None:
+def test_a_static_token_that_is_refused_is_not_retried(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
     token = vertex_emulator.issue_token()
     vertex_emulator.expire_tokens()
-    with VertexClient(make_settings(credentials=None, access_token=token)) as client, \
-            pytest.raises(AuthenticationError):
+    with (
+        VertexClient(make_settings(credentials=None, access_token=token)) as client,
+        pytest.raises(AuthenticationError),
+    ):
         client.create(hello())
     assert len(vertex_emulator.requests) == 1
 
 
-def test_connection_errors_are_retried_then_typed(vertex_emulator: VertexEmulator,
-                                                  make_settings: MakeSettings) -> None:
+def test_connection_errors_are_retried_then_typed(
+    vertex_emulator: VertexEmulator, make_settings: MakeSettings
+) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed when the block ends: nothing listens there
     settings = make_settings(base_url=f"http://127.0.0.1:{port}/v1")
-    with VertexClient(settings, max_retries=1) as client, \
-            pytest.raises(VertexConnectionError) as caught:
+    with (
+        VertexClient(settings, max_retries=1) as client,
+        pytest.raises(VertexConnectionError) as caught,
+    ):
         client.create(hello())
     assert caught.value.region is not None
     assert "connection" in str(caught.value).lower()
 
 
 # -- streams -----------------------------------------------------------------------------
-def test_stream_fails_over_before_any_event(make_settings: MakeSettings,
-                                            vertex_emulator: VertexEmulator) -> None:
+def test_stream_fails_over_before_any_event(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
     vertex_emulator.inject(Fault.quota_exhausted(), region="global")
     with VertexClient(make_settings()) as client, client.stream(hello()) as stream:
         events = list(stream)
@@ -224,16 +256,18 @@ def test_stream_fails_over_before_any_event(make_settings: MakeSettings,
     assert events[-1].type == "message_stop"
 
 
-def test_error_event_before_the_first_event_is_retried(make_settings: MakeSettings,
-                                                       vertex_emulator: VertexEmulator) -> None:
+def test_error_event_before_the_first_event_is_retried(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
     vertex_emulator.inject(Fault.stream_error_event(after_events=0))
     with VertexClient(make_settings()) as client, client.stream(hello()) as stream:
         assert list(stream)[-1].type == "message_stop"
     assert len(vertex_emulator.requests) == 2
 
 
-@pytest.mark.parametrize("fault", [Fault.drop_mid_stream(after_events=0),
-                                   Fault.truncated_stream(after_events=0)])
+@pytest.mark.parametrize(
+    "fault", [Fault.drop_mid_stream(after_events=0), Fault.truncated_stream(after_events=0)]
+)
 async def test_stream_that_ends_before_its_first_event_is_retried(
     fault: Fault, make_settings: MakeSettings, vertex_emulator: VertexEmulator
 ) -> None:
@@ -246,23 +280,28 @@ async def test_stream_that_ends_before_its_first_event_is_retried(
     assert [r.status for r in vertex_emulator.requests] == [200, 200, 200, 200]
 
 
-@pytest.mark.parametrize("fault", [Fault.drop_mid_stream(after_events=4),
-                                   Fault.truncated_stream(after_events=4)])
+@pytest.mark.parametrize(
+    "fault", [Fault.drop_mid_stream(after_events=4), Fault.truncated_stream(after_events=4)]
+)
 def test_stream_broken_after_content_is_not_retried(
     fault: Fault, make_settings: MakeSettings, vertex_emulator: VertexEmulator
 ) -> None:
     vertex_emulator.inject(fault)
     received: list[object] = []
-    with VertexClient(make_settings()) as client, client.stream(hello()) as stream, \
-            pytest.raises(StreamInterruptedError) as caught:
+    with (
+        VertexClient(make_settings()) as client,
+        client.stream(hello()) as stream,
+        pytest.raises(StreamInterruptedError) as caught,
+    ):
         received.extend(stream)  # list.extend keeps what arrived before the error
     assert len(vertex_emulator.requests) == 1, "never retried after content was yielded"
     assert caught.value.events_received == len(received) > 0
     assert f"{len(received)} events" in str(caught.value)
 
 
-async def test_async_calls_fail_over_too(make_settings: MakeSettings,
-                                         vertex_emulator: VertexEmulator) -> None:
+async def test_async_calls_fail_over_too(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
     vertex_emulator.inject(Fault.quota_exhausted(), times=2, region="global")
     client = VertexClient(make_settings())
     message = await client.acreate(hello())
@@ -274,8 +313,9 @@ async def test_async_calls_fail_over_too(make_settings: MakeSettings,
     assert events[-1].type == "message_stop"
 
 
-async def test_async_stream_broken_after_content_raises(make_settings: MakeSettings,
-                                                        vertex_emulator: VertexEmulator) -> None:
+async def test_async_stream_broken_after_content_raises(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
     vertex_emulator.inject(Fault.drop_mid_stream(after_events=3))
     stream = await VertexClient(make_settings()).astream(hello())
 
@@ -297,17 +337,25 @@ def test_both_adapters_fail_over_inside_their_residency_and_report_the_region(
     from langchain_claude_vertex import ChatClaudeVertex
     from llama_index.llms.claude_vertex import ClaudeVertex
 
-    options = {"model": "claude-sonnet-4-5", "project": vertex_emulator.project,
-               "base_url": vertex_emulator.base_url, "credentials": str(vertex_key_file),
-               "data_residency": "eu", "max_retries": 3, "deadline": 30.0}
+    options = {
+        "model": "claude-sonnet-4-5",
+        "project": vertex_emulator.project,
+        "base_url": vertex_emulator.base_url,
+        "credentials": str(vertex_key_file),
+        "data_residency": "eu",
+        "max_retries": 3,
+        "deadline": 30.0,
+    }
     vertex_emulator.inject(Fault.quota_exhausted(), times=2, region="eu")
     answer = ChatClaudeVertex(**options).invoke("Hey Claude!")
     region = answer.response_metadata["region"]
     response = ClaudeVertex(**options).chat([ChatMessage(role="user", content="Hey Claude!")])
     assert region.startswith("europe-")
     assert response.additional_kwargs["region"].startswith("europe-")
-    assert all(str(r.region) == "eu" or str(r.region).startswith("europe-")
-               for r in vertex_emulator.requests)
+    assert all(
+        str(r.region) == "eu" or str(r.region).startswith("europe-")
+        for r in vertex_emulator.requests
+    )
     assert [r.status for r in vertex_emulator.requests][:1] == [429]
 
 
@@ -316,9 +364,14 @@ def test_adapters_pin_a_chosen_region_unless_given_fallbacks(
 ) -> None:
     from langchain_claude_vertex import ChatClaudeVertex
 
-    options = {"model": "claude-sonnet-4-5", "project": vertex_emulator.project,
-               "base_url": vertex_emulator.base_url, "credentials": str(vertex_key_file),
-               "region": "us-east5", "max_retries": 1}
+    options = {
+        "model": "claude-sonnet-4-5",
+        "project": vertex_emulator.project,
+        "base_url": vertex_emulator.base_url,
+        "credentials": str(vertex_key_file),
+        "region": "us-east5",
+        "max_retries": 1,
+    }
     vertex_emulator.inject(Fault.quota_exhausted(), times=1, region="us-east5")
     answer = ChatClaudeVertex(**options, fallback_regions=["us-central1"]).invoke("Hey")
     assert answer.response_metadata["region"] == "us-central1"

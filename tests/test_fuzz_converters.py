@@ -40,8 +40,12 @@ from langchain_claude_vertex.messages import resolve_prompt, to_prompt, tool_use
 from llama_index.llms.claude_vertex.media import load_message_media
 from llama_index.llms.claude_vertex.messages import to_messages_params
 
-FUZZ = settings(max_examples=150, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 #: Never asked for a token: every medium here is inline or a data: URL.
 TOKENS = token_provider(access_token="unused-by-the-converters")
 
@@ -143,7 +147,8 @@ class Conversation:
         """Whether anything but system messages holds something to send."""
         for turn in self.turns:
             if isinstance(turn, (User, Assistant)) and any(
-                    not isinstance(p, Text) or not p.blank for p in turn.parts):
+                not isinstance(p, Text) or not p.blank for p in turn.parts
+            ):
                 return True
             if (isinstance(turn, Assistant) and turn.calls) or isinstance(turn, Results):
                 return True
@@ -152,27 +157,38 @@ class Conversation:
 
 # --------------------------------------------------------------------------- strategies
 
-texts = st.builds(Text, st.one_of(st.text(min_size=1, max_size=40),
-                                  st.sampled_from(["", " ", "\n\t ", "trailing space  "])))
+texts = st.builds(
+    Text,
+    st.one_of(
+        st.text(min_size=1, max_size=40), st.sampled_from(["", " ", "\n\t ", "trailing space  "])
+    ),
+)
 payloads = st.binary(min_size=1, max_size=48)
 images = st.builds(
     Image,
-    st.tuples(st.sampled_from([b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF89a"]),
-              payloads).map(b"".join),
+    st.tuples(st.sampled_from([b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF89a"]), payloads).map(
+        b"".join
+    ),
     st.sampled_from(["image/png", "image/jpeg", "image/gif", "image/webp"]),
     st.booleans(),
 )
 documents = st.one_of(
-    st.builds(Document, payloads.map(lambda data: b"%PDF-1.4\n" + data), st.just("pdf"),
-              st.booleans()),
-    st.builds(Document, st.text(min_size=1, max_size=60).filter(str.strip).map(str.encode),
-              st.just("text"), st.booleans()),
+    st.builds(
+        Document, payloads.map(lambda data: b"%PDF-1.4\n" + data), st.just("pdf"), st.booleans()
+    ),
+    st.builds(
+        Document,
+        st.text(min_size=1, max_size=60).filter(str.strip).map(str.encode),
+        st.just("text"),
+        st.booleans(),
+    ),
 )
 parts = st.one_of(texts, texts, images, documents)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(max_size=12),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
-                                                                 max_size=3),
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 tool_names = st.from_regex(r"[a-zA-Z][a-zA-Z0-9_-]{0,20}", fullmatch=True)
@@ -189,15 +205,25 @@ def conversations(draw: st.DrawFn, *, valid_tool_ids: bool) -> Conversation:
     turns.append(User(tuple(draw(st.lists(parts, min_size=1, max_size=3)))))
     for _ in range(draw(st.integers(0, 3))):
         calls = tuple(
-            ToolCall(draw(st.sampled_from(prefixes)) + str(next(counter)), draw(tool_names),
-                     draw(st.dictionaries(st.text(min_size=1, max_size=8), json_values,
-                                          max_size=3)))
-            for _ in range(draw(st.integers(0, 2))))
+            ToolCall(
+                draw(st.sampled_from(prefixes)) + str(next(counter)),
+                draw(tool_names),
+                draw(st.dictionaries(st.text(min_size=1, max_size=8), json_values, max_size=3)),
+            )
+            for _ in range(draw(st.integers(0, 2)))
+        )
         turns.append(Assistant(tuple(draw(st.lists(texts, max_size=2))), calls))
         if calls:
-            turns.append(Results(tuple(
-                ToolResult(call.id, tuple(draw(st.lists(parts, max_size=2))), draw(st.booleans()))
-                for call in calls)))
+            turns.append(
+                Results(
+                    tuple(
+                        ToolResult(
+                            call.id, tuple(draw(st.lists(parts, max_size=2))), draw(st.booleans())
+                        )
+                        for call in calls
+                    )
+                )
+            )
         if draw(st.integers(0, 9)) == 0:  # now and then a system message out of place
             turns.append(System((draw(texts),)))
         if calls or draw(st.booleans()):
@@ -229,8 +255,11 @@ class Found:
         elif kind == "image":
             self.images.append(base64.b64decode(source["data"]))
         elif kind == "document":
-            self.documents.append(source["data"].encode() if source["type"] == "text"
-                                  else base64.b64decode(source["data"]))
+            self.documents.append(
+                source["data"].encode()
+                if source["type"] == "text"
+                else base64.b64decode(source["data"])
+            )
         elif kind == "tool_use":
             self.tool_uses.append((block["id"], block["name"], block["input"]))
         elif kind == "tool_result":
@@ -261,8 +290,9 @@ def found_in(params: dict[str, Any]) -> Found:
     return found
 
 
-def assert_nothing_lost(conversation: Conversation, params: dict[str, Any],
-                        tool_id: Any = str) -> None:
+def assert_nothing_lost(
+    conversation: Conversation, params: dict[str, Any], tool_id: Any = str
+) -> None:
     """Every part, call and result of ``conversation`` is in ``params``."""
     found = found_in(params)
     for turn in conversation.turns:
@@ -271,8 +301,7 @@ def assert_nothing_lost(conversation: Conversation, params: dict[str, Any],
                 assert found.has(part), f"lost {part!r}"
         if isinstance(turn, Assistant):
             for call in turn.calls:
-                assert (tool_id(call.id), call.name, call.args) in found.tool_uses, \
-                    f"lost {call!r}"
+                assert (tool_id(call.id), call.name, call.args) in found.tool_uses, f"lost {call!r}"
         if isinstance(turn, Results):
             for result in turn.results:
                 inner = found.tool_results.get(tool_id(result.id))
@@ -291,8 +320,11 @@ def langchain_part(part: Part, choice: int) -> Any:
     encoded = base64.b64encode(part.data).decode()
     if isinstance(part, Image):
         if part.by_url:
-            return ({"type": "image_url", "image_url": {"url": part.data_url()}} if choice % 2
-                    else {"type": "image", "url": part.data_url()})
+            return (
+                {"type": "image_url", "image_url": {"url": part.data_url()}}
+                if choice % 2
+                else {"type": "image", "url": part.data_url()}
+            )
         return {"type": "image", "base64": encoded, "mime_type": part.media_type}
     if part.by_url:
         return {"type": "file", "url": part.data_url()}
@@ -307,22 +339,29 @@ def langchain_messages(conversation: Conversation) -> Iterator[BaseMessage]:
             yield HumanMessage([langchain_part(p, number + i) for i, p in enumerate(turn.parts)])
         elif isinstance(turn, Assistant):
             content = [langchain_part(p, number + i) for i, p in enumerate(turn.parts)]
-            calls = [{"id": c.id, "name": c.name, "args": c.args, "type": "tool_call"}
-                     for c in turn.calls]
+            calls = [
+                {"id": c.id, "name": c.name, "args": c.args, "type": "tool_call"}
+                for c in turn.calls
+            ]
             yield AIMessage(content, tool_calls=calls)
         else:
             for result in turn.results:
                 only_text = len(result.parts) == 1 and isinstance(result.parts[0], Text)
-                content: Any = (result.parts[0].text if only_text  # type: ignore[union-attr]
-                                else [langchain_part(p, 0) for p in result.parts])
-                yield ToolMessage(content, tool_call_id=result.id,
-                                  status="error" if result.is_error else "success")
+                content: Any = (
+                    result.parts[0].text
+                    if only_text  # type: ignore[union-attr]
+                    else [langchain_part(p, 0) for p in result.parts]
+                )
+                yield ToolMessage(
+                    content,
+                    tool_call_id=result.id,
+                    status="error" if result.is_error else "success",
+                )
 
 
 @FUZZ
 @given(conversations(valid_tool_ids=False))
-def test_langchain_converter_never_crashes_and_loses_nothing(
-        conversation: Conversation) -> None:
+def test_langchain_converter_never_crashes_and_loses_nothing(conversation: Conversation) -> None:
     messages = list(langchain_messages(conversation))
 
     def convert() -> dict[str, Any]:
@@ -360,12 +399,16 @@ def llama_index_block(part: Part) -> ContentBlock:
     if isinstance(part, Text):
         return TextBlock(text=part.text)
     if isinstance(part, Image):
-        return (ImageBlock(url=part.data_url()) if part.by_url  # type: ignore[arg-type]
-                else ImageBlock(image=llama_index_bytes(part.data),
-                                image_mimetype=part.media_type))
-    return (DocumentBlock(url=part.data_url()) if part.by_url  # type: ignore[arg-type]
-            else DocumentBlock(data=llama_index_bytes(part.data),
-                               document_mimetype=part.media_type))
+        return (
+            ImageBlock(url=part.data_url())
+            if part.by_url  # type: ignore[arg-type]
+            else ImageBlock(image=llama_index_bytes(part.data), image_mimetype=part.media_type)
+        )
+    return (
+        DocumentBlock(url=part.data_url())
+        if part.by_url  # type: ignore[arg-type]
+        else DocumentBlock(data=llama_index_bytes(part.data), document_mimetype=part.media_type)
+    )
 
 
 def llama_index_messages(conversation: Conversation) -> Iterator[ChatMessage]:
@@ -375,21 +418,25 @@ def llama_index_messages(conversation: Conversation) -> Iterator[ChatMessage]:
         elif isinstance(turn, User):
             yield ChatMessage(role="user", blocks=[llama_index_block(p) for p in turn.parts])
         elif isinstance(turn, Assistant):
-            calls = [ToolCallBlock(tool_call_id=c.id, tool_name=c.name, tool_kwargs=c.args)
-                     for c in turn.calls]
-            yield ChatMessage(role="assistant",
-                              blocks=[*(llama_index_block(p) for p in turn.parts), *calls])
+            calls = [
+                ToolCallBlock(tool_call_id=c.id, tool_name=c.name, tool_kwargs=c.args)
+                for c in turn.calls
+            ]
+            yield ChatMessage(
+                role="assistant", blocks=[*(llama_index_block(p) for p in turn.parts), *calls]
+            )
         else:
             for result in turn.results:
-                yield ChatMessage(role="tool", blocks=[llama_index_block(p) for p in result.parts],
-                                  additional_kwargs={"tool_call_id": result.id,
-                                                     "is_error": result.is_error})
+                yield ChatMessage(
+                    role="tool",
+                    blocks=[llama_index_block(p) for p in result.parts],
+                    additional_kwargs={"tool_call_id": result.id, "is_error": result.is_error},
+                )
 
 
 @FUZZ
 @given(conversations(valid_tool_ids=True))
-def test_llama_index_converter_never_crashes_and_loses_nothing(
-        conversation: Conversation) -> None:
+def test_llama_index_converter_never_crashes_and_loses_nothing(conversation: Conversation) -> None:
     messages = list(llama_index_messages(conversation))
 
     def convert() -> dict[str, Any]:

@@ -51,12 +51,14 @@ def _tool_names(messages: list[Any]) -> list[str]:
 
 @pytest.mark.parametrize("thinking", [None, THINKING], ids=["plain", "thinking"])
 def test_agent_uses_both_tools_over_several_turns(
-    make_chat: Callable[..., ChatClaudeVertex], vertex_emulator: VertexEmulator,
+    make_chat: Callable[..., ChatClaudeVertex],
+    vertex_emulator: VertexEmulator,
     thinking: dict[str, Any] | None,
 ) -> None:
     model = make_chat(thinking=thinking, max_tokens=4096)
-    agent = create_agent(model, tools=[get_weather, get_time],
-                         system_prompt="You are a concise assistant.")
+    agent = create_agent(
+        model, tools=[get_weather, get_time], system_prompt="You are a concise assistant."
+    )
 
     history = _run_conversation(agent)
 
@@ -69,8 +71,10 @@ def test_agent_uses_both_tools_over_several_turns(
     assert "It is 14:05 in Tokyo" in final.text
     calls = vertex_emulator.requests
     assert [c.status for c in calls] == [200, 200, 200, 200]
-    assert all(c.body["system"] == [{"type": "text", "text": "You are a concise assistant."}]
-               for c in calls)
+    assert all(
+        c.body["system"] == [{"type": "text", "text": "You are a concise assistant."}]
+        for c in calls
+    )
     last_turn = calls[-1].body["messages"]
     assistant_turns = [m for m in last_turn if m["role"] == "assistant"]
     first_blocks = [m["content"][0]["type"] for m in assistant_turns]
@@ -83,13 +87,18 @@ def test_agent_uses_both_tools_over_several_turns(
 
 
 async def test_async_agent_streams_its_steps(
-    make_chat: Callable[..., ChatClaudeVertex], vertex_emulator: VertexEmulator,
+    make_chat: Callable[..., ChatClaudeVertex],
+    vertex_emulator: VertexEmulator,
 ) -> None:
-    agent = create_agent(make_chat(thinking=THINKING, max_tokens=4096, streaming=True),
-                         tools=[get_weather, get_time])
-    updates = [update async for update in agent.astream(
-        {"messages": [HumanMessage("What is the weather in 'Oslo'?")]},
-        stream_mode="updates")]
+    agent = create_agent(
+        make_chat(thinking=THINKING, max_tokens=4096, streaming=True), tools=[get_weather, get_time]
+    )
+    updates = [
+        update
+        async for update in agent.astream(
+            {"messages": [HumanMessage("What is the weather in 'Oslo'?")]}, stream_mode="updates"
+        )
+    ]
 
     steps = [next(iter(update)) for update in updates]
     assert steps == ["model", "tools", "model"]
@@ -103,7 +112,8 @@ class Forecast(BaseModel):
 
 
 def test_agent_with_a_response_format_uses_claudes_structured_output(
-    chat: ChatClaudeVertex, vertex_emulator: VertexEmulator,
+    chat: ChatClaudeVertex,
+    vertex_emulator: VertexEmulator,
 ) -> None:
     agent = create_agent(chat, tools=[get_weather], response_format=Forecast)
 

@@ -40,17 +40,27 @@ def body(emulator: VertexEmulator) -> dict[str, Any]:
 
 def test_aliases_name_the_same_settings(emulator_params: dict[str, Any]) -> None:
     model = ChatClaudeVertex(
-        model_name="claude-haiku-4-5", project_id=emulator_params["project"],
-        location="europe-west1", base_url=emulator_params["base_url"],
-        credentials=emulator_params["credentials"], stop_sequences=["END"],
-        default_request_timeout=30, api_key="ignored: Vertex uses OAuth")
+        model_name="claude-haiku-4-5",
+        project_id=emulator_params["project"],
+        location="europe-west1",
+        base_url=emulator_params["base_url"],
+        credentials=emulator_params["credentials"],
+        stop_sequences=["END"],
+        default_request_timeout=30,
+        api_key="ignored: Vertex uses OAuth",
+    )
     assert (model.model, model.project, model.region) == (
-        "claude-haiku-4-5", emulator_params["project"], "europe-west1")
+        "claude-haiku-4-5",
+        emulator_params["project"],
+        "europe-west1",
+    )
     assert (model.stop, model.timeout) == (["END"], 30)
 
 
 def test_project_and_region_are_resolved_at_construction(
-    monkeypatch: pytest.MonkeyPatch, make_chat: Make, vertex_emulator: VertexEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    make_chat: Make,
+    vertex_emulator: VertexEmulator,
 ) -> None:
     monkeypatch.setenv("CLOUD_ML_REGION", "europe-west4")
     from_env = make_chat(project=None, model="claude-sonnet-4-5")
@@ -64,7 +74,8 @@ def test_project_and_region_are_resolved_at_construction(
 
 
 def test_configuration_errors_surface_at_construction_before_any_request(
-    make_chat: Make, vertex_emulator: VertexEmulator,
+    make_chat: Make,
+    vertex_emulator: VertexEmulator,
 ) -> None:
     with pytest.raises(ConfigurationError, match="region"):
         make_chat(region="evil.com/x?")
@@ -75,7 +86,8 @@ def test_configuration_errors_surface_at_construction_before_any_request(
 
 
 def test_unknown_arguments_become_body_fields_with_a_warning(
-    make_chat: Make, vertex_emulator: VertexEmulator,
+    make_chat: Make,
+    vertex_emulator: VertexEmulator,
 ) -> None:
     with pytest.warns(UserWarning, match="service_tier"):
         model = make_chat(service_tier="standard_only")
@@ -88,22 +100,31 @@ def test_unknown_arguments_become_body_fields_with_a_warning(
 
 
 def test_settings_reach_the_wire(make_chat: Make, vertex_emulator: VertexEmulator) -> None:
-    model = make_chat(temperature=0.3, top_p=0.9, top_k=20, max_tokens=512,
-                      model_kwargs={"metadata": {"user_id": "u-42"}},
-                      default_headers={"x-app": "notes"})
+    model = make_chat(
+        temperature=0.3,
+        top_p=0.9,
+        top_k=20,
+        max_tokens=512,
+        model_kwargs={"metadata": {"user_id": "u-42"}},
+        default_headers={"x-app": "notes"},
+    )
     model.invoke("hi")
     sent = body(vertex_emulator)
-    assert {k: sent[k] for k in ("temperature", "top_p", "top_k", "max_tokens",
-                                 "metadata")} == {
-        "temperature": 0.3, "top_p": 0.9, "top_k": 20, "max_tokens": 512,
-        "metadata": {"user_id": "u-42"}}
+    assert {k: sent[k] for k in ("temperature", "top_p", "top_k", "max_tokens", "metadata")} == {
+        "temperature": 0.3,
+        "top_p": 0.9,
+        "top_k": 20,
+        "max_tokens": 512,
+        "metadata": {"user_id": "u-42"},
+    }
     assert sent["anthropic_version"] == "vertex-2023-10-16"
     assert "model" not in sent
     assert vertex_emulator.requests[-1].headers["x-app"] == "notes"
 
 
-def test_streaming_true_makes_invoke_stream(make_chat: Make,
-                                            vertex_emulator: VertexEmulator) -> None:
+def test_streaming_true_makes_invoke_stream(
+    make_chat: Make, vertex_emulator: VertexEmulator
+) -> None:
     answer = make_chat(streaming=True).invoke("hi")
     assert answer.text == "Hello! You said: hi"
     assert answer.usage_metadata is not None
@@ -116,23 +137,29 @@ def test_the_quota_project_is_billed(make_chat: Make, vertex_emulator: VertexEmu
 
 
 def test_max_tokens_defaults_to_the_models_output_limit(
-    make_chat: Make, vertex_emulator: VertexEmulator,
+    make_chat: Make,
+    vertex_emulator: VertexEmulator,
 ) -> None:
     make_chat().invoke("hi")
     make_chat(model="claude-3-haiku").invoke("hi")
     assert [c.body["max_tokens"] for c in vertex_emulator.requests] == [64_000, 4_096]
 
 
-def test_call_arguments_override_the_models(chat: ChatClaudeVertex,
-                                            vertex_emulator: VertexEmulator) -> None:
+def test_call_arguments_override_the_models(
+    chat: ChatClaudeVertex, vertex_emulator: VertexEmulator
+) -> None:
     chat.invoke("hi", temperature=0.7, max_tokens=99, service_tier="standard_only")
     sent = body(vertex_emulator)
     assert (sent["temperature"], sent["max_tokens"], sent["service_tier"]) == (
-        0.7, 99, "standard_only")
+        0.7,
+        99,
+        "standard_only",
+    )
 
 
 def test_stop_sequences_from_the_model_and_from_the_call(
-    make_chat: Make, vertex_emulator: VertexEmulator,
+    make_chat: Make,
+    vertex_emulator: VertexEmulator,
 ) -> None:
     answer = make_chat(stop=["said"]).invoke("anything")
     assert body(vertex_emulator)["stop_sequences"] == ["said"]
@@ -145,17 +172,20 @@ def test_stop_sequences_from_the_model_and_from_the_call(
 
 
 def test_betas_vertex_accepts_are_sent_and_others_dropped_with_a_warning(
-    make_chat: Make, vertex_emulator: VertexEmulator,
+    make_chat: Make,
+    vertex_emulator: VertexEmulator,
 ) -> None:
     model = make_chat(betas=["interleaved-thinking-2025-05-14", "files-api-2025-04-14"])
     with pytest.warns(VertexBetaWarning, match="files-api"):
         model.invoke("hi")
     assert vertex_emulator.requests[-1].headers["anthropic-beta"] == (
-        "interleaved-thinking-2025-05-14")
+        "interleaved-thinking-2025-05-14"
+    )
 
 
 def test_a_per_call_model_override_goes_to_that_model(
-    chat: ChatClaudeVertex, vertex_emulator: VertexEmulator,
+    chat: ChatClaudeVertex,
+    vertex_emulator: VertexEmulator,
 ) -> None:
     answer = chat.invoke("hi", model="claude-3-haiku")
     call = vertex_emulator.requests[-1]
@@ -167,19 +197,25 @@ def test_a_per_call_model_override_goes_to_that_model(
 def test_ls_params_describe_the_call(make_chat: Make) -> None:
     model = make_chat(temperature=0.5, stop=["x"])
     assert model._get_ls_params() == {
-        "ls_provider": "google_vertexai", "ls_model_name": "claude-sonnet-4-5",
-        "ls_model_type": "chat", "ls_temperature": 0.5, "ls_max_tokens": 64_000,
-        "ls_stop": ["x"]}
+        "ls_provider": "google_vertexai",
+        "ls_model_name": "claude-sonnet-4-5",
+        "ls_model_type": "chat",
+        "ls_temperature": 0.5,
+        "ls_max_tokens": 64_000,
+        "ls_stop": ["x"],
+    }
 
 
 def test_models_with_the_same_settings_share_one_client_and_token(
-    make_chat: Make, vertex_emulator: VertexEmulator,
+    make_chat: Make,
+    vertex_emulator: VertexEmulator,
 ) -> None:
     first, second = make_chat(), make_chat(temperature=0.1)
     first.invoke("one")
     second.invoke("two")
     assert first._client(first._settings(first.model)) is second._client(
-        second._settings(second.model))
+        second._settings(second.model)
+    )
     assert len({c.headers["authorization"] for c in vertex_emulator.requests}) == 1
 
 
@@ -187,27 +223,37 @@ def test_models_with_the_same_settings_share_one_client_and_token(
 
 
 def test_secrets_never_appear_in_repr_or_serialised_forms(
-    make_chat: Make, langchain_key_file: Path,
+    make_chat: Make,
+    langchain_key_file: Path,
 ) -> None:
     token_model = make_chat(access_token="ya29.very-secret-token", credentials=None)
     key_model = make_chat()
-    for model, secret in ((token_model, "ya29.very-secret-token"),
-                          (key_model, str(langchain_key_file))):
+    for model, secret in (
+        (token_model, "ya29.very-secret-token"),
+        (key_model, str(langchain_key_file)),
+    ):
         for shown in (repr(model), str(model), dumps(model), str(model.asdict())):
             assert secret not in shown
     assert dumpd(token_model)["kwargs"]["access_token"] == {
-        "lc": 1, "type": "secret", "id": [ACCESS_TOKEN_SECRET]}
+        "lc": 1,
+        "type": "secret",
+        "id": [ACCESS_TOKEN_SECRET],
+    }
 
 
 @pytest.mark.filterwarnings("ignore:The function `loads` is in beta")
 def test_a_serialised_model_loads_back_with_its_secret_supplied(
-    make_chat: Make, vertex_emulator: VertexEmulator,
+    make_chat: Make,
+    vertex_emulator: VertexEmulator,
 ) -> None:
     token = vertex_emulator.issue_token()
     original = make_chat(access_token=token, credentials=None, temperature=0.2)
-    loaded = loads(dumps(original), secrets_map={ACCESS_TOKEN_SECRET: token},
-                   valid_namespaces=["langchain_claude_vertex"],
-                   allowed_objects=[ChatClaudeVertex])
+    loaded = loads(
+        dumps(original),
+        secrets_map={ACCESS_TOKEN_SECRET: token},
+        valid_namespaces=["langchain_claude_vertex"],
+        allowed_objects=[ChatClaudeVertex],
+    )
     assert isinstance(loaded, ChatClaudeVertex)
     assert loaded.asdict() == original.asdict()
     assert loaded.invoke("hi").text == "Hello! You said: hi"
@@ -216,8 +262,9 @@ def test_a_serialised_model_loads_back_with_its_secret_supplied(
 # --------------------------------------------------------------------------- errors
 
 
-def test_the_cores_typed_errors_surface_unchanged(make_chat: Make,
-                                                  vertex_emulator: VertexEmulator) -> None:
+def test_the_cores_typed_errors_surface_unchanged(
+    make_chat: Make, vertex_emulator: VertexEmulator
+) -> None:
     with pytest.raises(ModelNotFoundError) as not_found:
         make_chat(model="claude-nonexistent-9").invoke("hi")
     assert "claude-nonexistent-9" in str(not_found.value)

@@ -30,12 +30,13 @@ from .langchain_support import media_server as media_server
 #: The module holding langchain-core's allowlist of deserialisable classes.
 lc_load = importlib.import_module("langchain_core.load.load")
 
-SAMPLE_IMAGE = ("https://raw.githubusercontent.com/langchain-ai/docs/"
-                "4d11d08b6b0e210bd456943f7a22febbd168b543/src/images/agentic-rag-output.png")
+SAMPLE_IMAGE = (
+    "https://raw.githubusercontent.com/langchain-ai/docs/"
+    "4d11d08b6b0e210bd456943f7a22febbd168b543/src/images/agentic-rag-output.png"
+)
 SAMPLE_PDF = "https://www.w3.org/WAI/ER/tests/xhtml/testfiles/resources/pdf/dummy.pdf"
 #: Fetched only by the audio test, which is skipped: Claude takes no audio.
-SAMPLE_AUDIO = ("https://upload.wikimedia.org/wikipedia/commons/6/6a/"
-                "Northern_Flicker_202280456.wav")
+SAMPLE_AUDIO = "https://upload.wikimedia.org/wikipedia/commons/6/6a/Northern_Flicker_202280456.wav"
 
 
 class TestChatClaudeVertexUnit(ChatModelUnitTests):
@@ -56,15 +57,24 @@ class TestChatClaudeVertexUnit(ChatModelUnitTests):
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
-        return {"model": "claude-sonnet-4-5", "project": "unit-test-project",
-                "access_token": "unit-test-token"}
+        return {
+            "model": "claude-sonnet-4-5",
+            "project": "unit-test-project",
+            "access_token": "unit-test-token",
+        }
 
     @property
     def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
-        env = {"ANTHROPIC_VERTEX_PROJECT_ID": "env-project-42", "CLOUD_ML_REGION": "europe-west1",
-               ACCESS_TOKEN_SECRET: "token-from-the-environment"}
-        return (env, {"model": "claude-sonnet-4-5", "access_token": "unit-test-token"},
-                {"project": "env-project-42", "region": "europe-west1"})
+        env = {
+            "ANTHROPIC_VERTEX_PROJECT_ID": "env-project-42",
+            "CLOUD_ML_REGION": "europe-west1",
+            ACCESS_TOKEN_SECRET: "token-from-the-environment",
+        }
+        return (
+            env,
+            {"model": "claude-sonnet-4-5", "access_token": "unit-test-token"},
+            {"project": "env-project-42", "region": "europe-west1"},
+        )
 
     @property
     def supports_image_inputs(self) -> bool:
@@ -79,11 +89,18 @@ class TestChatClaudeVertexIntegration(ChatModelIntegrationTests):
     """The standard integration suite, every call answered by the emulator over loopback."""
 
     @pytest.fixture(autouse=True)
-    def _on_the_emulator(self, vertex_emulator: VertexEmulator, langchain_key_file: Path,
-                         media_server: MediaServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    def _on_the_emulator(
+        self,
+        vertex_emulator: VertexEmulator,
+        langchain_key_file: Path,
+        media_server: MediaServer,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
         self.emulator_params = {
-            "model": "claude-sonnet-4-5", "project": vertex_emulator.project,
-            "base_url": vertex_emulator.base_url, "credentials": str(langchain_key_file),
+            "model": "claude-sonnet-4-5",
+            "project": vertex_emulator.project,
+            "base_url": vertex_emulator.base_url,
+            "credentials": str(langchain_key_file),
         }
         image = media_server.put("/agentic-rag-output.png", make_png(64, 48), "image/png")
         pdf = media_server.put("/dummy.pdf", make_pdf("Dummy PDF file"), "application/pdf")
@@ -151,8 +168,15 @@ class TestChatClaudeVertexIntegration(ChatModelIntegrationTests):
         """Send a new prompt with a cache breakpoint ``times`` times; the last answer."""
         model = self.chat_model_class(**self.chat_model_params)
         fresh = f"Conversation {uuid.uuid4()}. "
-        system = SystemMessage([{"type": "text", "text": fresh + "Be brief. " * 400,
-                                 "cache_control": {"type": "ephemeral"}}])
+        system = SystemMessage(
+            [
+                {
+                    "type": "text",
+                    "text": fresh + "Be brief. " * 400,
+                    "cache_control": {"type": "ephemeral"},
+                }
+            ]
+        )
         messages = [system, HumanMessage("Hello")]
         answer: AIMessage | None = None
         for _ in range(times):

@@ -35,8 +35,9 @@ def thinker(make_chat: Callable[..., ChatClaudeVertex]) -> ChatClaudeVertex:
     return make_chat(thinking=THINKING, max_tokens=4096)
 
 
-def test_thinking_is_returned_with_its_signature(thinker: ChatClaudeVertex,
-                                                 vertex_emulator: VertexEmulator) -> None:
+def test_thinking_is_returned_with_its_signature(
+    thinker: ChatClaudeVertex, vertex_emulator: VertexEmulator
+) -> None:
     answer = thinker.invoke("Why is the sky blue?")
     thinking, text = answer.content
     assert isinstance(thinking, dict)
@@ -51,7 +52,8 @@ def test_thinking_is_returned_with_its_signature(thinker: ChatClaudeVertex,
 
 
 def test_adaptive_thinking_and_effort_reach_the_wire(
-    make_chat: Callable[..., ChatClaudeVertex], vertex_emulator: VertexEmulator,
+    make_chat: Callable[..., ChatClaudeVertex],
+    vertex_emulator: VertexEmulator,
 ) -> None:
     model = make_chat(model="claude-opus-4-6", thinking={"type": "adaptive"}, effort="low")
     answer = model.invoke("Plan a trip")
@@ -74,7 +76,9 @@ def test_streamed_thinking_gathers_into_a_signed_block(thinker: ChatClaudeVertex
 
 @pytest.mark.parametrize("mode", ["invoke", "stream"])
 def test_a_thinking_tool_loop_replays_the_signed_thinking(
-    thinker: ChatClaudeVertex, vertex_emulator: VertexEmulator, mode: str,
+    thinker: ChatClaudeVertex,
+    vertex_emulator: VertexEmulator,
+    mode: str,
 ) -> None:
     bound = thinker.bind_tools([lookup])
     question = HumanMessage("Look up 'Paris' in the encyclopedia")
@@ -96,14 +100,18 @@ def test_a_tampered_thinking_block_is_refused(thinker: ChatClaudeVertex) -> None
     bound = thinker.bind_tools([lookup])
     question = HumanMessage("Look up 'Rome'")
     call = bound.invoke([question])
-    tampered = call.model_copy(update={"content": [
-        {**call.content[0], "thinking": "I changed my mind"}, *call.content[1:]]})
+    tampered = call.model_copy(
+        update={
+            "content": [{**call.content[0], "thinking": "I changed my mind"}, *call.content[1:]]
+        }
+    )
     with pytest.raises(InvalidRequestError, match="Invalid `signature`"):
         bound.invoke([question, tampered, lookup.invoke(call.tool_calls[0])])
 
 
 def test_redacted_thinking_is_returned_streamed_and_replayed(
-    thinker: ChatClaudeVertex, vertex_emulator: VertexEmulator,
+    thinker: ChatClaudeVertex,
+    vertex_emulator: VertexEmulator,
 ) -> None:
     bound = thinker.bind_tools([lookup])
     question = HumanMessage(f"{REDACTED_THINKING_TRIGGER} Look up 'Lyon'")
@@ -123,7 +131,8 @@ def test_redacted_thinking_is_returned_streamed_and_replayed(
 
 
 def test_v1_content_with_reasoning_blocks_replays(
-    make_chat: Callable[..., ChatClaudeVertex], vertex_emulator: VertexEmulator,
+    make_chat: Callable[..., ChatClaudeVertex],
+    vertex_emulator: VertexEmulator,
 ) -> None:
     bound = make_chat(thinking=THINKING, max_tokens=4096, output_version="v1").bind_tools([lookup])
     question = HumanMessage("Look up 'Nice'")
@@ -136,18 +145,22 @@ def test_v1_content_with_reasoning_blocks_replays(
 
 
 def test_a_forced_tool_choice_is_dropped_with_a_warning_when_thinking(
-    thinker: ChatClaudeVertex, vertex_emulator: VertexEmulator,
+    thinker: ChatClaudeVertex,
+    vertex_emulator: VertexEmulator,
 ) -> None:
     bound = thinker.bind_tools([lookup], tool_choice="lookup", parallel_tool_calls=False)
     with pytest.warns(ThinkingConflictWarning, match="tool_choice"):
         answer = bound.invoke("Look up 'Bern'")
     assert vertex_emulator.requests[0].body["tool_choice"] == {
-        "type": "auto", "disable_parallel_tool_use": True}
+        "type": "auto",
+        "disable_parallel_tool_use": True,
+    }
     assert answer.tool_calls[0]["args"] == {"topic": "Bern"}
 
 
 def test_sampling_settings_thinking_refuses_are_dropped_with_a_warning(
-    make_chat: Callable[..., ChatClaudeVertex], vertex_emulator: VertexEmulator,
+    make_chat: Callable[..., ChatClaudeVertex],
+    vertex_emulator: VertexEmulator,
 ) -> None:
     model = make_chat(thinking=THINKING, max_tokens=4096, temperature=0.2, top_k=5, top_p=0.5)
     with pytest.warns(ThinkingConflictWarning) as caught:
@@ -161,15 +174,25 @@ def test_sampling_settings_thinking_refuses_are_dropped_with_a_warning(
 
 
 def test_without_thinking_earlier_thinking_blocks_are_not_sent(
-    thinker: ChatClaudeVertex, make_chat: Callable[..., ChatClaudeVertex],
+    thinker: ChatClaudeVertex,
+    make_chat: Callable[..., ChatClaudeVertex],
     vertex_emulator: VertexEmulator,
 ) -> None:
     first = thinker.invoke("Hello")
-    foreign = AIMessage([{"type": "thinking", "thinking": "from another deployment",
-                          "signature": "ErUBCkYICBgCIkDC"}, {"type": "text", "text": "Hi!"}])
+    foreign = AIMessage(
+        [
+            {
+                "type": "thinking",
+                "thinking": "from another deployment",
+                "signature": "ErUBCkYICBgCIkDC",
+            },
+            {"type": "text", "text": "Hi!"},
+        ]
+    )
     plain = make_chat()
-    plain.invoke([HumanMessage("Hello"), first, HumanMessage("And?"), foreign,
-                  HumanMessage("Well?")])
+    plain.invoke(
+        [HumanMessage("Hello"), first, HumanMessage("And?"), foreign, HumanMessage("Well?")]
+    )
     body = vertex_emulator.requests[-1].body
     assert vertex_emulator.requests[-1].status == 200
     sent_types = [b["type"] for m in body["messages"] for b in m["content"]]

@@ -32,18 +32,27 @@ async def run(handler: WorkflowHandler) -> tuple[Any, list[Any]]:
 
 
 def tool_results(events: list[Any]) -> list[tuple[str, dict[str, Any], str]]:
-    return [(e.tool_name, e.tool_kwargs, e.tool_output.content) for e in events
-            if isinstance(e, ToolCallResult)]
+    return [
+        (e.tool_name, e.tool_kwargs, e.tool_output.content)
+        for e in events
+        if isinstance(e, ToolCallResult)
+    ]
 
 
 @pytest.mark.parametrize("thinking", THINKING_MODES)
 @pytest.mark.parametrize("streaming", [True, False], ids=["streaming", "whole"])
 async def test_function_agent_calls_the_tool_and_answers(
-    make_llm: MakeLLM, vertex_emulator: VertexEmulator, thinking: dict[str, Any] | None,
+    make_llm: MakeLLM,
+    vertex_emulator: VertexEmulator,
+    thinking: dict[str, Any] | None,
     streaming: bool,
 ) -> None:
-    agent = FunctionAgent(tools=[add, get_weather], llm=make_llm(thinking=thinking),
-                          system_prompt="You add numbers.", streaming=streaming)
+    agent = FunctionAgent(
+        tools=[add, get_weather],
+        llm=make_llm(thinking=thinking),
+        system_prompt="You add numbers.",
+        streaming=streaming,
+    )
     result, events = await run(agent.run("Please add 2 and 3."))
     assert tool_results(events) == [("add", {"a": 2, "b": 3}, "5")]
     assert str(result) == "Tool results: 5"
@@ -52,8 +61,9 @@ async def test_function_agent_calls_the_tool_and_answers(
     loop = vertex_emulator.requests[1].body["messages"]
     assert [m["role"] for m in loop] == ["user", "assistant", "user"]
     assert loop[2]["content"][0]["type"] == "tool_result"
-    thinking_deltas = [e.thinking_delta for e in events
-                       if isinstance(e, AgentStream) and e.thinking_delta]
+    thinking_deltas = [
+        e.thinking_delta for e in events if isinstance(e, AgentStream) and e.thinking_delta
+    ]
     if thinking is None:
         assert thinking_deltas == []
         assert loop[1]["content"][0]["type"] == "text"
@@ -65,8 +75,9 @@ async def test_function_agent_calls_the_tool_and_answers(
 async def test_function_agent_forces_its_initial_tool_choice(
     make_llm: MakeLLM, vertex_emulator: VertexEmulator
 ) -> None:
-    agent = FunctionAgent(tools=[add, get_weather], llm=make_llm(),
-                          initial_tool_choice="get_weather")
+    agent = FunctionAgent(
+        tools=[add, get_weather], llm=make_llm(), initial_tool_choice="get_weather"
+    )
     _, events = await run(agent.run("What is the weather in 'Lima'?"))
     assert tool_results(events) == [("get_weather", {"city": "Lima"}, "Sunny in Lima")]
     assert vertex_emulator.requests[0].body["tool_choice"]["name"] == "get_weather"
@@ -95,11 +106,22 @@ async def test_a_two_agent_workflow_hands_off_and_answers(
     make_llm: MakeLLM, vertex_emulator: VertexEmulator, thinking: dict[str, Any] | None
 ) -> None:
     llm = make_llm(thinking=thinking)
-    router = FunctionAgent(name="router", description="Routes requests to the right agent.",
-                           tools=[get_weather], llm=llm, can_handoff_to=["calculator"],
-                           system_prompt="Hand arithmetic off to the calculator agent.")
-    calculator = FunctionAgent(name="calculator", description="Adds numbers.", tools=[add],
-                               llm=llm, can_handoff_to=[], system_prompt="You add numbers.")
+    router = FunctionAgent(
+        name="router",
+        description="Routes requests to the right agent.",
+        tools=[get_weather],
+        llm=llm,
+        can_handoff_to=["calculator"],
+        system_prompt="Hand arithmetic off to the calculator agent.",
+    )
+    calculator = FunctionAgent(
+        name="calculator",
+        description="Adds numbers.",
+        tools=[add],
+        llm=llm,
+        can_handoff_to=[],
+        system_prompt="You add numbers.",
+    )
     workflow = AgentWorkflow(agents=[router, calculator], root_agent="router")
     result, events = await run(workflow.run("Please hand off to 'calculator': add 2 and 3."))
     ((tool, arguments, output),) = tool_results(events)

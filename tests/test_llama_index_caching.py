@@ -23,8 +23,9 @@ def test_a_cache_point_makes_the_system_prompt_cacheable(
     make_llm: MakeLLM, vertex_emulator: VertexEmulator
 ) -> None:
     llm = make_llm()
-    system = ChatMessage(role="system", blocks=[TextBlock(text=MANUAL), CACHE,
-                                                TextBlock(text="Today is Monday.")])
+    system = ChatMessage(
+        role="system", blocks=[TextBlock(text=MANUAL), CACHE, TextBlock(text="Today is Monday.")]
+    )
     first = llm.chat([system, ChatMessage(role="user", content="What is in the manual?")])
     second = llm.chat([system, ChatMessage(role="user", content="And on page two?")])
     assert vertex_emulator.requests[0].body["system"] == [
@@ -42,14 +43,17 @@ def test_a_cache_point_marks_the_block_before_it_in_messages(
     make_llm: MakeLLM, vertex_emulator: VertexEmulator
 ) -> None:
     llm = make_llm()
-    history = [ChatMessage(role="user", blocks=[TextBlock(text=MANUAL), CACHE]),
-               ChatMessage(role="assistant", content="I have read it."),
-               ChatMessage(role="user", blocks=[CACHE, TextBlock(text="Summarise it.")])]
+    history = [
+        ChatMessage(role="user", blocks=[TextBlock(text=MANUAL), CACHE]),
+        ChatMessage(role="assistant", content="I have read it."),
+        ChatMessage(role="user", blocks=[CACHE, TextBlock(text="Summarise it.")]),
+    ]
     *_, last = llm.stream_chat(history)
     messages = vertex_emulator.requests[0].body["messages"]
     assert messages[0]["content"][0]["cache_control"] == {"type": "ephemeral"}
     assert messages[1]["content"][0]["cache_control"] == {"type": "ephemeral"}, (
-        "a cache point opening a message marks the end of the previous one")
+        "a cache point opening a message marks the end of the previous one"
+    )
     assert "cache_control" not in messages[2]["content"][0]
     assert last.additional_kwargs["usage"]["cache_creation_input_tokens"] > 0
 

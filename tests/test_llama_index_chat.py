@@ -32,8 +32,12 @@ from tests.llama_index_support import MakeLLM
 pytest_plugins = ["tests.llama_index_fixtures"]
 
 MODEL_PATH = "/v1/projects/test-project/locations/global/publishers/anthropic/models/"
-USAGE_KEYS = {"input_tokens", "output_tokens", "cache_read_input_tokens",
-              "cache_creation_input_tokens"}
+USAGE_KEYS = {
+    "input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+}
 
 
 def user(text: str) -> list[ChatMessage]:
@@ -88,9 +92,15 @@ def test_answers_report_usage_stop_reason_region_and_request_id(make_llm: MakeLL
 def test_sampling_options_and_extra_parameters_reach_the_wire(
     make_llm: MakeLLM, vertex_emulator: VertexEmulator
 ) -> None:
-    llm = make_llm(model="claude-haiku-4-5", max_tokens=300, temperature=0.3, top_p=0.9,
-                   top_k=7, stop_sequences=["STOP"],
-                   additional_kwargs={"metadata": {"user_id": "u-1"}})
+    llm = make_llm(
+        model="claude-haiku-4-5",
+        max_tokens=300,
+        temperature=0.3,
+        top_p=0.9,
+        top_k=7,
+        stop_sequences=["STOP"],
+        additional_kwargs={"metadata": {"user_id": "u-1"}},
+    )
     llm.chat(user("Hey Claude!"), temperature=0.5, service_tier="auto")
     body = vertex_emulator.requests[0].body
     assert vertex_emulator.requests[0].path.endswith("claude-haiku-4-5@20251001:rawPredict")
@@ -107,11 +117,16 @@ def test_output_config_and_betas_merge_across_options_and_calls(
     llm = make_llm(model="claude-opus-4-6", effort="low", betas=["context-1m-2025-08-07"])
     schema = {"type": "object", "properties": {"city": {"type": "string"}}}
     with pytest.warns(VertexBetaWarning, match="prompt-caching"):
-        response = llm.chat(user("Capital of France?"), betas=["prompt-caching-2024-07-31"],
-                            output_config={"format": {"type": "json_schema", "schema": schema}})
+        response = llm.chat(
+            user("Capital of France?"),
+            betas=["prompt-caching-2024-07-31"],
+            output_config={"format": {"type": "json_schema", "schema": schema}},
+        )
     body = vertex_emulator.requests[0].body
-    assert body["output_config"] == {"effort": "low",
-                                     "format": {"type": "json_schema", "schema": schema}}
+    assert body["output_config"] == {
+        "effort": "low",
+        "format": {"type": "json_schema", "schema": schema},
+    }
     assert body["anthropic_beta"] == ["context-1m-2025-08-07"]
     assert response.message.content == '{"city": "example"}'
 
@@ -128,24 +143,35 @@ def test_system_messages_become_the_system_prompt(
 ) -> None:
     llm = make_llm(system_prompt="Be brief.")
     llm.chat(user("one"))
-    llm.chat([ChatMessage(role="system", content="Be kind."), *user("two"),
-              ChatMessage(role="assistant", content="Sure."),
-              ChatMessage(role="developer", content="Answer in English."), *user("three")])
+    llm.chat(
+        [
+            ChatMessage(role="system", content="Be kind."),
+            *user("two"),
+            ChatMessage(role="assistant", content="Sure."),
+            ChatMessage(role="developer", content="Answer in English."),
+            *user("three"),
+        ]
+    )
     first, second = (r.body for r in vertex_emulator.requests)
     assert first["system"] == [{"type": "text", "text": "Be brief."}]
-    assert second["system"] == [{"type": "text", "text": "Be kind."},
-                                {"type": "text", "text": "Answer in English."}]
+    assert second["system"] == [
+        {"type": "text", "text": "Be kind."},
+        {"type": "text", "text": "Answer in English."},
+    ]
     assert [m["role"] for m in second["messages"]] == ["user", "assistant", "user"]
 
 
 def test_a_final_assistant_message_prefills_the_answer_without_trailing_space(
     make_llm: MakeLLM, vertex_emulator: VertexEmulator
 ) -> None:
-    response = make_llm().chat([*user("Count to three."),
-                                ChatMessage(role="assistant", content="One, two, ")])
+    response = make_llm().chat(
+        [*user("Count to three."), ChatMessage(role="assistant", content="One, two, ")]
+    )
     assert response.additional_kwargs["stop_reason"] == "end_turn"
     assert vertex_emulator.requests[0].body["messages"][-1] == {
-        "role": "assistant", "content": [{"type": "text", "text": "One, two,"}]}
+        "role": "assistant",
+        "content": [{"type": "text", "text": "One, two,"}],
+    }
 
 
 def test_stream_chat_yields_the_answer_so_far_and_ends_with_the_whole_message(

@@ -66,12 +66,14 @@ def test_an_unknown_model_is_called_by_its_own_id(
 def test_project_id_is_an_alias_of_project(
     vertex_emulator: VertexEmulator, vertex_key_file: Path
 ) -> None:
-    llm = ClaudeVertex(project_id=vertex_emulator.project, base_url=vertex_emulator.base_url,
-                       credentials=vertex_key_file)
+    llm = ClaudeVertex(
+        project_id=vertex_emulator.project,
+        base_url=vertex_emulator.base_url,
+        credentials=vertex_key_file,
+    )
     assert llm.project == vertex_emulator.project
     with pytest.raises(ValueError, match="disagree"):
-        ClaudeVertex(project="a-project", project_id="another-project",
-                     credentials=vertex_key_file)
+        ClaudeVertex(project="a-project", project_id="another-project", credentials=vertex_key_file)
 
 
 def test_project_and_region_resolve_through_the_core(
@@ -89,8 +91,9 @@ def test_a_malformed_region_is_refused_before_any_request(
     vertex_emulator: VertexEmulator, vertex_key_file: Path
 ) -> None:
     with pytest.raises(ConfigurationError):
-        ClaudeVertex(region="evil.com/x?", project=vertex_emulator.project,
-                     credentials=vertex_key_file)
+        ClaudeVertex(
+            region="evil.com/x?", project=vertex_emulator.project, credentials=vertex_key_file
+        )
     assert vertex_emulator.requests == []
     assert vertex_emulator.token_requests == []
 
@@ -98,8 +101,10 @@ def test_a_malformed_region_is_refused_before_any_request(
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"thinking": {"type": "enabled", "budget_tokens": 4096}, "max_tokens": 4096},
-         "greater than"),
+        (
+            {"thinking": {"type": "enabled", "budget_tokens": 4096}, "max_tokens": 4096},
+            "greater than",
+        ),
         ({"thinking": {"type": "enabled", "budget_tokens": 100}}, "at least 1,024"),
         ({"thinking": {"type": "sometimes"}}, "must be one of"),
         ({"thinking": {"type": "adaptive"}}, "adaptive thinking"),
@@ -128,16 +133,31 @@ def test_serialised_forms_and_repr_hold_no_credentials_or_tokens(
 ) -> None:
     info = vertex_emulator.service_account_info()
     token = vertex_emulator.issue_token()
-    with_key = ClaudeVertex(project=vertex_emulator.project, base_url=vertex_emulator.base_url,
-                            credentials=info, system_prompt="Be brief.")
-    with_token = ClaudeVertex(project=vertex_emulator.project,
-                              base_url=vertex_emulator.base_url, access_token=token)
-    secrets = [info["private_key"], info["private_key_id"], token,
-               info["private_key"].splitlines()[1]]
+    with_key = ClaudeVertex(
+        project=vertex_emulator.project,
+        base_url=vertex_emulator.base_url,
+        credentials=info,
+        system_prompt="Be brief.",
+    )
+    with_token = ClaudeVertex(
+        project=vertex_emulator.project, base_url=vertex_emulator.base_url, access_token=token
+    )
+    secrets = [
+        info["private_key"],
+        info["private_key_id"],
+        token,
+        info["private_key"].splitlines()[1],
+    ]
     for llm in (with_key, with_token):
         llm.chat([ChatMessage(role="user", content="Hey Claude!")])  # tokens now in memory
-        forms = [repr(llm), str(llm), llm.to_json(), json.dumps(llm.to_payload()),
-                 json.dumps(llm.to_dict()), repr(llm.settings)]
+        forms = [
+            repr(llm),
+            str(llm),
+            llm.to_json(),
+            json.dumps(llm.to_payload()),
+            json.dumps(llm.to_dict()),
+            repr(llm.settings),
+        ]
         for form in forms:
             assert not any(secret in form for secret in secrets), form
     assert with_key.to_dict()["class_name"] == "ClaudeVertex"

@@ -28,8 +28,13 @@ Action Input: the input to the tool, in a JSON format representing the kwargs
 def react(*turns: str, **extra: Any) -> dict[str, Any]:
     roles = ["user", "assistant"]
     messages = [{"role": roles[i % 2], "content": text} for i, text in enumerate(turns)]
-    return {"model": "claude-sonnet-4-5", "max_tokens": 256, "system": REACT_SYSTEM,
-            "messages": messages, **extra}
+    return {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 256,
+        "system": REACT_SYSTEM,
+        "messages": messages,
+        **extra,
+    }
 
 
 def text_of(client: VertexClient, params: dict[str, Any]) -> str:
@@ -47,19 +52,25 @@ def test_a_react_prompt_gets_a_thought_and_an_action_with_json_input(
 
 
 def test_an_observation_gets_a_final_answer_quoting_it(client: VertexClient) -> None:
-    answer = text_of(client, react(
-        "Please add 2 and 3.",
-        'Thought: I need a tool.\nAction: add\nAction Input: {"a": 2, "b": 3}',
-        "Observation: 5",
-    ))
+    answer = text_of(
+        client,
+        react(
+            "Please add 2 and 3.",
+            'Thought: I need a tool.\nAction: add\nAction Input: {"a": 2, "b": 3}',
+            "Observation: 5",
+        ),
+    )
     assert answer == "Thought: I can answer without using any more tools.\nAnswer: 5"
 
 
 def test_the_streamed_step_is_the_same_text(client: VertexClient) -> None:
     params = react("Please add 2 and 3.")
     with client.stream(params) as events:
-        streamed = "".join(e.delta.text for e in events
-                           if e.type == "content_block_delta" and e.delta.type == "text_delta")
+        streamed = "".join(
+            e.delta.text
+            for e in events
+            if e.type == "content_block_delta" and e.delta.type == "text_delta"
+        )
     assert streamed == text_of(client, params)
     assert streamed.endswith('Action: add\nAction Input: {"a": 2, "b": 3}')
 

@@ -16,37 +16,63 @@ from llama_index.llms.claude_vertex.responses import assistant_message
 from llama_index.llms.claude_vertex.streaming import StreamAssembler
 
 EVENTS: TypeAdapter[RawMessageStreamEvent] = TypeAdapter(RawMessageStreamEvent)
-START = {"type": "message_start", "message": {
-    "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
-    "content": [], "stop_reason": None, "stop_sequence": None,
-    "usage": {"input_tokens": 9, "output_tokens": 1}}}
-CITATION = {"type": "char_location", "cited_text": "Grass is green.", "document_index": 0,
-            "document_title": "Facts", "start_char_index": 0, "end_char_index": 15}
+START = {
+    "type": "message_start",
+    "message": {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-sonnet-4-5",
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 9, "output_tokens": 1},
+    },
+}
+CITATION = {
+    "type": "char_location",
+    "cited_text": "Grass is green.",
+    "document_index": 0,
+    "document_title": "Facts",
+    "start_char_index": 0,
+    "end_char_index": 15,
+}
 
 
 def block(index: int, content: dict[str, Any], *deltas: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"type": "content_block_start", "index": index, "content_block": content},
-            *({"type": "content_block_delta", "index": index, "delta": d} for d in deltas),
-            {"type": "content_block_stop", "index": index}]
+    return [
+        {"type": "content_block_start", "index": index, "content_block": content},
+        *({"type": "content_block_delta", "index": index, "delta": d} for d in deltas),
+        {"type": "content_block_stop", "index": index},
+    ]
 
 
 def text(index: int, *pieces: str) -> list[dict[str, Any]]:
-    return block(index, {"type": "text", "text": ""},
-                 *({"type": "text_delta", "text": p} for p in pieces))
+    return block(
+        index, {"type": "text", "text": ""}, *({"type": "text_delta", "text": p} for p in pieces)
+    )
 
 
-END = [{"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-        "usage": {"output_tokens": 12}},
-       {"type": "message_stop"}]
+END = [
+    {
+        "type": "message_delta",
+        "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+        "usage": {"output_tokens": 12},
+    },
+    {"type": "message_stop"},
+]
 
 CASES = {
     "one text block": [*text(0, "Hello", ", world", "!")],
     "two text blocks": [*text(0, "First. "), *text(1, "Second", ".")],
     "text, a tool call, text": [
         *text(0, "Let me look. "),
-        *block(1, {"type": "tool_use", "id": "toolu_1", "name": "weather", "input": {}},
-               {"type": "input_json_delta", "partial_json": '{"city": "Pa'},
-               {"type": "input_json_delta", "partial_json": 'ris"}'}),
+        *block(
+            1,
+            {"type": "tool_use", "id": "toolu_1", "name": "weather", "input": {}},
+            {"type": "input_json_delta", "partial_json": '{"city": "Pa'},
+            {"type": "input_json_delta", "partial_json": 'ris"}'},
+        ),
         *text(2, "Done."),
     ],
     "a tool call without arguments, then text": [
@@ -54,16 +80,22 @@ CASES = {
         *text(1, "It is noon."),
     ],
     "thinking, then text": [
-        *block(0, {"type": "thinking", "thinking": "", "signature": ""},
-               {"type": "thinking_delta", "thinking": "Hmm."},
-               {"type": "signature_delta", "signature": "c2ln"}),
+        *block(
+            0,
+            {"type": "thinking", "thinking": "", "signature": ""},
+            {"type": "thinking_delta", "thinking": "Hmm."},
+            {"type": "signature_delta", "signature": "c2ln"},
+        ),
         *text(1, "Yes."),
     ],
     "text, then a cited text": [
         *text(0, "Look: "),
-        *block(1, {"type": "text", "text": ""},
-               {"type": "citations_delta", "citation": CITATION},
-               {"type": "text_delta", "text": "grass is green"}),
+        *block(
+            1,
+            {"type": "text", "text": ""},
+            {"type": "citations_delta", "citation": CITATION},
+            {"type": "text_delta", "text": "grass is green"},
+        ),
     ],
 }
 

@@ -59,11 +59,14 @@ def test_a_tampered_thinking_block_is_refused_by_vertex(make_llm: MakeLLM) -> No
 def test_thinking_without_a_signature_is_not_sent(
     make_llm: MakeLLM, vertex_emulator: VertexEmulator
 ) -> None:
-    other_provider = ChatMessage(role="assistant", blocks=[
-        ThinkingBlock(content="unsigned thoughts"), TextBlock(text="Blue light scatters.")])
+    other_provider = ChatMessage(
+        role="assistant",
+        blocks=[ThinkingBlock(content="unsigned thoughts"), TextBlock(text="Blue light scatters.")],
+    )
     make_llm().chat([user("Why is the sky blue?"), other_provider, user("Thanks!")])
     assert vertex_emulator.requests[0].body["messages"][1]["content"] == [
-        {"type": "text", "text": "Blue light scatters."}]
+        {"type": "text", "text": "Blue light scatters."}
+    ]
 
 
 def test_redacted_thinking_is_kept_and_replayed(
@@ -78,13 +81,18 @@ def test_redacted_thinking_is_kept_and_replayed(
     llm.chat([user(REDACTED_THINKING_TRIGGER), first.message, user("Go on.")])
     assert vertex_emulator.requests[1].status == 200
     assert vertex_emulator.requests[1].body["messages"][1]["content"][0] == {
-        "type": "redacted_thinking", "data": data}
+        "type": "redacted_thinking",
+        "data": data,
+    }
 
 
 def test_streamed_thinking_arrives_as_thinking_delta(make_llm: MakeLLM) -> None:
     chunks = list(make_llm(thinking=THINKING).stream_chat([user("Why is the sky blue?")]))
-    deltas = [c.additional_kwargs["thinking_delta"] for c in chunks
-              if "thinking_delta" in c.additional_kwargs]
+    deltas = [
+        c.additional_kwargs["thinking_delta"]
+        for c in chunks
+        if "thinking_delta" in c.additional_kwargs
+    ]
     assert len(deltas) > 1
     assert "".join(deltas) == "Let me think about: Why is the sky blue?"
     assert all(c.delta == "" for c in chunks if "thinking_delta" in c.additional_kwargs)
@@ -100,17 +108,24 @@ async def test_a_streamed_thinking_tool_loop_replays_the_thinking_first(
     llm = make_llm(thinking=THINKING)
     tool = FunctionTool.from_defaults(add)
     question = user("Add 2 and 3.")
-    *_, calls = [c async for c in await llm.astream_chat_with_tools([tool], chat_history=[
-        question])]
+    *_, calls = [
+        c async for c in await llm.astream_chat_with_tools([tool], chat_history=[question])
+    ]
     (call,) = llm.get_tool_calls_from_response(calls)
-    result = ChatMessage(role="tool", content=str(add(**call.tool_kwargs)),
-                         additional_kwargs={"tool_call_id": call.tool_id})
+    result = ChatMessage(
+        role="tool",
+        content=str(add(**call.tool_kwargs)),
+        additional_kwargs={"tool_call_id": call.tool_id},
+    )
     answer = await llm.achat_with_tools([tool], chat_history=[question, calls.message, result])
     assert answer.message.content == "Tool results: 5"
     sent = vertex_emulator.requests[-1]
     assert sent.status == 200
     assert [b["type"] for b in sent.body["messages"][1]["content"]] == [
-        "thinking", "text", "tool_use"]
+        "thinking",
+        "text",
+        "tool_use",
+    ]
 
 
 def test_adaptive_thinking_and_effort_reach_the_wire(

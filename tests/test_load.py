@@ -65,8 +65,7 @@ async def loop_ticks(stop: asyncio.Event, ticks: list[float], tick: float = 0.00
         ticks.append(time.perf_counter())
 
 
-def gather_with_ticks(calls: Iterable[Awaitable[T]]) -> tuple[list[T | BaseException],
-                                                               list[float]]:
+def gather_with_ticks(calls: Iterable[Awaitable[T]]) -> tuple[list[T | BaseException], list[float]]:
     """Run ``calls`` concurrently on a new event loop; their results and the loop's ticks."""
     ticks: list[float] = []
 
@@ -81,8 +80,7 @@ def gather_with_ticks(calls: Iterable[Awaitable[T]]) -> tuple[list[T | BaseExcep
     return asyncio.run(run()), ticks
 
 
-def assert_loop_ran_during_refresh(window: list[float], ticks: list[float],
-                                   setup: float) -> None:
+def assert_loop_ran_during_refresh(window: list[float], ticks: list[float], setup: float) -> None:
     """The loop kept ticking while the token was refreshed.
 
     Starting the calls keeps the loop busy for up to ``setup`` seconds (each runs until it
@@ -149,8 +147,11 @@ def adapter_place(vertex_emulator: VertexEmulator, vertex_key_file: Path) -> dic
 
     Its token provider is new, so its first token request happens under the load.
     """
-    return {"project": vertex_emulator.project, "base_url": vertex_emulator.base_url,
-            "credentials": vertex_key_file}
+    return {
+        "project": vertex_emulator.project,
+        "base_url": vertex_emulator.base_url,
+        "credentials": vertex_key_file,
+    }
 
 
 def langchain_model(place: dict[str, Any]) -> ChatClaudeVertex:
@@ -210,6 +211,7 @@ def test_many_threads_on_one_llama_index_model_one_token_request(
     llm = llama_index_model(adapter_place)
     slow_down_refresh(llm.settings.tokens, SLOW_REFRESH_THREADS)
     answers = call_from_threads(
-        lambda i: llm.chat([ChatMessage(role="user", content=f"call {i}")]).message.content)
+        lambda i: llm.chat([ChatMessage(role="user", content=f"call {i}")]).message.content
+    )
     assert answers == [answer(f"call {i}") for i in range(128)]
     assert token_grants(vertex_emulator) == 1

@@ -21,8 +21,11 @@ PDF = b"%PDF-1.4\n%test\n"
 @pytest.fixture
 def web() -> Iterator[str]:
     """A loopback web server with a few files, standing in for the internet."""
-    files = {"/cat.png": (PNG, "image/png"), "/doc": (PDF, "application/octet-stream"),
-             "/page.html": (b"<html></html>", "text/html")}
+    files = {
+        "/cat.png": (PNG, "image/png"),
+        "/doc": (PDF, "application/octet-stream"),
+        "/page.html": (b"<html></html>", "text/html"),
+    }
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -46,8 +49,14 @@ def web() -> Iterator[str]:
 def test_data_url_becomes_a_base64_image_block() -> None:
     url = "data:image/png;base64," + base64.b64encode(PNG).decode()
     media = load_media(url)
-    assert media.block() == {"type": "image", "source": {
-        "type": "base64", "media_type": "image/png", "data": base64.b64encode(PNG).decode()}}
+    assert media.block() == {
+        "type": "image",
+        "source": {
+            "type": "base64",
+            "media_type": "image/png",
+            "data": base64.b64encode(PNG).decode(),
+        },
+    }
 
 
 def test_local_file_is_read_and_sniffed(tmp_path: Path) -> None:
@@ -93,8 +102,9 @@ def test_missing_gs_object_says_what_to_check(
         load_media("gs://my-bucket/none.png", tokens=token_provider(vertex_key_file))
 
 
-async def test_async_gs_read(vertex_emulator: VertexEmulator, vertex_key_file: Path,
-                             monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_async_gs_read(
+    vertex_emulator: VertexEmulator, vertex_key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", vertex_emulator.storage_host)
     uri = vertex_emulator.put_object("my-bucket", "doc.pdf", PDF, "application/pdf")
     media = await aload_media(uri, tokens=token_provider(vertex_key_file))
@@ -122,10 +132,14 @@ def test_unknown_schemes_are_refused(reference: str) -> None:
 
 @pytest.mark.parametrize(
     ("data", "declared", "expected"),
-    [(PNG, None, "image/png"), (b"\xff\xd8\xff\xe0", "", "image/jpeg"),
-     (b"GIF89a", "application/octet-stream", "image/gif"),
-     (b"RIFF\x00\x00\x00\x00WEBPVP8 ", None, "image/webp"),
-     (b"anything", "image/jpg", "image/jpeg"), (b"x", "text/plain; charset=utf-8", "text/plain")],
+    [
+        (PNG, None, "image/png"),
+        (b"\xff\xd8\xff\xe0", "", "image/jpeg"),
+        (b"GIF89a", "application/octet-stream", "image/gif"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", None, "image/webp"),
+        (b"anything", "image/jpg", "image/jpeg"),
+        (b"x", "text/plain; charset=utf-8", "text/plain"),
+    ],
 )
 def test_media_type_sniffing(data: bytes, declared: str | None, expected: str) -> None:
     assert sniff_media_type(data, declared) == expected

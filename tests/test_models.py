@@ -70,6 +70,7 @@ def test_regional_endpoints_cost_ten_percent_more_from_sonnet_4_5_on() -> None:
 def test_cache_tokens_are_priced() -> None:
     pricing = resolve_model("claude-haiku-4-5").pricing
     assert pricing is not None
-    cost = pricing.cost(region="global", cache_creation_input_tokens=1_000_000,
-                        cache_read_input_tokens=1_000_000)
+    cost = pricing.cost(
+        region="global", cache_creation_input_tokens=1_000_000, cache_read_input_tokens=1_000_000
+    )
     assert cost == pytest.approx(1.25 + 0.10)

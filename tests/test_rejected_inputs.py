@@ -12,11 +12,20 @@ from tests.conftest import MakeSettings
 from tests.helpers import hello
 
 HOSTILE_SETTINGS = [
-    {"region": "evil.com/x"}, {"region": "us-east5.attacker"}, {"region": "../"},
-    {"region": "us-east5?x"}, {"region": "us-east5#x"}, {"region": "us east5"},
-    {"project": "evil.com/x"}, {"project": "../etc"}, {"project": "p?x=1"}, {"project": "p#x"},
-    {"project": "my project"}, {"base_url": "http://example.com/v1"},
-    {"base_url": "https://u:p@example.com/v1"}, {"base_url": "https://example.com/v1?x"},
+    {"region": "evil.com/x"},
+    {"region": "us-east5.attacker"},
+    {"region": "../"},
+    {"region": "us-east5?x"},
+    {"region": "us-east5#x"},
+    {"region": "us east5"},
+    {"project": "evil.com/x"},
+    {"project": "../etc"},
+    {"project": "p?x=1"},
+    {"project": "p#x"},
+    {"project": "my project"},
+    {"base_url": "http://example.com/v1"},
+    {"base_url": "https://u:p@example.com/v1"},
+    {"base_url": "https://example.com/v1?x"},
 ]
 
 
@@ -31,7 +40,8 @@ def test_hostile_settings_fail_before_any_request(
 
 
 @pytest.mark.parametrize(
-    "model", ["evil.com/x", "claude/../x", "claude?x", "claude#x", "claude x", "../", ""],
+    "model",
+    ["evil.com/x", "claude/../x", "claude?x", "claude#x", "claude x", "../", ""],
 )
 def test_hostile_models_fail_before_any_request(
     model: str, client: VertexClient, vertex_emulator: VertexEmulator

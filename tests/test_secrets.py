@@ -38,8 +38,9 @@ def secrets_of(emulator: VertexEmulator, key_file: Path) -> list[str]:
     return [key_body, token_provider(key_file).token()]
 
 
-def test_reprs_hold_no_secret(make_settings: MakeSettings, vertex_key_file: Path,
-                              vertex_emulator: VertexEmulator) -> None:
+def test_reprs_hold_no_secret(
+    make_settings: MakeSettings, vertex_key_file: Path, vertex_emulator: VertexEmulator
+) -> None:
     settings = make_settings()
     client = VertexClient(settings)
     client.create(hello())
@@ -49,7 +50,9 @@ def test_reprs_hold_no_secret(make_settings: MakeSettings, vertex_key_file: Path
 
 
 def test_debug_logs_redact_the_authorization_header(
-    make_settings: MakeSettings, vertex_key_file: Path, vertex_emulator: VertexEmulator,
+    make_settings: MakeSettings,
+    vertex_key_file: Path,
+    vertex_emulator: VertexEmulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)  # every logger: ours, the SDK's, httpx2's, google-auth's
@@ -64,19 +67,23 @@ def test_debug_logs_redact_the_authorization_header(
         assert secret not in caplog.text
 
 
-def test_an_auth_failure_traceback_holds_no_token(make_settings: MakeSettings,
-                                                  vertex_emulator: VertexEmulator) -> None:
+def test_an_auth_failure_traceback_holds_no_token(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
     token = vertex_emulator.issue_token()
     vertex_emulator.expire_tokens()
-    with VertexClient(make_settings(credentials=None, access_token=token)) as client, \
-            pytest.raises(AuthenticationError) as caught:
+    with (
+        VertexClient(make_settings(credentials=None, access_token=token)) as client,
+        pytest.raises(AuthenticationError) as caught,
+    ):
         client.create(hello())
     text = "".join(traceback.format_exception(caught.value))
     assert token not in text
 
 
-def test_a_refused_refresh_traceback_holds_no_key(vertex_emulator: VertexEmulator,
-                                                  tmp_path: Path) -> None:
+def test_a_refused_refresh_traceback_holds_no_key(
+    vertex_emulator: VertexEmulator, tmp_path: Path
+) -> None:
     import json
 
     info = vertex_emulator.service_account_info()
@@ -101,7 +108,10 @@ Adapter = Literal["langchain", "llama_index"]
 ADAPTERS: tuple[Adapter, ...] = ("langchain", "llama_index")
 CredentialForm = Literal["service_account_dict", "service_account_object", "authorized_user"]
 CREDENTIAL_FORMS: tuple[CredentialForm, ...] = (
-    "service_account_dict", "service_account_object", "authorized_user")
+    "service_account_dict",
+    "service_account_object",
+    "authorized_user",
+)
 
 
 @dataclass(frozen=True)
@@ -123,8 +133,12 @@ def user_credentials(emulator: VertexEmulator, refresh_token: str | None = None)
     info = emulator.authorized_user_info()
     refresh_token = refresh_token or info["refresh_token"]
     creds = credentials.Credentials(
-        token=None, refresh_token=refresh_token, token_uri=info["token_uri"],
-        client_id=info["client_id"], client_secret=info["client_secret"])
+        token=None,
+        refresh_token=refresh_token,
+        token_uri=info["token_uri"],
+        client_id=info["client_id"],
+        client_secret=info["client_secret"],
+    )
     return Given(creds, [refresh_token, info["client_secret"]])
 
 
@@ -175,8 +189,13 @@ def shown_forms(model: Any) -> list[str]:
     forms = [repr(model), str(model), model.model_dump_json()]
     if isinstance(model, ChatClaudeVertex):
         return [*forms, dumps(model), json.dumps(dumpd(model)), repr(model.asdict())]
-    return [*forms, model.to_json(), json.dumps(model.to_dict()),
-            json.dumps(model.to_payload()), repr(model.settings)]
+    return [
+        *forms,
+        model.to_json(),
+        json.dumps(model.to_dict()),
+        json.dumps(model.to_payload()),
+        repr(model.settings),
+    ]
 
 
 def held_token(emulator: VertexEmulator) -> str:
@@ -203,8 +222,7 @@ class Recorder(BaseCallbackHandler):
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    def on_chat_model_start(self, serialized: dict[str, Any], messages: Any,
-                            **kwargs: Any) -> None:
+    def on_chat_model_start(self, serialized: dict[str, Any], messages: Any, **kwargs: Any) -> None:
         self.seen.append(json.dumps(serialized, default=repr) + repr(messages) + repr(kwargs))
 
     def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
@@ -270,7 +288,8 @@ def failure_text(error: BaseException) -> str:
 @pytest.mark.parametrize("mode", ["sync", "async", "stream"])
 @pytest.mark.parametrize("adapter", ADAPTERS)
 def test_a_refused_token_is_not_in_the_adapters_auth_error(
-    adapter: Adapter, mode: Literal["sync", "async", "stream"],
+    adapter: Adapter,
+    mode: Literal["sync", "async", "stream"],
     vertex_emulator: VertexEmulator,
 ) -> None:
     token = vertex_emulator.issue_token()

@@ -23,14 +23,21 @@ def test_project_argument_wins(monkeypatch: pytest.MonkeyPatch, token: str) -> N
 @pytest.mark.parametrize(
     ("set_env", "expected"),
     [
-        ({"ANTHROPIC_VERTEX_PROJECT_ID": "anthropic-env", "GOOGLE_CLOUD_PROJECT": "google-env",
-          "GCLOUD_PROJECT": "gcloud-env"}, "anthropic-env"),
+        (
+            {
+                "ANTHROPIC_VERTEX_PROJECT_ID": "anthropic-env",
+                "GOOGLE_CLOUD_PROJECT": "google-env",
+                "GCLOUD_PROJECT": "gcloud-env",
+            },
+            "anthropic-env",
+        ),
         ({"GOOGLE_CLOUD_PROJECT": "google-env", "GCLOUD_PROJECT": "gcloud-env"}, "google-env"),
         ({"GCLOUD_PROJECT": "gcloud-env"}, "gcloud-env"),
     ],
 )
-def test_project_environment_order(monkeypatch: pytest.MonkeyPatch, token: str,
-                                   set_env: dict[str, str], expected: str) -> None:
+def test_project_environment_order(
+    monkeypatch: pytest.MonkeyPatch, token: str, set_env: dict[str, str], expected: str
+) -> None:
     for name, value in set_env.items():
         monkeypatch.setenv(name, value)
     assert resolve_settings(access_token=token).project == expected
@@ -40,14 +47,16 @@ def test_project_from_the_credentials(vertex_key_file: Path) -> None:
     assert resolve_settings(credentials=vertex_key_file).project == "test-project"
 
 
-def test_environment_beats_the_credentials_project(monkeypatch: pytest.MonkeyPatch,
-                                                   vertex_key_file: Path) -> None:
+def test_environment_beats_the_credentials_project(
+    monkeypatch: pytest.MonkeyPatch, vertex_key_file: Path
+) -> None:
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "env-project")
     assert resolve_settings(credentials=vertex_key_file).project == "env-project"
 
 
-def test_project_from_google_auth_default(monkeypatch: pytest.MonkeyPatch, token: str,
-                                          vertex_key_file: Path) -> None:
+def test_project_from_google_auth_default(
+    monkeypatch: pytest.MonkeyPatch, token: str, vertex_key_file: Path
+) -> None:
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(vertex_key_file))
     # A static token has no project; google.auth.default() finds the key file's.
     assert resolve_settings(access_token=token).project == "test-project"
@@ -57,8 +66,14 @@ def test_missing_project_lists_every_source_tried(token: str) -> None:
     with pytest.raises(ConfigurationError) as caught:
         resolve_settings(access_token=token)
     message = str(caught.value)
-    for source in ("project argument", "$ANTHROPIC_VERTEX_PROJECT_ID", "$GOOGLE_CLOUD_PROJECT",
-                   "$GCLOUD_PROJECT", "the credentials", "google.auth.default()"):
+    for source in (
+        "project argument",
+        "$ANTHROPIC_VERTEX_PROJECT_ID",
+        "$GOOGLE_CLOUD_PROJECT",
+        "$GCLOUD_PROJECT",
+        "the credentials",
+        "google.auth.default()",
+    ):
         assert source in message
 
 
@@ -73,32 +88,41 @@ def test_region_argument_then_environment_then_model_default(
     assert resolve_settings(model="claude-sonnet-4-5", region="us", **base).region == "us"
 
 
-def test_base_url_from_region_argument_or_environment(monkeypatch: pytest.MonkeyPatch,
-                                                      token: str) -> None:
+def test_base_url_from_region_argument_or_environment(
+    monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
     base = {"project": "my-project", "access_token": token}
     assert resolve_settings(region="us-east5", **base).base_url == (
-        "https://us-east5-aiplatform.googleapis.com/v1")
+        "https://us-east5-aiplatform.googleapis.com/v1"
+    )
     assert not resolve_settings(**base).base_url_fixed
     monkeypatch.setenv("ANTHROPIC_VERTEX_BASE_URL", "https://gateway.example.com/v1")
     settings = resolve_settings(**base)
     assert settings.base_url == "https://gateway.example.com/v1"
     assert settings.base_url_fixed
     assert resolve_settings(base_url="http://127.0.0.1:1/v1", **base).base_url == (
-        "http://127.0.0.1:1/v1")
+        "http://127.0.0.1:1/v1"
+    )
 
 
 def test_for_region_moves_the_host_unless_the_base_url_is_fixed(token: str) -> None:
     settings = resolve_settings(project="my-project", access_token=token)
     assert settings.for_region("eu").base_url == "https://aiplatform.eu.rep.googleapis.com/v1"
-    fixed = resolve_settings(project="my-project", access_token=token,
-                             base_url="http://127.0.0.1:1/v1")
+    fixed = resolve_settings(
+        project="my-project", access_token=token, base_url="http://127.0.0.1:1/v1"
+    )
     assert fixed.for_region("eu").base_url == "http://127.0.0.1:1/v1"
 
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"region": "evil.com/x"}, {"project": "evil.com/x"}, {"base_url": "http://evil.com/v1"},
-     {"base_url": "https://user@evil.com/v1"}, {"region": "us-east5.attacker"}],
+    [
+        {"region": "evil.com/x"},
+        {"project": "evil.com/x"},
+        {"base_url": "http://evil.com/v1"},
+        {"base_url": "https://user@evil.com/v1"},
+        {"region": "us-east5.attacker"},
+    ],
 )
 def test_hostile_settings_are_rejected(kwargs: dict[str, str], token: str) -> None:
     with pytest.raises(ConfigurationError):

@@ -53,10 +53,15 @@ SEED = 20_251_105
 #: The slowest answer a fault makes; it applies to one attempt.
 SLOW = 0.05
 FAULTS = (
-    Fault.quota_exhausted(), Fault.overloaded(), Fault.unavailable(), Fault.slow(SLOW),
+    Fault.quota_exhausted(),
+    Fault.overloaded(),
+    Fault.unavailable(),
+    Fault.slow(SLOW),
     # Before the first event: retried like a connection error. After it: StreamInterrupted.
-    Fault.drop_mid_stream(after_events=0), Fault.drop_mid_stream(after_events=3),
-    Fault.truncated_stream(after_events=0), Fault.truncated_stream(after_events=4),
+    Fault.drop_mid_stream(after_events=0),
+    Fault.drop_mid_stream(after_events=3),
+    Fault.truncated_stream(after_events=0),
+    Fault.truncated_stream(after_events=4),
 )
 #: The models' per-request timeout. The emulator sends each answer in one burst, so an
 #: attempt is one wait for it: no attempt lasts longer than this (plus a slow fault).
@@ -69,8 +74,13 @@ ATTEMPT_TIMEOUT = 3.0
 SLACK = Resources(fds=2, sockets=2, threads=1)
 
 #: What the injected faults may turn into once retries run out.
-TYPED_ERRORS = {"QuotaExhaustedError", "OverloadedError", "ServerError",
-                "StreamInterruptedError", "VertexConnectionError"}
+TYPED_ERRORS = {
+    "QuotaExhaustedError",
+    "OverloadedError",
+    "ServerError",
+    "StreamInterruptedError",
+    "VertexConnectionError",
+}
 
 
 def longest_call(policy: RetryPolicy) -> float:
@@ -79,8 +89,10 @@ def longest_call(policy: RetryPolicy) -> float:
     Every attempt waits its whole timeout, and every backoff its full ceiling (no fault here
     sends ``retry-after``).
     """
-    backoffs = sum(min(policy.max_delay, policy.base_delay * 2 ** attempt)
-                   for attempt in range(policy.max_attempts - 1))
+    backoffs = sum(
+        min(policy.max_delay, policy.base_delay * 2**attempt)
+        for attempt in range(policy.max_attempts - 1)
+    )
     return policy.max_attempts * (ATTEMPT_TIMEOUT + SLOW) + backoffs
 
 
@@ -112,13 +124,20 @@ async def soak(models: Models, calls: int) -> list[Outcome]:
 
 
 def test_every_call_under_random_faults_ends_typed_within_its_bound_and_leaks_nothing(
-    vertex_emulator: VertexEmulator, vertex_key_file: Path, soak_calls: int,
+    vertex_emulator: VertexEmulator,
+    vertex_key_file: Path,
+    soak_calls: int,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    place = {"project": vertex_emulator.project, "base_url": vertex_emulator.base_url,
-             "timeout": ATTEMPT_TIMEOUT}
-    models = Models(ChatClaudeVertex(model=MODEL, credentials=str(vertex_key_file), **place),
-                    ClaudeVertex(MODEL, credentials=vertex_key_file, **place))
+    place = {
+        "project": vertex_emulator.project,
+        "base_url": vertex_emulator.base_url,
+        "timeout": ATTEMPT_TIMEOUT,
+    }
+    models = Models(
+        ChatClaudeVertex(model=MODEL, credentials=str(vertex_key_file), **place),
+        ClaudeVertex(MODEL, credentials=vertex_key_file, **place),
+    )
     # Equal settings and options: both models share this one process-wide client.
     client = VertexClient.shared(models.llm.settings, timeout=ATTEMPT_TIMEOUT)
     bound = longest_call(client.policy)
@@ -143,13 +162,17 @@ def test_every_call_under_random_faults_ends_typed_within_its_bound_and_leaks_no
     durations = sorted(o.seconds for o in outcomes)
     counts = Counter(o.result for o in outcomes)
     with capsys.disabled():
-        print(f"\nsoak: {soak_calls} calls at concurrency {CONCURRENCY}, fault rate "
-              f"{FAULT_RATE:.0%}, {len(answered)} requests, {elapsed:.1f} s "
-              f"({soak_calls / elapsed:.0f} calls/s)")
+        print(
+            f"\nsoak: {soak_calls} calls at concurrency {CONCURRENCY}, fault rate "
+            f"{FAULT_RATE:.0%}, {len(answered)} requests, {elapsed:.1f} s "
+            f"({soak_calls / elapsed:.0f} calls/s)"
+        )
         print(tally(outcomes))
-        print(f"call duration: median {statistics.median(durations):.3f} s, p99 "
-              f"{durations[int(len(durations) * 0.99)]:.3f} s, max {durations[-1]:.3f} s "
-              f"(bound {bound:.1f} s)")
+        print(
+            f"call duration: median {statistics.median(durations):.3f} s, p99 "
+            f"{durations[int(len(durations) * 0.99)]:.3f} s, max {durations[-1]:.3f} s "
+            f"(bound {bound:.1f} s)"
+        )
         print(f"before: {baseline}\nafter:  {after}")
 
     defects = [o for o in outcomes if o.result != "ok" and o.result not in TYPED_ERRORS]
@@ -176,6 +199,9 @@ def test_pools_of_closed_event_loops_do_not_pile_up(make_settings: MakeSettings)
     held = Resources.now()  # at most the last loop's pool: that loop may be reused
     client.close()
     after = settle(baseline, SLACK)
-    assert held.sockets is None or baseline.sockets is None or (
-        held.sockets <= baseline.sockets + 2 * 10 + SLACK.sockets)
+    assert (
+        held.sockets is None
+        or baseline.sockets is None
+        or (held.sockets <= baseline.sockets + 2 * 10 + SLACK.sockets)
+    )
     assert after.within(baseline, SLACK), f"leaked: before {baseline}, after {after}"

@@ -14,8 +14,9 @@ from tests.helpers import hello
 MODEL_PATH = "/v1/projects/test-project/locations/global/publishers/anthropic/models/"
 
 
-def test_create_sends_the_exact_path_and_body(client: VertexClient,
-                                              vertex_emulator: VertexEmulator) -> None:
+def test_create_sends_the_exact_path_and_body(
+    client: VertexClient, vertex_emulator: VertexEmulator
+) -> None:
     message = client.create(hello(temperature=0.3, top_p=0.9, top_k=7))
     assert message.content[0].type == "text"
     assert message.id.startswith("msg_vrtx_")
@@ -24,7 +25,9 @@ def test_create_sends_the_exact_path_and_body(client: VertexClient,
     assert sent.body == {
         "max_tokens": 64,
         "messages": [{"role": "user", "content": "Hey Claude!"}],
-        "temperature": 0.3, "top_p": 0.9, "top_k": 7,
+        "temperature": 0.3,
+        "top_p": 0.9,
+        "top_k": 7,
         "anthropic_version": "vertex-2023-10-16",
     }
     assert "anthropic-version" not in sent.headers
@@ -42,8 +45,11 @@ def test_stream_sends_the_exact_path_and_body_and_yields_events(
     assert types[-1] == "message_stop"
     assert "content_block_delta" in types
     assert "vertex_event" not in types, "Vertex's own events are skipped"
-    text = "".join(e.delta.text for e in events
-                   if e.type == "content_block_delta" and e.delta.type == "text_delta")
+    text = "".join(
+        e.delta.text
+        for e in events
+        if e.type == "content_block_delta" and e.delta.type == "text_delta"
+    )
     assert "Hey Claude!" in text
     (sent,) = vertex_emulator.requests
     assert sent.path == MODEL_PATH + "claude-sonnet-4-5@20250929:streamRawPredict"
@@ -61,8 +67,10 @@ def test_count_tokens_sends_the_model_in_the_body_to_a_region_that_serves_it(
     count = client.count_tokens(hello(system="Be brief."))
     assert count > 0
     (sent,) = vertex_emulator.requests
-    assert sent.path == ("/v1/projects/test-project/locations/us-east5/publishers/anthropic/"
-                         "models/count-tokens:rawPredict")
+    assert sent.path == (
+        "/v1/projects/test-project/locations/us-east5/publishers/anthropic/"
+        "models/count-tokens:rawPredict"
+    )
     assert sent.body == {
         "model": "claude-sonnet-4-5@20250929",
         "messages": [{"role": "user", "content": "Hey Claude!"}],
@@ -94,12 +102,14 @@ def test_old_model_defaults_to_a_region_that_serves_it(
     assert vertex_emulator.requests[0].status == 200
 
 
-def test_pinned_region_is_used(make_settings: MakeSettings,
-                               vertex_emulator: VertexEmulator) -> None:
+def test_pinned_region_is_used(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
     with VertexClient(make_settings(region="europe-west1"), max_retries=0) as client:
         client.create(hello())
     assert vertex_emulator.requests[0].path.startswith(
-        "/v1/projects/test-project/locations/europe-west1/")
+        "/v1/projects/test-project/locations/europe-west1/"
+    )
 
 
 def test_betas_are_filtered_before_they_reach_the_header(
@@ -108,18 +118,21 @@ def test_betas_are_filtered_before_they_reach_the_header(
     with pytest.warns(UserWarning, match="files-api"):
         client.create(hello(), betas=["interleaved-thinking-2025-05-14", "files-api-2025-04-14"])
     assert vertex_emulator.requests[0].headers["anthropic-beta"] == (
-        "interleaved-thinking-2025-05-14")
+        "interleaved-thinking-2025-05-14"
+    )
 
 
-def test_default_headers_are_sent(make_settings: MakeSettings,
-                                  vertex_emulator: VertexEmulator) -> None:
+def test_default_headers_are_sent(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
     with VertexClient(make_settings(), default_headers={"x-app": "demo"}) as client:
         client.create(hello())
     assert vertex_emulator.requests[0].headers["x-app"] == "demo"
 
 
-async def test_async_create_stream_and_count(client: VertexClient,
-                                             vertex_emulator: VertexEmulator) -> None:
+async def test_async_create_stream_and_count(
+    client: VertexClient, vertex_emulator: VertexEmulator
+) -> None:
     message = await client.acreate(hello())
     assert message.stop_reason == "end_turn"
     stream = await client.astream(hello())

@@ -35,8 +35,10 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-goog-api-
 
 def redacted_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """``headers`` with every credential value replaced, for logs."""
-    return {name: "[redacted]" if name.lower() in SECRET_HEADERS else value
-            for name, value in headers.items()}
+    return {
+        name: "[redacted]" if name.lower() in SECRET_HEADERS else value
+        for name, value in headers.items()
+    }
 
 
 #: The first-party routes the SDK's Vertex hook rewrites; requests built by
@@ -47,8 +49,9 @@ _FIRST_PARTY_PREFIX = "/v1/messages"
 def _is_vertex_request(options: FinalRequestOptions) -> bool:
     """Whether ``options`` already is a Vertex request (its path, and its body's version)."""
     body = options.json_data
-    return (not options.url.startswith(_FIRST_PARTY_PREFIX)
-            and (not isinstance(body, dict) or "anthropic_version" in body))
+    return not options.url.startswith(_FIRST_PARTY_PREFIX) and (
+        not isinstance(body, dict) or "anthropic_version" in body
+    )
 
 
 class _VertexPolicy:
@@ -66,8 +69,12 @@ class _VertexPolicy:
         if quota:
             request.headers["x-goog-user-project"] = quota
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("claude_vertex: %s %s headers=%s", request.method, request.url,
-                      redacted_headers(request.headers))
+            log.debug(
+                "claude_vertex: %s %s headers=%s",
+                request.method,
+                request.url,
+                redacted_headers(request.headers),
+            )
 
     def _should_retry(self, response: httpx2.Response) -> bool:
         # 4xx other than 408 and 429 are final; the SDK decides the rest (it also retries 409).
@@ -81,8 +88,12 @@ class SyncTransport(_VertexPolicy, AnthropicVertex):
     """``AnthropicVertex`` with the shared token provider and this package's retry policy."""
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
-        super().__init__(region=settings.region, project_id=settings.project,
-                         base_url=settings.base_url, **kwargs)
+        super().__init__(
+            region=settings.region,
+            project_id=settings.project,
+            base_url=settings.base_url,
+            **kwargs,
+        )
         self._tokens = settings.tokens
 
     def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
@@ -102,8 +113,12 @@ class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
     """``AsyncAnthropicVertex`` with the shared token provider and this package's retry policy."""
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
-        super().__init__(region=settings.region, project_id=settings.project,
-                         base_url=settings.base_url, **kwargs)
+        super().__init__(
+            region=settings.region,
+            project_id=settings.project,
+            base_url=settings.base_url,
+            **kwargs,
+        )
         self._tokens = settings.tokens
 
     async def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
@@ -116,7 +131,6 @@ class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
         self._authorize(request, await self._tokens.atoken())
 
 
-def request_options(headers: Mapping[str, str], timeout: float | httpx2.Timeout
-                    ) -> RequestOptions:
+def request_options(headers: Mapping[str, str], timeout: float | httpx2.Timeout) -> RequestOptions:
     """Per-call options for the SDK's ``post``: extra headers and the timeout."""
     return cast("RequestOptions", {"headers": dict(headers), "timeout": timeout})

@@ -49,8 +49,14 @@ DEFAULT_MAX_RETRIES = 2
 
 #: Stream event types of the Messages API; anything else (``vertex_event``) is skipped.
 STREAM_EVENT_TYPES = frozenset(
-    {"message_start", "message_delta", "message_stop", "content_block_start",
-     "content_block_delta", "content_block_stop"}
+    {
+        "message_start",
+        "message_delta",
+        "message_stop",
+        "content_block_start",
+        "content_block_delta",
+        "content_block_stop",
+    }
 )
 
 
@@ -100,9 +106,17 @@ class _Failure:
 def _classify(exc: Exception, request: VertexRequest) -> _Failure:
     """Turn an exception of one attempt into a typed error, and say whether to go on."""
     if isinstance(exc, anthropic.APIStatusError):
-        typed = exc if isinstance(exc, VertexAPIError) else error_from_response(
-            exc.response, exc.body, project=request.project, region=request.region,
-            model=request.model)
+        typed = (
+            exc
+            if isinstance(exc, VertexAPIError)
+            else error_from_response(
+                exc.response,
+                exc.body,
+                project=request.project,
+                region=request.region,
+                model=request.model,
+            )
+        )
         code = typed.status_code
         token = None
         if code == 401:
@@ -117,21 +131,30 @@ def _classify(exc: Exception, request: VertexRequest) -> _Failure:
             http_request = None
         if not isinstance(http_request, httpx2.Request):
             http_request = httpx2.Request("POST", request.path)
-        kind = "timed out" if isinstance(exc, (anthropic.APITimeoutError,
-                                              httpx2.TimeoutException)) else "failed"
+        kind = (
+            "timed out"
+            if isinstance(exc, (anthropic.APITimeoutError, httpx2.TimeoutException))
+            else "failed"
+        )
         error = VertexConnectionError(
             f"The connection to Vertex AI region {request.region!r} {kind} "
             f"({type(exc).__name__}). Check the network; the call is retried at the next "
             "endpoint of its plan while attempts and its deadline allow.",
-            request=http_request, region=request.region)
+            request=http_request,
+            region=request.region,
+        )
         error.__cause__ = exc
         return _Failure(error, True)
     raise exc
 
 
-_CONTENT_DELTAS = {"text_delta": "text", "thinking_delta": "thinking",
-                   "input_json_delta": "partial_json", "citations_delta": None,
-                   "signature_delta": None}
+_CONTENT_DELTAS = {
+    "text_delta": "text",
+    "thinking_delta": "thinking",
+    "input_json_delta": "partial_json",
+    "citations_delta": None,
+    "signature_delta": None,
+}
 
 
 def _delta_chars(delta: Any) -> int:
@@ -159,13 +182,19 @@ class _StreamTally:
         return event
 
     def broken(self, cause: BaseException | None) -> StreamInterruptedError:
-        what = (f"{type(cause).__name__}: {cause}" if cause is not None
-                else "the stream ended before message_stop")
+        what = (
+            f"{type(cause).__name__}: {cause}"
+            if cause is not None
+            else "the stream ended before message_stop"
+        )
         return StreamInterruptedError(
             f"The stream from Vertex AI region {self.request.region!r} broke after "
             f"{self.events} events ({self.chars} characters of content) had reached the "
             f"caller, so it was not retried ({what}). Call again to start over.",
-            events_received=self.events, content_chars=self.chars, region=self.request.region)
+            events_received=self.events,
+            content_chars=self.chars,
+            region=self.request.region,
+        )
 
     def typed(self, exc: Exception) -> BaseException:
         try:
@@ -183,9 +212,13 @@ class MessageStream:
     when the stream ends without ``message_stop``.
     """
 
-    def __init__(self, stream: anthropic.Stream[RawMessageStreamEvent],
-                 events: Iterator[RawMessageStreamEvent], first: RawMessageStreamEvent,
-                 request: VertexRequest) -> None:
+    def __init__(
+        self,
+        stream: anthropic.Stream[RawMessageStreamEvent],
+        events: Iterator[RawMessageStreamEvent],
+        first: RawMessageStreamEvent,
+        request: VertexRequest,
+    ) -> None:
         self._stream = stream
         self._events = events
         self._first: RawMessageStreamEvent | None = first
@@ -234,9 +267,13 @@ class MessageStream:
 class AsyncMessageStream:
     """The async form of :class:`MessageStream`."""
 
-    def __init__(self, stream: anthropic.AsyncStream[RawMessageStreamEvent],
-                 events: AsyncIterator[RawMessageStreamEvent], first: RawMessageStreamEvent,
-                 request: VertexRequest) -> None:
+    def __init__(
+        self,
+        stream: anthropic.AsyncStream[RawMessageStreamEvent],
+        events: AsyncIterator[RawMessageStreamEvent],
+        first: RawMessageStreamEvent,
+        request: VertexRequest,
+    ) -> None:
         self._stream = stream
         self._events = events
         self._first: RawMessageStreamEvent | None = first
@@ -339,16 +376,18 @@ class VertexClient:
         self.max_retries = max_retries
         self.default_headers = dict(default_headers or {})
         #: Attempts, backoff and deadline of every call.
-        self.policy = RetryPolicy(max_attempts=max_retries + 1,
-                                  deadline=deadline if deadline is not None else 600.0)
+        self.policy = RetryPolicy(
+            max_attempts=max_retries + 1, deadline=deadline if deadline is not None else 600.0
+        )
         self._lock = threading.Lock()
         # One pool per endpoint host (sync), and per host and event loop (async). A pool is
         # found by base URL when it is made, and by region on every call after, so a
         # region's settings and base URL are worked out once, not per attempt.
         self._sync: dict[str, SyncTransport] = {}
         self._sync_by_region: dict[str, SyncTransport] = {}
-        self._async: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, _AsyncPools] = weakref.WeakKeyDictionary()
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncPools] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def __repr__(self) -> str:
         return f"VertexClient({self.settings!r})"
@@ -368,20 +407,33 @@ class VertexClient:
         Model objects of the adapters call this, so every instance with equal settings shares
         one connection pool (and one token provider) however many instances exist.
         """
-        key = (settings, timeout, max_retries, tuple(sorted((default_headers or {}).items())),
-               deadline)
+        key = (
+            settings,
+            timeout,
+            max_retries,
+            tuple(sorted((default_headers or {}).items())),
+            deadline,
+        )
         with _SHARED_LOCK:
             client = _SHARED.get(key)
             if client is None:
-                client = _SHARED[key] = cls(settings, timeout=timeout, max_retries=max_retries,
-                                            default_headers=default_headers, deadline=deadline)
+                client = _SHARED[key] = cls(
+                    settings,
+                    timeout=timeout,
+                    max_retries=max_retries,
+                    default_headers=default_headers,
+                    deadline=deadline,
+                )
         return client
 
     # -- transports ----------------------------------------------------------------------
     def _options(self) -> dict[str, Any]:
         # The SDK's own retries are off: the failover loop below makes every attempt.
-        return {"timeout": self.timeout, "max_retries": 0,
-                "default_headers": self.default_headers or None}
+        return {
+            "timeout": self.timeout,
+            "max_retries": 0,
+            "default_headers": self.default_headers or None,
+        }
 
     def _sync_transport(self, region: str | None = None) -> SyncTransport:
         region = region or self.settings.region
@@ -450,9 +502,14 @@ class VertexClient:
         self, params: Mapping[str, Any], *, route: Route | None = None, betas: Iterable[str] = ()
     ) -> VertexRequest:
         """The request these settings send first for ``params`` (see :func:`build_request`)."""
-        return build_request(params, project=self.settings.project, region=self.settings.region,
-                             route=route, betas=betas,
-                             anthropic_version=self.settings.anthropic_version)
+        return build_request(
+            params,
+            project=self.settings.project,
+            region=self.settings.region,
+            route=route,
+            betas=betas,
+            anthropic_version=self.settings.anthropic_version,
+        )
 
     def _per_call(self, target: VertexRequest, timeout: float | None) -> RequestOptions:
         return request_options(target.headers, self.timeout if timeout is None else timeout)
@@ -466,18 +523,31 @@ class VertexClient:
     def _attempts(self, request: VertexRequest) -> Iterator[tuple[int, VertexRequest]]:
         """Yield (attempt, request aimed at its endpoint) until the caller stops."""
         plan = self.plan_for(request)
-        key = (self.settings.base_url if self.settings.base_url_fixed else "",
-               self.settings.project, request.model)
+        key = (
+            self.settings.base_url if self.settings.base_url_fixed else "",
+            self.settings.project,
+            request.model,
+        )
         attempt = 0
         while True:
             yield attempt, request.at(self.policy.endpoint_for(plan, attempt, BREAKERS, key))
             attempt += 1
 
-    def _after_failure(self, failure: _Failure, target: VertexRequest, attempt: int,
-                       started: float, refreshed: bool) -> float | None:
+    def _after_failure(
+        self,
+        failure: _Failure,
+        target: VertexRequest,
+        attempt: int,
+        started: float,
+        refreshed: bool,
+    ) -> float | None:
         """Seconds to wait before the next attempt, or None to give up (raise)."""
-        key = (self.settings.base_url if self.settings.base_url_fixed else "",
-               self.settings.project, target.model, target.region)
+        key = (
+            self.settings.base_url if self.settings.base_url_fixed else "",
+            self.settings.project,
+            target.model,
+            target.region,
+        )
         if failure.token is not None and not refreshed and self.settings.tokens.refreshable:
             self.settings.tokens.invalidate(failure.token)
             return 0.0
@@ -489,15 +559,30 @@ class VertexClient:
         delay = self.policy.delay(attempt, failure.retry_after)
         if time.monotonic() - started + delay >= self.policy.deadline:
             return None
-        log.debug("claude_vertex: %s at %s failed (%s); next attempt in %.2fs",
-                  target.route, target.region, type(failure.error).__name__, delay)
+        log.debug(
+            "claude_vertex: %s at %s failed (%s); next attempt in %.2fs",
+            target.route,
+            target.region,
+            type(failure.error).__name__,
+            delay,
+        )
         return delay
 
     def _answered(self, target: VertexRequest, attempt: int) -> None:
-        BREAKERS.success((self.settings.base_url if self.settings.base_url_fixed else "",
-                          self.settings.project, target.model, target.region))
-        log.debug("claude_vertex: %s answered by region %s after %d attempt(s)",
-                  target.route, target.region, attempt + 1)
+        BREAKERS.success(
+            (
+                self.settings.base_url if self.settings.base_url_fixed else "",
+                self.settings.project,
+                target.model,
+                target.region,
+            )
+        )
+        log.debug(
+            "claude_vertex: %s answered by region %s after %d attempt(s)",
+            target.route,
+            target.region,
+            attempt + 1,
+        )
 
     def _call(self, request: VertexRequest, send: Callable[[VertexRequest], _T]) -> _T:
         started = time.monotonic()
@@ -517,8 +602,9 @@ class VertexClient:
             return result
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _acall(self, request: VertexRequest,
-                     send: Callable[[VertexRequest], Awaitable[_T]]) -> _T:
+    async def _acall(
+        self, request: VertexRequest, send: Callable[[VertexRequest], Awaitable[_T]]
+    ) -> _T:
         started = time.monotonic()
         refreshed = False
         for attempt, target in self._attempts(request):
@@ -537,33 +623,44 @@ class VertexClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- the three routes ----------------------------------------------------------------
-    def create(self, params: Mapping[str, Any], *, betas: Iterable[str] = (),
-               timeout: float | None = None) -> VertexMessage:
+    def create(
+        self, params: Mapping[str, Any], *, betas: Iterable[str] = (), timeout: float | None = None
+    ) -> VertexMessage:
         """Send one non-streaming Messages API call; the answer is an SDK ``Message``.
 
         Retryable failures move along the endpoint plan (see :meth:`plan_for`).
         """
+
         def send(target: VertexRequest) -> VertexMessage:
             message = self._sync_transport(target.region).post(
-                target.path, body=target.body, cast_to=VertexMessage,
-                options=self._per_call(target, timeout))
+                target.path,
+                body=target.body,
+                cast_to=VertexMessage,
+                options=self._per_call(target, timeout),
+            )
             message.vertex_region = target.region
             return message
 
         return self._call(self.request_for(params, route="create", betas=betas), send)
 
-    def stream(self, params: Mapping[str, Any], *, betas: Iterable[str] = (),
-               timeout: float | None = None) -> MessageStream:
+    def stream(
+        self, params: Mapping[str, Any], *, betas: Iterable[str] = (), timeout: float | None = None
+    ) -> MessageStream:
         """Send one streaming call; returns once its first event has arrived.
 
         Failures before that move along the endpoint plan like :meth:`create`; later ones
         raise from the iteration (see :class:`MessageStream`).
         """
+
         def send(target: VertexRequest) -> MessageStream:
             raw = self._sync_transport(target.region).post(
-                target.path, body=target.body, cast_to=VertexMessage,
-                options=self._per_call(target, timeout), stream=True,
-                stream_cls=anthropic.Stream[RawMessageStreamEvent])
+                target.path,
+                body=target.body,
+                cast_to=VertexMessage,
+                options=self._per_call(target, timeout),
+                stream=True,
+                stream_cls=anthropic.Stream[RawMessageStreamEvent],
+            )
             events = iter(raw)
             try:
                 first = _first_event(events)
@@ -574,41 +671,57 @@ class VertexClient:
 
         return self._call(self.request_for(params, route="stream", betas=betas), send)
 
-    def count_tokens(self, params: Mapping[str, Any], *, betas: Iterable[str] = (),
-                     timeout: float | None = None) -> int:
+    def count_tokens(
+        self, params: Mapping[str, Any], *, betas: Iterable[str] = (), timeout: float | None = None
+    ) -> int:
         """The number of input tokens ``params`` would use, from Vertex's count-tokens route.
 
         The global endpoint does not serve count-tokens, so the count goes to the nearest
         region that does (see :func:`~claude_vertex.endpoints.count_tokens_region`).
         """
+
         def send(target: VertexRequest) -> int:
             counted = self._sync_transport(target.region).post(
-                target.path, body=target.body, cast_to=MessageTokensCount,
-                options=self._per_call(target, timeout))
+                target.path,
+                body=target.body,
+                cast_to=MessageTokensCount,
+                options=self._per_call(target, timeout),
+            )
             return counted.input_tokens
 
         return self._call(self.request_for(params, route="count_tokens", betas=betas), send)
 
-    async def acreate(self, params: Mapping[str, Any], *, betas: Iterable[str] = (),
-                      timeout: float | None = None) -> VertexMessage:
+    async def acreate(
+        self, params: Mapping[str, Any], *, betas: Iterable[str] = (), timeout: float | None = None
+    ) -> VertexMessage:
         """The async form of :meth:`create`."""
+
         async def send(target: VertexRequest) -> VertexMessage:
             message = await self._async_transport(target.region).post(
-                target.path, body=target.body, cast_to=VertexMessage,
-                options=self._per_call(target, timeout))
+                target.path,
+                body=target.body,
+                cast_to=VertexMessage,
+                options=self._per_call(target, timeout),
+            )
             message.vertex_region = target.region
             return message
 
         return await self._acall(self.request_for(params, route="create", betas=betas), send)
 
-    async def astream(self, params: Mapping[str, Any], *, betas: Iterable[str] = (),
-                      timeout: float | None = None) -> AsyncMessageStream:
+    async def astream(
+        self, params: Mapping[str, Any], *, betas: Iterable[str] = (), timeout: float | None = None
+    ) -> AsyncMessageStream:
         """The async form of :meth:`stream`."""
+
         async def send(target: VertexRequest) -> AsyncMessageStream:
             raw = await self._async_transport(target.region).post(
-                target.path, body=target.body, cast_to=VertexMessage,
-                options=self._per_call(target, timeout), stream=True,
-                stream_cls=anthropic.AsyncStream[RawMessageStreamEvent])
+                target.path,
+                body=target.body,
+                cast_to=VertexMessage,
+                options=self._per_call(target, timeout),
+                stream=True,
+                stream_cls=anthropic.AsyncStream[RawMessageStreamEvent],
+            )
             events = aiter(raw)
             try:
                 first = await _afirst_event(events)
@@ -619,17 +732,21 @@ class VertexClient:
 
         return await self._acall(self.request_for(params, route="stream", betas=betas), send)
 
-    async def acount_tokens(self, params: Mapping[str, Any], *, betas: Iterable[str] = (),
-                            timeout: float | None = None) -> int:
+    async def acount_tokens(
+        self, params: Mapping[str, Any], *, betas: Iterable[str] = (), timeout: float | None = None
+    ) -> int:
         """The async form of :meth:`count_tokens`."""
+
         async def send(target: VertexRequest) -> int:
             counted = await self._async_transport(target.region).post(
-                target.path, body=target.body, cast_to=MessageTokensCount,
-                options=self._per_call(target, timeout))
+                target.path,
+                body=target.body,
+                cast_to=MessageTokensCount,
+                options=self._per_call(target, timeout),
+            )
             return counted.input_tokens
 
-        return await self._acall(self.request_for(params, route="count_tokens", betas=betas),
-                                 send)
+        return await self._acall(self.request_for(params, route="count_tokens", betas=betas), send)
 
 
 _SHARED: dict[tuple[Any, ...], VertexClient] = {}

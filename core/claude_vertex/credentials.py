@@ -166,9 +166,7 @@ class TokenProvider:
             self._credentials.refresh(self._request)
             token = self._credentials.token
             if not token:
-                raise CredentialsError(
-                    f"Refreshing {self.description} returned no access token."
-                )
+                raise CredentialsError(f"Refreshing {self.description} returned no access token.")
             self.refresh_count += 1
             return str(token)
         except google_exceptions.GoogleAuthError as exc:
@@ -245,7 +243,8 @@ def _from_info(info: Mapping[str, Any]) -> tuple[GoogleCredentials, str | None]:
         from google.oauth2 import service_account
 
         creds: Any = service_account.Credentials.from_service_account_info(
-            info, scopes=list(_SCOPES))
+            info, scopes=list(_SCOPES)
+        )
         return creds, info.get("project_id")
     if kind == "authorized_user":
         from google.oauth2 import credentials as user_credentials
@@ -256,7 +255,8 @@ def _from_info(info: Mapping[str, Any]) -> tuple[GoogleCredentials, str | None]:
         from google.auth import impersonated_credentials
 
         creds = impersonated_credentials.Credentials.from_impersonated_service_account_info(
-            info, scopes=list(_SCOPES))
+            info, scopes=list(_SCOPES)
+        )
         return creds, None
     import google.auth
 

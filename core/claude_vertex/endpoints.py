@@ -47,7 +47,12 @@ _LOOPBACK_NAMES = {"localhost"}
 
 #: Regions that serve the count-tokens route (the global endpoint answers it with 404).
 COUNT_TOKENS_REGIONS = (
-    "us-east5", "us-central1", "europe-west1", "europe-west4", "asia-east1", "asia-southeast1",
+    "us-east5",
+    "us-central1",
+    "europe-west1",
+    "europe-west4",
+    "asia-east1",
+    "asia-southeast1",
 )
 
 
@@ -203,8 +208,10 @@ def validate_base_url(base_url: str) -> str:
         ConfigurationError: the URL is not of that form.
     """
     hint = "Expected the form 'https://host[:port]/v1' (plain http only for loopback)."
-    if not isinstance(base_url, str) or not base_url.isascii() or any(
-        c.isspace() or ord(c) < 32 for c in base_url
+    if (
+        not isinstance(base_url, str)
+        or not base_url.isascii()
+        or any(c.isspace() or ord(c) < 32 for c in base_url)
     ):
         raise ConfigurationError(f"Invalid base_url {base_url!r}. {hint}")
     parts = urlsplit(base_url)

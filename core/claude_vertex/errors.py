@@ -70,8 +70,7 @@ class VertexConnectionError(ClaudeVertexError, anthropic.APIConnectionError):
 
     retryable = True
 
-    def __init__(self, message: str, *, request: httpx2.Request, region: str | None = None
-                 ) -> None:
+    def __init__(self, message: str, *, request: httpx2.Request, region: str | None = None) -> None:
         super().__init__(message=message, request=request)
         self.region = region
 
@@ -83,8 +82,9 @@ class StreamInterruptedError(ClaudeVertexError):
     how much arrived, and ``__cause__`` is the underlying error.
     """
 
-    def __init__(self, message: str, *, events_received: int, content_chars: int,
-                 region: str | None) -> None:
+    def __init__(
+        self, message: str, *, events_received: int, content_chars: int, region: str | None
+    ) -> None:
         super().__init__(message)
         self.events_received = events_received
         self.content_chars = content_chars
@@ -204,33 +204,45 @@ def _where(project: str | None, region: str | None, model: str | None) -> str:
     return ", ".join(b for b in bits if b)
 
 
-def _hint(cls: type[VertexAPIError], *, project: str | None, region: str | None,
-          model: str | None) -> str:
+def _hint(
+    cls: type[VertexAPIError], *, project: str | None, region: str | None, model: str | None
+) -> str:
     """What the user should do about an error of class ``cls``."""
     if cls is AuthenticationError:
-        return ("Check the credentials: run `gcloud auth application-default login`, or pass "
-                "credentials=<key file path, info dict or google.auth Credentials>.")
+        return (
+            "Check the credentials: run `gcloud auth application-default login`, or pass "
+            "credentials=<key file path, info dict or google.auth Credentials>."
+        )
     if cls is PermissionDeniedError:
         garden = "https://console.cloud.google.com/vertex-ai/publishers/anthropic/model-garden"
-        return (f"Enable the model for the project in Vertex AI Model Garden ({garden}) and "
-                "grant the caller roles/aiplatform.user on the project.")
+        return (
+            f"Enable the model for the project in Vertex AI Model Garden ({garden}) and "
+            "grant the caller roles/aiplatform.user on the project."
+        )
     if cls in (ModelNotFoundError, ModelNotServableInRegionError):
         if model:
             info = resolve_model(model)
             if info.known:
-                return (f"{info.vertex_id} is served in: {', '.join(info.served_in)}. "
-                        "Pass one of them as region=, or check the model id.")
+                return (
+                    f"{info.vertex_id} is served in: {', '.join(info.served_in)}. "
+                    "Pass one of them as region=, or check the model id."
+                )
         return "Check the model id and region, and that the model is enabled in Model Garden."
     if cls is QuotaExhaustedError:
-        return ("Retry later, send to the 'global' endpoint (it pools capacity), or request a "
-                "quota increase: https://console.cloud.google.com/iam-admin/quotas "
-                "(aiplatform.googleapis.com online prediction requests per base model).")
+        return (
+            "Retry later, send to the 'global' endpoint (it pools capacity), or request a "
+            "quota increase: https://console.cloud.google.com/iam-admin/quotas "
+            "(aiplatform.googleapis.com online prediction requests per base model)."
+        )
     if cls is OverloadedError:
         return "The model is overloaded; retry with backoff or try another region."
     if cls is PromptTooLongError:
-        return ("Shorten the conversation or its documents; the context window is "
-                f"{resolve_model(model).context_window:,} tokens." if model else
-                "Shorten the conversation or its documents.")
+        return (
+            "Shorten the conversation or its documents; the context window is "
+            f"{resolve_model(model).context_window:,} tokens."
+            if model
+            else "Shorten the conversation or its documents."
+        )
     if cls is ServerError:
         return "A server-side failure; retrying can help."
     return "Fix the request; sending it again unchanged will fail the same way."
@@ -275,9 +287,11 @@ def _classify(status_code: int, parsed: _Parsed) -> type[VertexAPIError]:
         return ModelNotServableInRegionError
     if "prompt is too long" in lowered:
         return PromptTooLongError
-    cls = (_BY_GOOGLE_STATUS.get(parsed.status or "")
-           or _BY_ERROR_TYPE.get(parsed.error_type or "")
-           or _BY_HTTP_STATUS.get(status_code))
+    cls = (
+        _BY_GOOGLE_STATUS.get(parsed.status or "")
+        or _BY_ERROR_TYPE.get(parsed.error_type or "")
+        or _BY_HTTP_STATUS.get(status_code)
+    )
     if cls is not None:
         return cls
     return ServerError if status_code >= 500 else InvalidRequestError
@@ -304,10 +318,12 @@ def error_from_response(
     cls = _classify(response.status_code, parsed)
     kind = parsed.status or parsed.error_type or f"HTTP {response.status_code}"
     where = _where(project, region, model)
-    message = (f"Vertex AI error {response.status_code} {kind}"
-               f"{' (' + where + ')' if where else ''}: "
-               f"{parsed.message or 'no message'} "
-               f"-> {_hint(cls, project=project, region=region, model=model)}")
+    message = (
+        f"Vertex AI error {response.status_code} {kind}"
+        f"{' (' + where + ')' if where else ''}: "
+        f"{parsed.message or 'no message'} "
+        f"-> {_hint(cls, project=project, region=region, model=model)}"
+    )
     return cls(
         message,
         response=response,

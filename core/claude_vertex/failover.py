@@ -45,8 +45,9 @@ class RetryPolicy:
         ceiling = min(self.max_delay, self.base_delay * (2 ** min(attempt, 30)))
         return self.rng.uniform(0.0, ceiling)  # full jitter
 
-    def endpoint_for(self, plan: Sequence[str], attempt: int, breakers: CircuitBreakers,
-                     key: tuple[str, ...]) -> str:
+    def endpoint_for(
+        self, plan: Sequence[str], attempt: int, breakers: CircuitBreakers, key: tuple[str, ...]
+    ) -> str:
         """The endpoint of ``attempt``: the plan in order, skipping open circuits.
 
         When every circuit of the plan is open the next endpoint in turn is used anyway:

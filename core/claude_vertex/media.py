@@ -44,9 +44,16 @@ _MAGIC = (
     (b"%PDF-", "application/pdf"),
 )
 _GENERIC = {"", "application/octet-stream", "binary/octet-stream"}
-_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-             ".gif": "image/gif", ".webp": "image/webp", ".pdf": "application/pdf",
-             ".txt": "text/plain", ".md": "text/plain"}
+_SUFFIXES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".pdf": "application/pdf",
+    ".txt": "text/plain",
+    ".md": "text/plain",
+}
 
 
 @dataclass(frozen=True)
@@ -69,8 +76,11 @@ class Media:
     def source(self) -> dict[str, Any]:
         """The Messages API ``source`` for this media (``text`` for plain text documents)."""
         if self.media_type == "text/plain":
-            return {"type": "text", "media_type": "text/plain",
-                    "data": self.data.decode("utf-8", "replace")}
+            return {
+                "type": "text",
+                "media_type": "text/plain",
+                "data": self.data.decode("utf-8", "replace"),
+            }
         return {"type": "base64", "media_type": self.media_type, "data": self.base64}
 
     def block(self) -> dict[str, Any]:
@@ -119,8 +129,11 @@ def _data_url(url: str) -> Media:
         raise MediaError("Malformed data: URL (no comma); expected data:<type>;base64,<data>.")
     media_type, *params = header.split(";")
     try:
-        data = (base64.b64decode(payload, validate=True) if "base64" in params
-                else unquote_to_bytes(payload))
+        data = (
+            base64.b64decode(payload, validate=True)
+            if "base64" in params
+            else unquote_to_bytes(payload)
+        )
     except (binascii.Error, ValueError):
         raise MediaError("The data: URL does not hold valid base64.") from None
     return Media(sniff_media_type(data, media_type), data)
@@ -131,8 +144,9 @@ def _storage_request(uri: str) -> tuple[str, str]:
     parts = urlsplit(uri)
     bucket, name = parts.netloc, parts.path.lstrip("/")
     if not _BUCKET.fullmatch(bucket) or not name or parts.query or parts.fragment:
-        raise MediaError(f"Malformed Cloud Storage URI {_describe(uri)}; expected "
-                         "gs://bucket/path/to/object.")
+        raise MediaError(
+            f"Malformed Cloud Storage URI {_describe(uri)}; expected gs://bucket/path/to/object."
+        )
     host = os.environ.get("STORAGE_EMULATOR_HOST", "").rstrip("/") or STORAGE_HOST
     return f"{host}/storage/v1/b/{bucket}/o/{quote(name, safe='')}?alt=media", bucket
 
@@ -163,16 +177,23 @@ def _plan(reference: str | Path, tokens: TokenProvider | None) -> tuple[str, str
         return _storage_request(reference)[0], "gs"
     if scheme in ("http", "https"):
         return reference, None
-    raise MediaError(f"Cannot read {_describe(reference)}: use a data:, http(s)://, gs:// or "
-                     "file:// URL, or a pathlib.Path.")
+    raise MediaError(
+        f"Cannot read {_describe(reference)}: use a data:, http(s)://, gs:// or "
+        "file:// URL, or a pathlib.Path."
+    )
 
 
 def _finish(response: httpx2.Response, body: bytes, reference: str) -> Media:
     if response.status_code != 200:
-        hint = (" Check that the object exists and the credentials may read it "
-                "(roles/storage.objectViewer)." if reference.startswith("gs://") else "")
-        raise MediaError(f"Fetching {_describe(reference)} failed with HTTP "
-                         f"{response.status_code}.{hint}")
+        hint = (
+            " Check that the object exists and the credentials may read it "
+            "(roles/storage.objectViewer)."
+            if reference.startswith("gs://")
+            else ""
+        )
+        raise MediaError(
+            f"Fetching {_describe(reference)} failed with HTTP {response.status_code}.{hint}"
+        )
     media_type = sniff_media_type(body, response.headers.get("content-type"), reference)
     return _check(Media(media_type, body), _describe(reference))
 
@@ -204,14 +225,17 @@ def load_media(reference: str | Path, *, tokens: TokenProvider | None = None) ->
     url, kind = plan
     headers = {"Authorization": f"Bearer {tokens.token()}"} if kind and tokens else {}
     try:
-        with httpx2.Client(timeout=_TIMEOUT, follow_redirects=True) as http, http.stream(
-                "GET", url, headers=headers) as response:
+        with (
+            httpx2.Client(timeout=_TIMEOUT, follow_redirects=True) as http,
+            http.stream("GET", url, headers=headers) as response,
+        ):
             body = bytearray()
             for chunk in response.iter_bytes():
                 _append(body, chunk, reference)
     except httpx2.HTTPError as exc:
-        raise MediaError(f"Fetching {_describe(str(reference))} failed: "
-                         f"{type(exc).__name__}.") from None
+        raise MediaError(
+            f"Fetching {_describe(str(reference))} failed: {type(exc).__name__}."
+        ) from None
     return _finish(response, bytes(body), str(reference))
 
 
@@ -223,12 +247,15 @@ async def aload_media(reference: str | Path, *, tokens: TokenProvider | None = N
     url, kind = plan
     headers = {"Authorization": f"Bearer {await tokens.atoken()}"} if kind and tokens else {}
     try:
-        async with httpx2.AsyncClient(timeout=_TIMEOUT, follow_redirects=True) as http, \
-                http.stream("GET", url, headers=headers) as response:
+        async with (
+            httpx2.AsyncClient(timeout=_TIMEOUT, follow_redirects=True) as http,
+            http.stream("GET", url, headers=headers) as response,
+        ):
             body = bytearray()
             async for chunk in response.aiter_bytes():
                 _append(body, chunk, reference)
     except httpx2.HTTPError as exc:
-        raise MediaError(f"Fetching {_describe(str(reference))} failed: "
-                         f"{type(exc).__name__}.") from None
+        raise MediaError(
+            f"Fetching {_describe(str(reference))} failed: {type(exc).__name__}."
+        ) from None
     return _finish(response, bytes(body), str(reference))

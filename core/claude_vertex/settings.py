@@ -61,8 +61,10 @@ class Settings:
     _tokens_id: int = field(default=0, repr=False)
 
     def __repr__(self) -> str:
-        return (f"Settings(project={self.project!r}, region={self.region!r}, "
-                f"base_url={self.base_url!r}, credentials={self.tokens.description!r})")
+        return (
+            f"Settings(project={self.project!r}, region={self.region!r}, "
+            f"base_url={self.base_url!r}, credentials={self.tokens.description!r})"
+        )
 
     def for_region(self, region: str) -> Settings:
         """The same settings aimed at another endpoint."""
@@ -72,9 +74,13 @@ class Settings:
 
     def plan_for(self, model: str) -> tuple[str, ...]:
         """The endpoints a call to ``model`` may try, in order (see :func:`endpoint_plan`)."""
-        return endpoint_plan(resolve_model(model), self.region, pinned=self.region_pinned,
-                             fallback_regions=self.fallback_regions,
-                             data_residency=self.data_residency)
+        return endpoint_plan(
+            resolve_model(model),
+            self.region,
+            pinned=self.region_pinned,
+            fallback_regions=self.fallback_regions,
+            data_residency=self.data_residency,
+        )
 
 
 def _first_env(environ: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, str] | None:
@@ -137,31 +143,42 @@ def resolve_settings(
     pinned = region is not None
     if region is None:
         info = resolve_model(model or "")
-        region = (residency_region(info, data_residency) if data_residency
-                  else default_region(info))
+        region = residency_region(info, data_residency) if data_residency else default_region(info)
     validate_region(region)
     if data_residency and not in_geography(region, data_residency):
-        raise ConfigurationError(f"Region {region!r} is outside data_residency="
-                                 f"{data_residency!r}; choose a region in that geography.")
-    fallbacks = None if fallback_regions is None else tuple(
-        validate_region(r) for r in fallback_regions)
+        raise ConfigurationError(
+            f"Region {region!r} is outside data_residency="
+            f"{data_residency!r}; choose a region in that geography."
+        )
+    fallbacks = (
+        None if fallback_regions is None else tuple(validate_region(r) for r in fallback_regions)
+    )
     if fallbacks is not None and data_residency:
-        endpoint_plan(resolve_model(model or ""), region, fallback_regions=fallbacks,
-                      data_residency=data_residency)  # raises if a fallback leaves it
+        endpoint_plan(
+            resolve_model(model or ""),
+            region,
+            fallback_regions=fallbacks,
+            data_residency=data_residency,
+        )  # raises if a fallback leaves it
     if base_url is None:
         from_env = _first_env(env, (BASE_URL_ENV,))
         base_url = from_env[0] if from_env else None
     fixed = base_url is not None
-    resolved_base = validate_base_url(base_url) if base_url is not None else (
-        base_url_for_region(region))
+    resolved_base = (
+        validate_base_url(base_url) if base_url is not None else (base_url_for_region(region))
+    )
     if project is not None:
         validate_project(project)
     if not anthropic_version or not isinstance(anthropic_version, str):
         raise ConfigurationError("anthropic_version must be a non-empty string.")
 
     # 2. Credentials (local files are read now; no token is fetched yet).
-    tokens = token_provider(credentials, access_token=access_token, impersonate=impersonate,
-                            quota_project_id=quota_project_id)
+    tokens = token_provider(
+        credentials,
+        access_token=access_token,
+        impersonate=impersonate,
+        quota_project_id=quota_project_id,
+    )
 
     # 3. Project.
     tried = ["the project argument"]
@@ -185,6 +202,15 @@ def resolve_settings(
             "project', or set ANTHROPIC_VERTEX_PROJECT_ID or GOOGLE_CLOUD_PROJECT."
         )
     validate_project(project)
-    return Settings(project, region, resolved_base, fixed, tokens, anthropic_version,
-                    region_pinned=pinned, fallback_regions=fallbacks,
-                    data_residency=data_residency, _tokens_id=id(tokens))
+    return Settings(
+        project,
+        region,
+        resolved_base,
+        fixed,
+        tokens,
+        anthropic_version,
+        region_pinned=pinned,
+        fallback_regions=fallbacks,
+        data_residency=data_residency,
+        _tokens_id=id(tokens),
+    )

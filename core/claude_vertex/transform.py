@@ -30,6 +30,7 @@ VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
 
 Route = Literal["create", "stream", "count_tokens"]
 
+
 def request_path(route: Route, project: str, region: str, model: str) -> str:
     """The path of a Vertex route, relative to an endpoint's ``.../v1`` base URL."""
     base = f"/projects/{project}/locations/{region}/publishers/anthropic/models"
@@ -37,10 +38,19 @@ def request_path(route: Route, project: str, region: str, model: str) -> str:
         return f"{base}/count-tokens:rawPredict"
     return f"{base}/{model}:{'streamRawPredict' if route == 'stream' else 'rawPredict'}"
 
+
 #: Fields the count-tokens route accepts besides ``model`` and ``anthropic_version``.
 _COUNT_TOKENS_FIELDS = frozenset(
-    {"messages", "system", "tools", "tool_choice", "thinking", "anthropic_beta",
-     "context_management", "output_config"}
+    {
+        "messages",
+        "system",
+        "tools",
+        "tool_choice",
+        "thinking",
+        "anthropic_beta",
+        "context_management",
+        "output_config",
+    }
 )
 
 
@@ -65,13 +75,12 @@ class VertexRequest:
         """The same request sent to another endpoint (``region`` must be validated)."""
         if region == self.region:
             return self
-        return replace(self, region=region,
-                       path=request_path(self.route, self.project, region, self.model))
+        return replace(
+            self, region=region, path=request_path(self.route, self.project, region, self.model)
+        )
 
 
-def _split_betas(
-    betas: Iterable[str], *, route: Route
-) -> tuple[list[str], list[str]]:
+def _split_betas(betas: Iterable[str], *, route: Route) -> tuple[list[str], list[str]]:
     """Sort betas into (header, body) lists; warn about and drop the rest."""
     header: list[str] = []
     body: list[str] = []
@@ -82,8 +91,10 @@ def _split_betas(
             beta = VERTEX_BETAS.get(name)
             if beta is None or (route == "count_tokens" and not beta.count_tokens):
                 why = (
-                    "Vertex does not need it for this feature" if name in NOT_NEEDED
-                    else "count-tokens on Vertex refuses it" if beta is not None
+                    "Vertex does not need it for this feature"
+                    if name in NOT_NEEDED
+                    else "count-tokens on Vertex refuses it"
+                    if beta is not None
                     else "Vertex AI does not accept it"
                 )
                 warnings.warn(
@@ -151,5 +162,12 @@ def build_request(
     path = request_path(route, project, region, model)
 
     headers = {"anthropic-beta": ",".join(header_betas)} if header_betas else {}
-    return VertexRequest(route=route, path=path, body=body, headers=headers, model=model,
-                         project=project, region=region)
+    return VertexRequest(
+        route=route,
+        path=path,
+        body=body,
+        headers=headers,
+        model=model,
+        project=project,
+        region=region,
+    )

@@ -28,18 +28,27 @@ def _where(index: int, role: object, block: int | None = None, kind: object = No
 
 def _text_excerpt(message: Mapping[str, Any]) -> str:
     content = message.get("content")
-    text = content if isinstance(content, str) else " ".join(
-        str(b.get("text", "")) for b in content or () if isinstance(b, Mapping))
+    text = (
+        content
+        if isinstance(content, str)
+        else " ".join(str(b.get("text", "")) for b in content or () if isinstance(b, Mapping))
+    )
     text = " ".join(text.split())
     return f' starting "{text[:40]}"' if text else ""
 
 
 def _tool_use_ids(message: Mapping[str, Any] | None) -> set[str]:
-    if message is None or message.get("role") != "assistant" or isinstance(
-            message.get("content"), str):
+    if (
+        message is None
+        or message.get("role") != "assistant"
+        or isinstance(message.get("content"), str)
+    ):
         return set()
-    return {str(b.get("id")) for b in message.get("content") or ()
-            if isinstance(b, Mapping) and b.get("type") in ("tool_use", "server_tool_use")}
+    return {
+        str(b.get("id"))
+        for b in message.get("content") or ()
+        if isinstance(b, Mapping) and b.get("type") in ("tool_use", "server_tool_use")
+    }
 
 
 def _check_source(source: object, where: str, kind: str) -> None:
@@ -49,7 +58,8 @@ def _check_source(source: object, where: str, kind: str) -> None:
     if source_type in ("url", "file"):
         raise MessageValidationError(
             f"{where}: Vertex AI does not fetch {source_type} sources. Send the bytes as a "
-            "base64 source (claude_vertex.load_media reads URLs, gs:// objects and files).")
+            "base64 source (claude_vertex.load_media reads URLs, gs:// objects and files)."
+        )
     if source_type != "base64":
         return
     media_type = source.get("media_type")
@@ -57,31 +67,40 @@ def _check_source(source: object, where: str, kind: str) -> None:
     if media_type not in allowed:
         raise MessageValidationError(
             f"{where}: media type {media_type!r} is not accepted for {kind} blocks; use one "
-            f"of {', '.join(allowed)}.")
+            f"of {', '.join(allowed)}."
+        )
     data = source.get("data")
     if not isinstance(data, str) or not data:
         raise MessageValidationError(f"{where}: the base64 data is empty.")
     if kind == "image" and len(data) * 3 // 4 > MAX_IMAGE_BYTES:
         raise MessageValidationError(
             f"{where}: the image is about {len(data) * 3 // 4:,} bytes; Vertex accepts at "
-            f"most {MAX_IMAGE_BYTES:,}. Resize or recompress it.")
+            f"most {MAX_IMAGE_BYTES:,}. Resize or recompress it."
+        )
 
 
-def _check_block(block: object, index: int, role: object, position: int,
-                 answerable: set[str] | frozenset[str], answered: set[str]) -> None:
+def _check_block(
+    block: object,
+    index: int,
+    role: object,
+    position: int,
+    answerable: set[str] | frozenset[str],
+    answered: set[str],
+) -> None:
     # The place of the block (``_where``) is only formatted on the way to an error: valid
     # conversations, the common case, pay one type check per block.
     if not isinstance(block, Mapping):
         raise MessageValidationError(
-            f"{_where(index, role, position, None)}: a content block must be a dict with a "
-            "'type'.")
+            f"{_where(index, role, position, None)}: a content block must be a dict with a 'type'."
+        )
     kind = block.get("type")
     if kind == "text":
         text = block.get("text")
         if not (text if isinstance(text, str) else str(text or "")).strip():
             raise MessageValidationError(
                 f"{_where(index, role, position, kind)}: text blocks must hold non-whitespace "
-                "text; drop the empty block.")
+                "text; drop the empty block."
+            )
     elif kind in ("image", "document"):
         _check_source(block.get("source"), _where(index, role, position, kind), str(kind))
     elif kind == "tool_result":
@@ -90,14 +109,18 @@ def _check_block(block: object, index: int, role: object, position: int,
             raise MessageValidationError(
                 f"{_where(index, role, position, kind)}: tool_result for {tool_use_id!r} "
                 "answers no tool_use of the assistant message right before it. Keep each tool "
-                "result directly after the assistant turn that called the tool.")
+                "result directly after the assistant turn that called the tool."
+            )
         answered.add(tool_use_id)
         content = block.get("content")
         if isinstance(content, Sequence) and not isinstance(content, str):
             for inner in content:
                 if isinstance(inner, Mapping) and inner.get("type") in ("image", "document"):
-                    _check_source(inner.get("source"), _where(index, role, position, kind),
-                                  str(inner.get("type")))
+                    _check_source(
+                        inner.get("source"),
+                        _where(index, role, position, kind),
+                        str(inner.get("type")),
+                    )
 
 
 def _unanswered(calls: set[str], answered: set[str], index: int) -> None:
@@ -105,7 +128,8 @@ def _unanswered(calls: set[str], answered: set[str], index: int) -> None:
     if missing:
         raise MessageValidationError(
             f"messages[{index}] (user) must answer every tool call of the assistant turn "
-            f"before it; no tool_result for {', '.join(map(repr, missing))}.")
+            f"before it; no tool_result for {', '.join(map(repr, missing))}."
+        )
 
 
 def validate_messages(messages: object) -> None:
@@ -118,7 +142,8 @@ def validate_messages(messages: object) -> None:
     """
     if not isinstance(messages, Sequence) or isinstance(messages, str) or not messages:
         raise MessageValidationError(
-            "messages must be a non-empty list: add at least one user message.")
+            "messages must be a non-empty list: add at least one user message."
+        )
     calls: set[str] = set()  # tool_use ids the current user turn must answer
     answered: set[str] = set()
     previous_role: object = None
@@ -127,11 +152,15 @@ def validate_messages(messages: object) -> None:
             raise MessageValidationError(f"messages[{index}] must be a dict with role/content.")
         role = message.get("role")
         if role not in _ROLES:
-            hint = (" Put system prompts in the 'system' parameter, not in messages."
-                    if role == "system" else "")
+            hint = (
+                " Put system prompts in the 'system' parameter, not in messages."
+                if role == "system"
+                else ""
+            )
             raise MessageValidationError(
                 f"messages[{index}] has role {role!r}; only 'user' and 'assistant' are "
-                f"allowed.{hint}")
+                f"allowed.{hint}"
+            )
         if role != previous_role:
             if role == "assistant" and previous_role == "user":
                 _unanswered(calls, answered, index - 1)
@@ -143,11 +172,12 @@ def validate_messages(messages: object) -> None:
         if isinstance(content, str):
             if not content.strip():
                 raise MessageValidationError(
-                    f"{_where(index, role)} is empty; every message needs non-whitespace "
-                    "content.")
+                    f"{_where(index, role)} is empty; every message needs non-whitespace content."
+                )
         elif not isinstance(content, Sequence) or not content:
             raise MessageValidationError(
-                f"{_where(index, role)}{_text_excerpt(message)} has no content blocks.")
+                f"{_where(index, role)}{_text_excerpt(message)} has no content blocks."
+            )
         else:
             answerable = calls if role == "user" else _NOTHING
             for position, block in enumerate(content):

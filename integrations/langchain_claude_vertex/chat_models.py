@@ -146,8 +146,9 @@ class ChatClaudeVertex(BaseChatModel):
     default_headers: dict[str, str] | None = None
     """HTTP headers sent with every call."""
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True,
-                              protected_namespaces=())
+    model_config = ConfigDict(
+        populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=()
+    )
 
     _settings_cache: _SettingsCache = PrivateAttr(default_factory=_SettingsCache)
     #: Whether ``region`` was given (else a per-call model override picks its own default).
@@ -164,8 +165,11 @@ class ChatClaudeVertex(BaseChatModel):
         known = get_pydantic_field_names(cls)
         extra = {k: values.pop(k) for k in list(values) if k not in known}
         if extra:
-            warnings.warn(f"{sorted(extra)} are not ChatClaudeVertex parameters; they are sent "
-                          "as Messages API body fields (model_kwargs).", stacklevel=4)
+            warnings.warn(
+                f"{sorted(extra)} are not ChatClaudeVertex parameters; they are sent "
+                "as Messages API body fields (model_kwargs).",
+                stacklevel=4,
+            )
             values["model_kwargs"] = {**extra, **(values.get("model_kwargs") or {})}
         return values
 
@@ -208,22 +212,32 @@ class ChatClaudeVertex(BaseChatModel):
     @property
     def _identifying_params(self) -> dict[str, Any]:
         return {
-            "model": self.model, "project": self.project, "region": self.region,
-            "max_tokens": self.max_tokens, "temperature": self.temperature,
-            "top_p": self.top_p, "top_k": self.top_k, "stop": self.stop,
-            "thinking": self.thinking, "effort": self.effort, "betas": self.betas,
-            "streaming": self.streaming, "model_kwargs": self.model_kwargs,
+            "model": self.model,
+            "project": self.project,
+            "region": self.region,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "top_k": self.top_k,
+            "stop": self.stop,
+            "thinking": self.thinking,
+            "effort": self.effort,
+            "betas": self.betas,
+            "streaming": self.streaming,
+            "model_kwargs": self.model_kwargs,
         }
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         model = str(kwargs.get("model") or self.model)
-        params = LangSmithParams(ls_provider="google_vertexai", ls_model_name=model,
-                                 ls_model_type="chat")
+        params = LangSmithParams(
+            ls_provider="google_vertexai", ls_model_name=model, ls_model_type="chat"
+        )
         temperature = kwargs.get("temperature", self.temperature)
         if temperature is not None:
             params["ls_temperature"] = temperature
-        params["ls_max_tokens"] = (kwargs.get("max_tokens") or self.max_tokens
-                                   or resolve_model(model).max_output_tokens)
+        params["ls_max_tokens"] = (
+            kwargs.get("max_tokens") or self.max_tokens or resolve_model(model).max_output_tokens
+        )
         stop_sequences = stop or kwargs.get("stop") or self.stop
         if stop_sequences:
             params["ls_stop"] = list(stop_sequences)
@@ -232,12 +246,23 @@ class ChatClaudeVertex(BaseChatModel):
     def _resolve_model_profile(self) -> ModelProfile | None:
         info = resolve_model(self.model)
         return ModelProfile(
-            max_input_tokens=info.context_window, max_output_tokens=info.max_output_tokens,
-            text_inputs=True, image_inputs=True, image_url_inputs=True, pdf_inputs=True,
-            audio_inputs=False, video_inputs=False, image_tool_message=True,
-            pdf_tool_message=True, text_outputs=True, image_outputs=False,
-            audio_outputs=False, reasoning_output=info.thinking or info.adaptive_thinking,
-            tool_calling=True, tool_choice=True, tool_call_streaming=True,
+            max_input_tokens=info.context_window,
+            max_output_tokens=info.max_output_tokens,
+            text_inputs=True,
+            image_inputs=True,
+            image_url_inputs=True,
+            pdf_inputs=True,
+            audio_inputs=False,
+            video_inputs=False,
+            image_tool_message=True,
+            pdf_tool_message=True,
+            text_outputs=True,
+            image_outputs=False,
+            audio_outputs=False,
+            reasoning_output=info.thinking or info.adaptive_thinking,
+            tool_calling=True,
+            tool_choice=True,
+            tool_call_streaming=True,
             structured_output=info.structured_outputs,
             mid_conversation_system_messages=False,
         )
@@ -250,60 +275,107 @@ class ChatClaudeVertex(BaseChatModel):
         credentials = self.credentials
         if isinstance(credentials, SecretStr):
             credentials = credentials.get_secret_value()
-        return self._settings_cache.get(self._settings_key(model), lambda: resolve_settings(
-            model=model, project=self.project, region=region, base_url=self.base_url,
-            credentials=credentials, access_token=token, impersonate=self.impersonate,
-            quota_project_id=self.quota_project_id, fallback_regions=self.fallback_regions,
-            data_residency=self.data_residency))
+        return self._settings_cache.get(
+            self._settings_key(model),
+            lambda: resolve_settings(
+                model=model,
+                project=self.project,
+                region=region,
+                base_url=self.base_url,
+                credentials=credentials,
+                access_token=token,
+                impersonate=self.impersonate,
+                quota_project_id=self.quota_project_id,
+                fallback_regions=self.fallback_regions,
+                data_residency=self.data_residency,
+            ),
+        )
 
     def _settings_key(self, model: str) -> tuple[Any, ...]:
         """What settings depend on: the model only when no region was given."""
         region = self.region if self._region_given else None
         token = self.access_token.get_secret_value() if self.access_token else None
-        return (None if region else resolve_model(model).vertex_id, self.project, region,
-                self.base_url, id(self.credentials), token, self.impersonate,
-                self.quota_project_id, tuple(self.fallback_regions or ()) or None,
-                self.data_residency)
+        return (
+            None if region else resolve_model(model).vertex_id,
+            self.project,
+            region,
+            self.base_url,
+            id(self.credentials),
+            token,
+            self.impersonate,
+            self.quota_project_id,
+            tuple(self.fallback_regions or ()) or None,
+            self.data_residency,
+        )
 
     def _client(self, settings: Settings) -> VertexClient:
-        return VertexClient.shared(settings, timeout=self.timeout, max_retries=self.max_retries,
-                                   default_headers=self.default_headers, deadline=self.deadline)
+        return VertexClient.shared(
+            settings,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            default_headers=self.default_headers,
+            deadline=self.deadline,
+        )
 
-    def _prepare(self, messages: Sequence[BaseMessage], stop: Sequence[str] | None,
-                 kwargs: Mapping[str, Any]) -> tuple[PreparedCall, Settings]:
+    def _prepare(
+        self, messages: Sequence[BaseMessage], stop: Sequence[str] | None, kwargs: Mapping[str, Any]
+    ) -> tuple[PreparedCall, Settings]:
         defaults = CallDefaults(
-            model=self.model, max_tokens=self.max_tokens, temperature=self.temperature,
-            top_p=self.top_p, top_k=self.top_k, stop=self.stop, thinking=self.thinking,
-            effort=self.effort, betas=tuple(self.betas or ()), timeout=self.timeout,
-            stream_usage=self.stream_usage, model_kwargs=self.model_kwargs)
+            model=self.model,
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            top_k=self.top_k,
+            stop=self.stop,
+            thinking=self.thinking,
+            effort=self.effort,
+            betas=tuple(self.betas or ()),
+            timeout=self.timeout,
+            stream_usage=self.stream_usage,
+            model_kwargs=self.model_kwargs,
+        )
         call = prepare_call(defaults, messages, stop, kwargs)
         return call, self._settings(call.model)
 
     # -- calls -----------------------------------------------------------------------------
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None,
-                  **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         call, settings = self._prepare(messages, stop, kwargs)
         params = call.params_with(resolve_prompt(call.prompt, settings.tokens))
         message = self._client(settings).create(params, betas=call.betas, timeout=call.timeout)
         return self._result(call, message)
 
-    async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                         run_manager: AsyncCallbackManagerForLLMRun | None = None,
-                         **kwargs: Any) -> ChatResult:
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         call, settings = self._prepare(messages, stop, kwargs)
         params = call.params_with(await aresolve_prompt(call.prompt, settings.tokens))
-        message = await self._client(settings).acreate(params, betas=call.betas,
-                                                         timeout=call.timeout)
+        message = await self._client(settings).acreate(
+            params, betas=call.betas, timeout=call.timeout
+        )
         return self._result(call, message)
 
-    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                run_manager: CallbackManagerForLLMRun | None = None,
-                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
         call, settings = self._prepare(messages, stop, kwargs)
         params = call.params_with(resolve_prompt(call.prompt, settings.tokens))
-        with self._client(settings).stream(params, betas=call.betas,
-                                           timeout=call.timeout) as events:
+        with self._client(settings).stream(
+            params, betas=call.betas, timeout=call.timeout
+        ) as events:
             converter = self._converter(call, events.region, events.request_id)
             for event in events:
                 chunk = converter.convert(event)
@@ -313,13 +385,18 @@ class ChatClaudeVertex(BaseChatModel):
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
 
-    async def _astream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                       run_manager: AsyncCallbackManagerForLLMRun | None = None,
-                       **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
         call, settings = self._prepare(messages, stop, kwargs)
         params = call.params_with(await aresolve_prompt(call.prompt, settings.tokens))
-        stream = await self._client(settings).astream(params, betas=call.betas,
-                                                       timeout=call.timeout)
+        stream = await self._client(settings).astream(
+            params, betas=call.betas, timeout=call.timeout
+        )
         async with stream as events:
             converter = self._converter(call, events.region, events.request_id)
             async for event in events:
@@ -332,21 +409,29 @@ class ChatClaudeVertex(BaseChatModel):
 
     @staticmethod
     def _result(call: PreparedCall, message: VertexMessage) -> ChatResult:
-        return chat_result(message, model_name=call.info.vertex_id,
-                           region=message.vertex_region,
-                           request_id=getattr(message, "_request_id", None))
+        return chat_result(
+            message,
+            model_name=call.info.vertex_id,
+            region=message.vertex_region,
+            request_id=getattr(message, "_request_id", None),
+        )
 
     @staticmethod
-    def _converter(call: PreparedCall, region: str | None,
-                   request_id: str | None) -> StreamConverter:
-        return StreamConverter(model_name=call.info.vertex_id,
-                               plain_text=call.plain_text_stream,
-                               stream_usage=call.stream_usage, region=region,
-                               request_id=request_id)
+    def _converter(
+        call: PreparedCall, region: str | None, request_id: str | None
+    ) -> StreamConverter:
+        return StreamConverter(
+            model_name=call.info.vertex_id,
+            plain_text=call.plain_text_stream,
+            stream_usage=call.stream_usage,
+            region=region,
+            request_id=request_id,
+        )
 
     # -- tokens ----------------------------------------------------------------------------
-    def get_num_tokens_from_messages(self, messages: list[BaseMessage],
-                                     tools: Sequence[Any] | None = None) -> int:
+    def get_num_tokens_from_messages(
+        self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
+    ) -> int:
         """The input tokens ``messages`` (and ``tools``) use, from Vertex's count-tokens.
 
         Count-tokens is served in a few regions only; the core sends the count to the
@@ -356,8 +441,9 @@ class ChatClaudeVertex(BaseChatModel):
         params = call.params_with(resolve_prompt(call.prompt, settings.tokens))
         return self._client(settings).count_tokens(params, betas=call.betas)
 
-    async def aget_num_tokens_from_messages(self, messages: list[BaseMessage],
-                                            tools: Sequence[Any] | None = None) -> int:
+    async def aget_num_tokens_from_messages(
+        self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
+    ) -> int:
         """The async form of :meth:`get_num_tokens_from_messages`."""
         call, settings = self._prepare(messages, None, {"tools": tools} if tools else {})
         params = call.params_with(await aresolve_prompt(call.prompt, settings.tokens))
@@ -420,10 +506,15 @@ class ChatClaudeVertex(BaseChatModel):
         if kwargs:
             raise ValueError(f"Received unsupported arguments {kwargs}")
         return structured_output(
-            self, schema, method=method, include_raw=include_raw, strict=strict,
-            native_json_schema=resolve_model(self.model).structured_outputs)
+            self,
+            schema,
+            method=method,
+            include_raw=include_raw,
+            strict=strict,
+            native_json_schema=resolve_model(self.model).structured_outputs,
+        )
 
     def __repr_args__(self) -> Any:
-        return [(k, v) for k, v in super().__repr_args__()
-                if k not in ("credentials", "access_token")]
-
+        return [
+            (k, v) for k, v in super().__repr_args__() if k not in ("credentials", "access_token")
+        ]

@@ -47,7 +47,12 @@ from claude_vertex import (
 )
 
 __all__ = [
-    "PendingMedia", "Prompt", "aresolve_prompt", "resolve_prompt", "to_prompt", "tool_use_id",
+    "PendingMedia",
+    "Prompt",
+    "aresolve_prompt",
+    "resolve_prompt",
+    "to_prompt",
+    "tool_use_id",
 ]
 
 Block = dict[str, Any]
@@ -143,8 +148,7 @@ class Prompt:
             return out
 
         params: dict[str, Any] = {
-            "messages": [{"role": m["role"], "content": fill(m["content"])}
-                         for m in self.messages],
+            "messages": [{"role": m["role"], "content": fill(m["content"])} for m in self.messages],
         }
         if self.system:
             params["system"] = self.system
@@ -219,8 +223,9 @@ def _decoded_text(data: str) -> str:
     try:
         return base64.b64decode(data, validate=True).decode("utf-8")
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise ValueError("A text/plain file block holds data that is not base64 UTF-8 "
-                         "text.") from None
+        raise ValueError(
+            "A text/plain file block holds data that is not base64 UTF-8 text."
+        ) from None
 
 
 def _media_block(block: Mapping[str, Any], kind: Literal["image", "file"]) -> Item:
@@ -231,27 +236,31 @@ def _media_block(block: Mapping[str, Any], kind: Literal["image", "file"]) -> It
         raise ValueError(_NO_FILES_API)
     if "base64" in block or source_type == "base64":
         data = str(block.get("base64") or block.get("data") or "")
-        if kind == "image" and mime_type in ("image/jpeg", "image/png", "image/gif",
-                                             "image/webp"):
-            image: Block = {"type": "image", "source": {
-                "type": "base64", "media_type": mime_type, "data": data}}
+        if kind == "image" and mime_type in ("image/jpeg", "image/png", "image/gif", "image/webp"):
+            image: Block = {
+                "type": "image",
+                "source": {"type": "base64", "media_type": mime_type, "data": data},
+            }
             return _with_cache_control(image, block)
         if kind == "file" and mime_type == "application/pdf":
-            pdf: Block = {"type": "document", "source": {
-                "type": "base64", "media_type": mime_type, "data": data},
-                **_document_options(block)}
+            pdf: Block = {
+                "type": "document",
+                "source": {"type": "base64", "media_type": mime_type, "data": data},
+                **_document_options(block),
+            }
             return _with_cache_control(pdf, block)
         if kind == "file" and mime_type == "text/plain":
             return _text_document(_decoded_text(data), block)
-        return PendingMedia(_data_url(data, mime_type), _document_options(block),
-                            _cache_control(block))
+        return PendingMedia(
+            _data_url(data, mime_type), _document_options(block), _cache_control(block)
+        )
     if "url" in block or source_type == "url":
-        return PendingMedia(str(block.get("url")), _document_options(block),
-                            _cache_control(block))
+        return PendingMedia(str(block.get("url")), _document_options(block), _cache_control(block))
     if source_type == "text" or (kind == "file" and isinstance(block.get("text"), str)):
         return _text_document(str(block.get("text", "")), block)
-    raise ValueError(f"Cannot read this {kind} block: it has no base64 data or url "
-                     f"(keys: {sorted(block)}).")
+    raise ValueError(
+        f"Cannot read this {kind} block: it has no base64 data or url (keys: {sorted(block)})."
+    )
 
 
 def _openai_file(block: Mapping[str, Any]) -> Item:
@@ -281,8 +290,9 @@ def _native_with_source(block: Mapping[str, Any]) -> Item:
 
 def _clean(block: Mapping[str, Any], *, drop: Sequence[str] = ()) -> Block:
     """A copy without LangChain bookkeeping (``index``, ``extras``...) and ``None`` values."""
-    cleaned = {k: v for k, v in block.items()
-               if k not in ("index", "extras", *drop) and v is not None}
+    cleaned = {
+        k: v for k, v in block.items() if k not in ("index", "extras", *drop) and v is not None
+    }
     return _with_cache_control(cleaned, block)
 
 
@@ -306,8 +316,10 @@ def _user_item(raw: object) -> Item | None:
     if kind == "text":
         return _text_block(str(raw.get("text", "")), raw)
     if kind in _UNSUPPORTED_MEDIA:
-        raise ValueError(f"Claude on Vertex AI does not accept {_UNSUPPORTED_MEDIA[kind]} "
-                         "input; send text, images or documents (PDF, plain text).")
+        raise ValueError(
+            f"Claude on Vertex AI does not accept {_UNSUPPORTED_MEDIA[kind]} "
+            "input; send text, images or documents (PDF, plain text)."
+        )
     if kind in ("image", "document") and "source" in raw:
         return _native_with_source(raw)
     if kind in ("image", "file"):
@@ -400,14 +412,18 @@ class _AssistantTurn:
         for invalid in self.message.invalid_tool_calls:
             call_id = invalid.get("id")
             if call_id and call_id not in self.placed:
-                self._add_tool_use(call_id, str(invalid.get("name") or ""),
-                                   _partial_input({"partial_json": invalid.get("args")}))
+                self._add_tool_use(
+                    call_id,
+                    str(invalid.get("name") or ""),
+                    _partial_input({"partial_json": invalid.get("args")}),
+                )
         return self.blocks
 
     def _add_tool_use(self, call_id: str, name: str, args: Mapping[str, Any]) -> None:
         self.placed.add(call_id)
-        self.blocks.append({"type": "tool_use", "id": tool_use_id(call_id), "name": name,
-                            "input": dict(args)})
+        self.blocks.append(
+            {"type": "tool_use", "id": tool_use_id(call_id), "name": name, "input": dict(args)}
+        )
 
     def _tool_use(self, call_id: str | None, fallback: Mapping[str, Any]) -> Block | None:
         """The ``tool_use`` for a call: from ``tool_calls`` when it is there (parsed args)."""
@@ -423,8 +439,7 @@ class _AssistantTurn:
         if isinstance(raw, str):
             return _text_block(raw)
         if not isinstance(raw, Mapping):
-            raise ValueError(f"Content blocks must be strings or dicts, not "
-                             f"{type(raw).__name__}.")
+            raise ValueError(f"Content blocks must be strings or dicts, not {type(raw).__name__}.")
         kind = raw.get("type")
         extras = _extras(raw)
         if kind == "text":
@@ -432,33 +447,54 @@ class _AssistantTurn:
             return _text_block(str(raw.get("text", "")), raw)
         if kind == "thinking":
             if self.keep_thinking and raw.get("signature"):
-                return {"type": "thinking", "thinking": str(raw.get("thinking", "")),
-                        "signature": raw["signature"]}
+                return {
+                    "type": "thinking",
+                    "thinking": str(raw.get("thinking", "")),
+                    "signature": raw["signature"],
+                }
             return None
         if kind == "redacted_thinking":
-            return {"type": "redacted_thinking", "data": raw["data"]} if (
-                self.keep_thinking and raw.get("data")) else None
+            return (
+                {"type": "redacted_thinking", "data": raw["data"]}
+                if (self.keep_thinking and raw.get("data"))
+                else None
+            )
         if kind == "reasoning":  # LangChain v1 form of a thinking block
             signature = raw.get("signature") or extras.get("signature")
             if self.keep_thinking and signature:
-                return {"type": "thinking", "thinking": str(raw.get("reasoning", "")),
-                        "signature": signature}
+                return {
+                    "type": "thinking",
+                    "thinking": str(raw.get("reasoning", "")),
+                    "signature": signature,
+                }
             return None
         if kind in ("tool_use", "tool_call"):
-            return self._tool_use(raw.get("id"), {**raw, "input": raw.get("input",
-                                                                          raw.get("args"))})
+            return self._tool_use(
+                raw.get("id"), {**raw, "input": raw.get("input", raw.get("args"))}
+            )
         if kind in ("tool_call_chunk", "input_json_delta", "invalid_tool_call"):
             return None
         if kind == "server_tool_use":
-            return {"type": "server_tool_use", "id": raw.get("id"), "name": raw.get("name"),
-                    "input": _partial_input(raw)}
+            return {
+                "type": "server_tool_use",
+                "id": raw.get("id"),
+                "name": raw.get("name"),
+                "input": _partial_input(raw),
+            }
         if kind == "server_tool_call":
             args = raw.get("args")
-            return {"type": "server_tool_use", "id": raw.get("id"), "name": raw.get("name"),
-                    "input": args if isinstance(args, dict) else {}}
+            return {
+                "type": "server_tool_use",
+                "id": raw.get("id"),
+                "name": raw.get("name"),
+                "input": args if isinstance(args, dict) else {},
+            }
         if kind == "server_tool_result":
-            return {"type": extras.get("block_type", "web_search_tool_result"),
-                    "tool_use_id": raw.get("tool_call_id"), "content": raw.get("output", [])}
+            return {
+                "type": extras.get("block_type", "web_search_tool_result"),
+                "tool_use_id": raw.get("tool_call_id"),
+                "content": raw.get("output", []),
+            }
         if kind == "non_standard" and isinstance(raw.get("value"), Mapping):
             return self._block(raw["value"])
         return _clean(raw, drop=("partial_json",))
@@ -476,12 +512,19 @@ def _role_of(message: BaseMessage) -> Role | Literal["system"]:
         return "assistant"
     if isinstance(message, ChatMessage):
         roles: dict[str, Role | Literal["system"]] = {
-            "user": "user", "human": "user", "assistant": "assistant", "ai": "assistant",
-            "system": "system", "developer": "system"}
+            "user": "user",
+            "human": "user",
+            "assistant": "assistant",
+            "ai": "assistant",
+            "system": "system",
+            "developer": "system",
+        }
         if message.role in roles:
             return roles[message.role]
-    raise ValueError(f"Cannot send a {type(message).__name__} (role "
-                     f"{getattr(message, 'role', message.type)!r}) to Claude.")
+    raise ValueError(
+        f"Cannot send a {type(message).__name__} (role "
+        f"{getattr(message, 'role', message.type)!r}) to Claude."
+    )
 
 
 def _content_of(message: BaseMessage, role: str, keep_thinking: bool) -> list[Item]:
@@ -521,7 +564,8 @@ def to_prompt(messages: Sequence[BaseMessage], *, keep_thinking: bool) -> Prompt
                 raise MessageValidationError(
                     f"messages[{index}] is a {type(message).__name__} after the conversation "
                     "has started: Claude takes system instructions only at the start of the "
-                    "conversation. Move it to the front.")
+                    "conversation. Move it to the front."
+                )
             prompt.system.extend(_system_blocks(message))
             continue
         items = _content_of(message, role, keep_thinking)
@@ -537,7 +581,8 @@ def to_prompt(messages: Sequence[BaseMessage], *, keep_thinking: bool) -> Prompt
         raise MessageValidationError(
             f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty (empty text is "
             "left out), which leaves no message to send. Give the conversation a user "
-            "message with content.")
+            "message with content."
+        )
     return prompt
 
 
@@ -545,8 +590,9 @@ def _system_blocks(message: BaseMessage) -> list[Block]:
     blocks: list[Block] = []
     for item in _user_items(message.content):
         if isinstance(item, PendingMedia):
-            raise ValueError("System messages take text only; put images and documents in "
-                             "a HumanMessage.")
+            raise ValueError(
+                "System messages take text only; put images and documents in a HumanMessage."
+            )
         blocks.append(item)
     cache_control = message.additional_kwargs.get("cache_control")
     if blocks and isinstance(cache_control, Mapping):

@@ -23,11 +23,28 @@ from .tools import convert_to_anthropic_tool, tool_choice_param
 __all__ = ["CallDefaults", "PreparedCall", "ThinkingConflictWarning", "prepare_call"]
 
 #: Call arguments this module consumes; any other keyword argument is a body field.
-_HANDLED = frozenset({
-    "model", "max_tokens", "temperature", "top_p", "top_k", "thinking", "effort", "betas",
-    "timeout", "tools", "tool_choice", "parallel_tool_calls", "cache_control", "output_config",
-    "stream", "stream_usage", "stop_sequences", "response_format",
-})
+_HANDLED = frozenset(
+    {
+        "model",
+        "max_tokens",
+        "temperature",
+        "top_p",
+        "top_k",
+        "thinking",
+        "effort",
+        "betas",
+        "timeout",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "cache_control",
+        "output_config",
+        "stream",
+        "stream_usage",
+        "stop_sequences",
+        "response_format",
+    }
+)
 
 
 class ThinkingConflictWarning(UserWarning):
@@ -93,23 +110,31 @@ def _drop_thinking_conflicts(params: dict[str, Any]) -> None:
     """Remove what Claude refuses while thinking, warning about each."""
     choice = params.get("tool_choice")
     if isinstance(choice, Mapping) and choice.get("type") in ("any", "tool"):
-        _conflict(f"tool_choice {dict(choice)!r} was dropped: Claude cannot be forced to use "
-                  "a tool while thinking is on, so the model chooses (tool_choice auto).")
+        _conflict(
+            f"tool_choice {dict(choice)!r} was dropped: Claude cannot be forced to use "
+            "a tool while thinking is on, so the model chooses (tool_choice auto)."
+        )
         relaxed: dict[str, Any] = {"type": "auto"}
         if "disable_parallel_tool_use" in choice:
             relaxed["disable_parallel_tool_use"] = choice["disable_parallel_tool_use"]
         params["tool_choice"] = relaxed
     if params.get("temperature") not in (None, 1, 1.0):
-        _conflict(f"temperature={params.pop('temperature')} was dropped: with thinking on, "
-                  "Claude only accepts temperature 1.")
+        _conflict(
+            f"temperature={params.pop('temperature')} was dropped: with thinking on, "
+            "Claude only accepts temperature 1."
+        )
     if params.get("top_k") is not None:
-        _conflict(f"top_k={params.pop('top_k')} was dropped: Claude does not accept top_k "
-                  "while thinking is on.")
+        _conflict(
+            f"top_k={params.pop('top_k')} was dropped: Claude does not accept top_k "
+            "while thinking is on."
+        )
     top_p = params.get("top_p")
     if top_p is not None and not 0.95 <= top_p <= 1:
         params.pop("top_p")
-        _conflict(f"top_p={top_p} was dropped: with thinking on, Claude accepts top_p between "
-                  "0.95 and 1 only.")
+        _conflict(
+            f"top_p={top_p} was dropped: with thinking on, Claude accepts top_p between "
+            "0.95 and 1 only."
+        )
 
 
 def _response_format(response_format: object) -> dict[str, Any] | None:
@@ -152,8 +177,7 @@ def prepare_call(
         value = pick(name, getattr(defaults, name))
         if value is not None:
             params[name] = value
-    stop_sequences = list(stop if stop is not None else
-                          pick("stop_sequences", defaults.stop) or [])
+    stop_sequences = list(stop if stop is not None else pick("stop_sequences", defaults.stop) or [])
     if stop_sequences:
         params["stop_sequences"] = stop_sequences
     thinking = pick("thinking", defaults.thinking)
@@ -171,8 +195,9 @@ def prepare_call(
     tools = kwargs.get("tools")
     if tools:
         params["tools"] = [convert_to_anthropic_tool(tool) for tool in tools]
-    choice = tool_choice_param(kwargs.get("tool_choice"),
-                               parallel_tool_calls=kwargs.get("parallel_tool_calls"))
+    choice = tool_choice_param(
+        kwargs.get("tool_choice"), parallel_tool_calls=kwargs.get("parallel_tool_calls")
+    )
     if choice is not None and (tools or choice.get("type") == "none"):
         params["tool_choice"] = choice
     params.update({k: v for k, v in kwargs.items() if k not in _HANDLED and v is not None})

@@ -56,8 +56,7 @@ def usage_metadata(usage: UsageLike) -> UsageMetadata:
         input_tokens=input_tokens,
         output_tokens=usage.output_tokens,
         total_tokens=input_tokens + usage.output_tokens,
-        input_token_details=InputTokenDetails(cache_read=cache_read,
-                                              cache_creation=cache_creation),
+        input_token_details=InputTokenDetails(cache_read=cache_read, cache_creation=cache_creation),
     )
     details = usage.output_tokens_details
     if details is not None:
@@ -70,8 +69,9 @@ def content_blocks(message: Message) -> list[dict[str, Any]]:
     return [block.model_dump(mode="json", exclude_none=True) for block in message.content]
 
 
-def chat_result(message: Message, *, model_name: str, region: str | None,
-                request_id: str | None) -> ChatResult:
+def chat_result(
+    message: Message, *, model_name: str, region: str | None, request_id: str | None
+) -> ChatResult:
     """The ``ChatResult`` of one answer.
 
     Args:
@@ -86,8 +86,11 @@ def chat_result(message: Message, *, model_name: str, region: str | None,
         content = blocks[0]["text"]
     else:
         content = list(blocks)
-    calls = [tool_call(name=b["name"], args=b.get("input") or {}, id=b["id"])
-             for b in blocks if b["type"] == "tool_use"]
+    calls = [
+        tool_call(name=b["name"], args=b.get("input") or {}, id=b["id"])
+        for b in blocks
+        if b["type"] == "tool_use"
+    ]
     metadata: dict[str, Any] = {
         "id": message.id,
         "model": message.model,
@@ -106,5 +109,7 @@ def chat_result(message: Message, *, model_name: str, region: str | None,
         response_metadata=metadata,
         id=message.id,
     )
-    return ChatResult(generations=[ChatGeneration(message=ai_message)],
-                      llm_output={"id": message.id, "model_name": model_name})
+    return ChatResult(
+        generations=[ChatGeneration(message=ai_message)],
+        llm_output={"id": message.id, "model_name": model_name},
+    )

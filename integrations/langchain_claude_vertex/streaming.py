@@ -35,8 +35,13 @@ class _StreamUsage:
 
     def update(self, usage: Any) -> None:
         """Take every field the event reports (message_delta values are cumulative)."""
-        for name in ("input_tokens", "output_tokens", "cache_read_input_tokens",
-                     "cache_creation_input_tokens", "output_tokens_details"):
+        for name in (
+            "input_tokens",
+            "output_tokens",
+            "cache_read_input_tokens",
+            "cache_creation_input_tokens",
+            "output_tokens_details",
+        ):
             value = getattr(usage, name, None)
             if value is not None:
                 setattr(self, name, value)
@@ -53,8 +58,15 @@ class StreamConverter:
         request_id: Vertex's request id, if it sent one.
     """
 
-    def __init__(self, *, model_name: str, plain_text: bool, stream_usage: bool,
-                 region: str | None, request_id: str | None) -> None:
+    def __init__(
+        self,
+        *,
+        model_name: str,
+        plain_text: bool,
+        stream_usage: bool,
+        region: str | None,
+        request_id: str | None,
+    ) -> None:
         self.model_name = model_name
         self.plain_text = plain_text
         self.stream_usage = stream_usage
@@ -68,8 +80,9 @@ class StreamConverter:
 
     def _chunk(self, content: str | list[Any] = "", **fields: Any) -> ChatGenerationChunk:
         metadata = {"model_provider": MODEL_PROVIDER, **fields.pop("response_metadata", {})}
-        message = AIMessageChunk(content=content, id=self.message_id,
-                                 response_metadata=metadata, **fields)
+        message = AIMessageChunk(
+            content=content, id=self.message_id, response_metadata=metadata, **fields
+        )
         return ChatGenerationChunk(message=message)
 
     def _empty(self) -> str | list[Any]:
@@ -83,8 +96,9 @@ class StreamConverter:
             self.usage.update(event.message.usage)
             return self._chunk(self._empty())
         if event.type == "content_block_start":
-            return self._block_start(event.index, event.content_block.model_dump(
-                mode="json", exclude_none=True))
+            return self._block_start(
+                event.index, event.content_block.model_dump(mode="json", exclude_none=True)
+            )
         if event.type == "content_block_delta":
             return self._block_delta(event.index, event.delta)
         if event.type == "message_delta":
@@ -101,8 +115,14 @@ class StreamConverter:
             return self._chunk([{**block, "index": index}])
         if kind == "tool_use":
             start = {**block, "input": {}, "index": index}
-            return self._chunk([start], tool_call_chunks=[tool_call_chunk(
-                name=block.get("name"), id=block.get("id"), args="", index=index)])
+            return self._chunk(
+                [start],
+                tool_call_chunks=[
+                    tool_call_chunk(
+                        name=block.get("name"), id=block.get("id"), args="", index=index
+                    )
+                ],
+            )
         if kind == "thinking":
             start = {"type": "thinking", "thinking": block.get("thinking", ""), "index": index}
             if block.get("signature"):
@@ -110,8 +130,7 @@ class StreamConverter:
             return self._chunk([start])
         return self._chunk([{**block, "index": index}])
 
-    def _block_delta(self, index: int, delta: RawContentBlockDelta
-                     ) -> ChatGenerationChunk | None:
+    def _block_delta(self, index: int, delta: RawContentBlockDelta) -> ChatGenerationChunk | None:
         if delta.type == "text_delta":
             if self.plain_text:
                 return self._chunk(delta.text)
@@ -120,17 +139,19 @@ class StreamConverter:
             citation = delta.citation.model_dump(mode="json", exclude_none=True)
             return self._chunk([{"type": "text", "citations": [citation], "index": index}])
         if delta.type == "thinking_delta":
-            return self._chunk([{"type": "thinking", "thinking": delta.thinking,
-                                 "index": index}])
+            return self._chunk([{"type": "thinking", "thinking": delta.thinking, "index": index}])
         if delta.type == "signature_delta":
-            return self._chunk([{"type": "thinking", "signature": delta.signature,
-                                 "index": index}])
+            return self._chunk([{"type": "thinking", "signature": delta.signature, "index": index}])
         if delta.type == "input_json_delta":
             partial = delta.partial_json or ""
             content = [{"type": "input_json_delta", "partial_json": partial, "index": index}]
             if self.block_types.get(index) == "tool_use":
-                return self._chunk(content, tool_call_chunks=[tool_call_chunk(
-                    name=None, id=None, args=partial, index=index)])
+                return self._chunk(
+                    content,
+                    tool_call_chunks=[
+                        tool_call_chunk(name=None, id=None, args=partial, index=index)
+                    ],
+                )
             return self._chunk(content)
         return None
 

@@ -48,8 +48,13 @@ def _is_anthropic_tool(tool: Mapping[str, Any]) -> bool:
     if "input_schema" in tool:
         return True
     kind = tool.get("type")
-    return (isinstance(kind, str) and kind not in ("function", "custom", "object")
-            and "name" in tool and "parameters" not in tool and "function" not in tool)
+    return (
+        isinstance(kind, str)
+        and kind not in ("function", "custom", "object")
+        and "name" in tool
+        and "parameters" not in tool
+        and "function" not in tool
+    )
 
 
 def convert_to_anthropic_tool(tool: ToolLike, *, strict: bool | None = None) -> dict[str, Any]:
@@ -106,8 +111,10 @@ def tool_choice_param(
         else:
             choice = dict(tool_choice)
     else:
-        raise ValueError(f"Unrecognised tool_choice {tool_choice!r}: use 'auto', 'any', "
-                         "'none', a tool name, or a dict.")
+        raise ValueError(
+            f"Unrecognised tool_choice {tool_choice!r}: use 'auto', 'any', "
+            "'none', a tool name, or a dict."
+        )
     if parallel_tool_calls is False:
         choice = {**(choice or {"type": "auto"}), "disable_parallel_tool_use": True}
     return choice
@@ -132,9 +139,15 @@ class _Bindable(Protocol):
 
     def bind(self, **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]: ...
 
-    def bind_tools(self, tools: Sequence[ToolLike], *, tool_choice: ToolChoice = None,
-                   parallel_tool_calls: bool | None = None, strict: bool | None = None,
-                   **kwargs: Any) -> Runnable[LanguageModelInput, AIMessage]: ...
+    def bind_tools(
+        self,
+        tools: Sequence[ToolLike],
+        *,
+        tool_choice: ToolChoice = None,
+        parallel_tool_calls: bool | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]: ...
 
 
 def structured_output(
@@ -157,8 +170,12 @@ def structured_output(
     requested = method
     if method == "json_mode":
         if schema is None:
-            llm = model.bind(ls_structured_output_format={"kwargs": {"method": "json_mode"},
-                                                          "schema": {"type": "object"}})
+            llm = model.bind(
+                ls_structured_output_format={
+                    "kwargs": {"method": "json_mode"},
+                    "schema": {"type": "object"},
+                }
+            )
             return _with_raw(llm, JsonOutputParser(), include_raw)
         method = "json_schema"
     if schema is None:
@@ -166,19 +183,26 @@ def structured_output(
     if method == "json_schema" and not native_json_schema:
         warnings.warn(
             f"{model.model} does not support structured outputs (output_config.format); "
-            "using method='function_calling' instead.", stacklevel=3)
+            "using method='function_calling' instead.",
+            stacklevel=3,
+        )
         method = "function_calling"
     trace = {"kwargs": {"method": requested, "strict": strict}, "schema": schema}
     if method == "function_calling":
         name = convert_to_anthropic_tool(schema)["name"]
-        llm = model.bind_tools([schema], tool_choice=name, strict=strict,
-                               ls_structured_output_format=trace)
+        llm = model.bind_tools(
+            [schema], tool_choice=name, strict=strict, ls_structured_output_format=trace
+        )
         return _with_raw(llm, _parser_for_tool(schema, name), include_raw)
     if method != "json_schema":
-        raise ValueError(f"Unknown structured output method {method!r}: use "
-                         "'function_calling', 'json_schema' or 'json_mode'.")
-    output_format = {"type": "json_schema",
-                     "schema": transform_schema(convert_to_json_schema(_schema_arg(schema)))}
+        raise ValueError(
+            f"Unknown structured output method {method!r}: use "
+            "'function_calling', 'json_schema' or 'json_mode'."
+        )
+    output_format = {
+        "type": "json_schema",
+        "schema": transform_schema(convert_to_json_schema(_schema_arg(schema))),
+    }
     llm = model.bind(output_config={"format": output_format}, ls_structured_output_format=trace)
     return _with_raw(llm, _parser_for_text(schema), include_raw)
 
@@ -187,13 +211,13 @@ def _schema_arg(schema: Mapping[str, Any] | type) -> dict[str, Any] | type:
     return dict(schema) if isinstance(schema, Mapping) else schema
 
 
-def _with_raw(llm: Runnable[LanguageModelInput, Any], parser: Runnable[AIMessage, Any],
-              include_raw: bool) -> Runnable[LanguageModelInput, Any]:
+def _with_raw(
+    llm: Runnable[LanguageModelInput, Any], parser: Runnable[AIMessage, Any], include_raw: bool
+) -> Runnable[LanguageModelInput, Any]:
     if not include_raw:
         return llm | parser
-    parsed = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser,
-                                        parsing_error=lambda _: None)
+    parsed = RunnablePassthrough.assign(
+        parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+    )
     unparsed = RunnablePassthrough.assign(parsed=lambda _: None)
-    return RunnableMap(raw=llm) | parsed.with_fallbacks([unparsed],
-                                                        exception_key="parsing_error")
-
+    return RunnableMap(raw=llm) | parsed.with_fallbacks([unparsed], exception_key="parsing_error")

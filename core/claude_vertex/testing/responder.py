@@ -392,9 +392,12 @@ def _within(value: float, schema: JSON) -> bool:
 
     low, high = bound("minimum"), bound("maximum")
     low_open, high_open = bound("exclusiveMinimum"), bound("exclusiveMaximum")
-    return ((low is None or value >= low) and (high is None or value <= high)
-            and (low_open is None or value > low_open)
-            and (high_open is None or value < high_open))
+    return (
+        (low is None or value >= low)
+        and (high is None or value <= high)
+        and (low_open is None or value > low_open)
+        and (high_open is None or value < high_open)
+    )
 
 
 def example_from_schema(schema: object, hints: ArgumentHints | None = None) -> Any:
@@ -467,8 +470,9 @@ def _example(schema: object, root: JSON, depth: int, hints: ArgumentHints | None
             for _ in range(count)
         ]
     if kind == "string":
-        hinted = (hints.take_string(schema)
-                  if hints and schema.get("format") in (None, "text") else None)
+        hinted = (
+            hints.take_string(schema) if hints and schema.get("format") in (None, "text") else None
+        )
         return _string_example(schema) if hinted is None else hinted
     if kind in ("integer", "number"):
         number = hints.take_number(schema, integer=kind == "integer") if hints else None
@@ -478,9 +482,7 @@ def _example(schema: object, root: JSON, depth: int, hints: ArgumentHints | None
     return None
 
 
-def _object_example(
-    schema: JSON, root: JSON, depth: int, hints: ArgumentHints | None
-) -> JSON:
+def _object_example(schema: JSON, root: JSON, depth: int, hints: ArgumentHints | None) -> JSON:
     properties = schema.get("properties")
     properties = properties if isinstance(properties, dict) else {}
     required = schema.get("required")
@@ -656,18 +658,37 @@ def _citation_for(block: JSON, index: int) -> JSON:
     title = block.get("title")
     if source.get("type") == "text":
         cited = _first_sentence(str(source.get("data", "")))
-        return {"type": "char_location", "cited_text": cited, "document_index": index,
-                "document_title": title, "start_char_index": 0, "end_char_index": len(cited)}
+        return {
+            "type": "char_location",
+            "cited_text": cited,
+            "document_index": index,
+            "document_title": title,
+            "start_char_index": 0,
+            "end_char_index": len(cited),
+        }
     if source.get("type") == "content":
         inner = source.get("content")
-        first = inner if isinstance(inner, str) else next(
-            (str(b.get("text", "")) for b in inner or [] if b.get("type") == "text"), "")
-        return {"type": "content_block_location", "cited_text": _first_sentence(first),
-                "document_index": index, "document_title": title,
-                "start_block_index": 0, "end_block_index": 1}
-    return {"type": "page_location", "cited_text": _first_sentence(_pdf_text(source)),
-            "document_index": index, "document_title": title,
-            "start_page_number": 1, "end_page_number": 2}
+        first = (
+            inner
+            if isinstance(inner, str)
+            else next((str(b.get("text", "")) for b in inner or [] if b.get("type") == "text"), "")
+        )
+        return {
+            "type": "content_block_location",
+            "cited_text": _first_sentence(first),
+            "document_index": index,
+            "document_title": title,
+            "start_block_index": 0,
+            "end_block_index": 1,
+        }
+    return {
+        "type": "page_location",
+        "cited_text": _first_sentence(_pdf_text(source)),
+        "document_index": index,
+        "document_title": title,
+        "start_page_number": 1,
+        "end_page_number": 2,
+    }
 
 
 def _citable(message_blocks: Sequence[JSON]) -> list[JSON]:
@@ -677,8 +698,11 @@ def _citable(message_blocks: Sequence[JSON]) -> list[JSON]:
         if block.get("type") in ("document", "search_result"):
             found.append(block)
         elif block.get("type") == "tool_result" and isinstance(block.get("content"), list):
-            found.extend(b for b in block["content"]
-                         if isinstance(b, dict) and b.get("type") == "search_result")
+            found.extend(
+                b
+                for b in block["content"]
+                if isinstance(b, dict) and b.get("type") == "search_result"
+            )
     return found
 
 
@@ -744,12 +768,17 @@ def react_step(body: JSON, user_text: str) -> str | None:
             schema = json.loads(match["args"])
         except ValueError:
             schema = {"type": "object"}
-        tools.append({"name": match["name"].strip(), "description": match["description"],
-                      "input_schema": schema if isinstance(schema, dict) else {}})
+        tools.append(
+            {
+                "name": match["name"].strip(),
+                "description": match["description"],
+                "input_schema": schema if isinstance(schema, dict) else {},
+            }
+        )
     if not tools:
         return None
     if user_text.startswith(REACT_OBSERVATION):
-        observation = user_text[len(REACT_OBSERVATION):].strip()[:ECHO_CHARS]
+        observation = user_text[len(REACT_OBSERVATION) :].strip()[:ECHO_CHARS]
         return f"Thought: I can answer without using any more tools.\nAnswer: {observation}"
     tool = _ranked_tools(tools, user_text)[0]
     arguments = example_from_schema(tool["input_schema"], ArgumentHints(user_text))
@@ -880,11 +909,12 @@ def _block_events(index: int, block: JSON) -> Iterator[tuple[str, JSON]]:
             {"type": "input_json_delta", "partial_json": chunk}
             for chunk in _json_chunks(json.dumps(block.get("input", {})))
         ]
-    yield "content_block_start", {"type": "content_block_start", "index": index,
-                                  "content_block": start}
+    yield (
+        "content_block_start",
+        {"type": "content_block_start", "index": index, "content_block": start},
+    )
     for delta in deltas:
-        yield "content_block_delta", {"type": "content_block_delta", "index": index,
-                                      "delta": delta}
+        yield "content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}
     yield "content_block_stop", {"type": "content_block_stop", "index": index}
 
 
@@ -909,14 +939,22 @@ def _message_events(message: JSON) -> Iterator[tuple[str, JSON]]:
         "usage": {**usage, "output_tokens": 1},
     }
     yield "message_start", {"type": "message_start", "message": start}
-    yield "vertex_event", {"type": "vertex_event",
-                           "usage_tier": usage.get("service_tier", "standard")}
+    yield (
+        "vertex_event",
+        {"type": "vertex_event", "usage_tier": usage.get("service_tier", "standard")},
+    )
     yield "ping", {"type": "ping"}
     for index, block in enumerate(message["content"]):
         yield from _block_events(index, block)
-    yield "message_delta", {
-        "type": "message_delta",
-        "delta": {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]},
-        "usage": {key: value for key, value in usage.items() if key != "service_tier"},
-    }
+    yield (
+        "message_delta",
+        {
+            "type": "message_delta",
+            "delta": {
+                "stop_reason": message["stop_reason"],
+                "stop_sequence": message["stop_sequence"],
+            },
+            "usage": {key: value for key, value in usage.items() if key != "service_tier"},
+        },
+    )
     yield "message_stop", {"type": "message_stop"}

@@ -429,8 +429,16 @@ class VertexEmulator:
         elif ("alt", "media") in parse_qsl(urlsplit(incoming.path).query):
             reply = Reply(200, found[0], content_type=found[1])
         else:
-            reply = Reply.json(200, {"kind": "storage#object", "bucket": bucket, "name": name,
-                                     "contentType": found[1], "size": str(len(found[0]))})
+            reply = Reply.json(
+                200,
+                {
+                    "kind": "storage#object",
+                    "bucket": bucket,
+                    "name": name,
+                    "contentType": found[1],
+                    "size": str(len(found[0])),
+                },
+            )
         self._record(incoming, "storage", reply, None)
         return reply
 

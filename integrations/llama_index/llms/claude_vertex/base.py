@@ -97,11 +97,13 @@ class ClaudeVertex(FunctionCallingLLM):
         default=None, description="Endpoint base URL override (a proxy, gateway or emulator)."
     )
     max_tokens: int | None = Field(
-        default=None, gt=0,
+        default=None,
+        gt=0,
         description="Most tokens to generate; by default the model's output limit.",
     )
-    temperature: float | None = Field(default=None, ge=0.0, le=1.0,
-                                      description="Sampling temperature.")
+    temperature: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Sampling temperature."
+    )
     top_p: float | None = Field(default=None, ge=0.0, le=1.0, description="Nucleus sampling.")
     top_k: int | None = Field(default=None, ge=0, description="Top-k sampling.")
     stop_sequences: list[str] | None = Field(
@@ -109,18 +111,22 @@ class ClaudeVertex(FunctionCallingLLM):
     )
     thinking: dict[str, Any] | None = Field(
         default=None,
-        description=("Extended thinking: {'type': 'enabled', 'budget_tokens': N} or "
-                     "{'type': 'adaptive'}."),
+        description=(
+            "Extended thinking: {'type': 'enabled', 'budget_tokens': N} or {'type': 'adaptive'}."
+        ),
     )
     effort: Effort | None = Field(default=None, description="output_config.effort.")
     timeout: float | None = Field(default=None, gt=0, description="Request timeout in seconds.")
     max_retries: int = Field(default=2, ge=0, description="Retries of retryable failures.")
     fallback_regions: list[str] | None = Field(
-        default=None, description="Endpoints to fail over to, in order (see docs/reliability.md).")
+        default=None, description="Endpoints to fail over to, in order (see docs/reliability.md)."
+    )
     data_residency: Literal["us", "eu"] | None = Field(
-        default=None, description="Keep every attempt inside this geography.")
+        default=None, description="Keep every attempt inside this geography."
+    )
     deadline: float | None = Field(
-        default=None, gt=0, description="Seconds after which a call starts no new attempt.")
+        default=None, gt=0, description="Seconds after which a call starts no new attempt."
+    )
     betas: list[str] = Field(
         default_factory=list,
         description="anthropic-beta values; those Vertex refuses are dropped with a warning.",
@@ -225,17 +231,24 @@ class ClaudeVertex(FunctionCallingLLM):
             **kwargs,
         )
         settings = resolve_settings(
-            model=self.model, project=self.project, region=self.region, base_url=self.base_url,
-            credentials=credentials, access_token=access_token, impersonate=impersonate,
-            quota_project_id=quota_project_id, fallback_regions=self.fallback_regions,
+            model=self.model,
+            project=self.project,
+            region=self.region,
+            base_url=self.base_url,
+            credentials=credentials,
+            access_token=access_token,
+            impersonate=impersonate,
+            quota_project_id=quota_project_id,
+            fallback_regions=self.fallback_regions,
             data_residency=self.data_residency,
         )
         self.project = settings.project
         self.region = settings.region
         self.base_url = settings.base_url if settings.base_url_fixed else None
         self._settings = settings
-        self._client = VertexClient.shared(settings, timeout=self.timeout,
-                                           max_retries=self.max_retries, deadline=self.deadline)
+        self._client = VertexClient.shared(
+            settings, timeout=self.timeout, max_retries=self.max_retries, deadline=self.deadline
+        )
 
     @model_validator(mode="after")
     def _check_options(self) -> ClaudeVertex:
@@ -244,8 +257,12 @@ class ClaudeVertex(FunctionCallingLLM):
             check_thinking(self.thinking, info, self._output_tokens(info))
         if self.effort is not None and info.known and not info.effort:
             raise ValueError(f"{info.vertex_id} does not offer the effort setting.")
-        check_sampling(thinking_on=thinking_is_on(self.thinking), temperature=self.temperature,
-                       top_p=self.top_p, top_k=self.top_k)
+        check_sampling(
+            thinking_on=thinking_is_on(self.thinking),
+            temperature=self.temperature,
+            top_p=self.top_p,
+            top_k=self.top_k,
+        )
         return self
 
     @classmethod
@@ -291,8 +308,9 @@ class ClaudeVertex(FunctionCallingLLM):
         ``output_config`` objects and ``betas`` lists merge.
         """
         params: JSON = {"model": self.model, "max_tokens": self._output_tokens()}
-        params.update(to_messages_params(messages, media,
-                                         system_prompt=self.system_prompt).as_params())
+        params.update(
+            to_messages_params(messages, media, system_prompt=self.system_prompt).as_params()
+        )
         for name in ("temperature", "top_p", "top_k", "stop_sequences", "thinking"):
             value = getattr(self, name)
             if value is not None:
@@ -418,7 +436,8 @@ class ClaudeVertex(FunctionCallingLLM):
         if tools:
             prepared["tools"] = tool_params(tools)
             prepared["tool_choice"] = tool_choice_param(
-                tool_choice, tool_required=tool_required,
+                tool_choice,
+                tool_required=tool_required,
                 allow_parallel_tool_calls=allow_parallel_tool_calls,
                 thinking_on=thinking_is_on(kwargs.get("thinking", self.thinking)),
             )

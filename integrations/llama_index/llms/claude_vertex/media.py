@@ -39,8 +39,10 @@ def _media_blocks(messages: Sequence[ChatMessage]) -> Iterator[tuple[str, MediaB
             elif isinstance(block, CitableBlock):
                 for inner, nested in enumerate(block.content):
                     if isinstance(nested, (ImageBlock, DocumentBlock)):
-                        yield (f"{place} (CitableBlock), content[{inner}] "
-                               f"({type(nested).__name__})"), nested
+                        yield (
+                            (f"{place} (CitableBlock), content[{inner}] ({type(nested).__name__})"),
+                            nested,
+                        )
 
 
 def _reference(block: MediaBlock) -> str | Path | None:
@@ -102,8 +104,9 @@ def load_message_media(
     for place, block in _media_blocks(messages):
         try:
             reference = _reference(block)
-            loaded[id(block)] = (inline_media(block) if reference is None
-                                 else load_media(reference, tokens=tokens))
+            loaded[id(block)] = (
+                inline_media(block) if reference is None else load_media(reference, tokens=tokens)
+            )
         except MediaError as error:
             raise MediaError(f"{place}: {error}") from error
     return loaded

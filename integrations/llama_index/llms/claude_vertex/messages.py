@@ -123,8 +123,9 @@ class _Converter:
         for block in message.blocks:
             if isinstance(block, TextBlock):
                 if block.text.strip():
-                    self.system.append(self._emitted("system", {"type": "text",
-                                                                "text": block.text}))
+                    self.system.append(
+                        self._emitted("system", {"type": "text", "text": block.text})
+                    )
             elif isinstance(block, CachePoint):
                 self._cache_point("system", block)
             else:
@@ -153,13 +154,22 @@ class _Converter:
 
     def _citable(self, block: CitableBlock) -> list[JSON]:
         """A citable source: its text as a ``search_result``, its documents with citations on."""
-        texts = [{"type": "text", "text": b.text} for b in block.content
-                 if isinstance(b, TextBlock) and b.text.strip()]
+        texts = [
+            {"type": "text", "text": b.text}
+            for b in block.content
+            if isinstance(b, TextBlock) and b.text.strip()
+        ]
         converted: list[JSON] = []
         if texts:
-            converted.append({"type": "search_result", "source": block.source,
-                              "title": block.title, "content": texts,
-                              "citations": {"enabled": True}})
+            converted.append(
+                {
+                    "type": "search_result",
+                    "source": block.source,
+                    "title": block.title,
+                    "content": texts,
+                    "citations": {"enabled": True},
+                }
+            )
         for inner in block.content:
             if isinstance(inner, DocumentBlock):
                 document = self._media(inner, citations=True)
@@ -216,8 +226,10 @@ class _Converter:
         return blocks
 
     def _tool_result(self, message: ChatMessage) -> JSON:
-        result: JSON = {"type": "tool_result",
-                        "tool_use_id": str(message.additional_kwargs["tool_call_id"])}
+        result: JSON = {
+            "type": "tool_result",
+            "tool_use_id": str(message.additional_kwargs["tool_call_id"]),
+        }
         content: list[JSON] = []
         cached = False
         for block in message.blocks:
@@ -248,8 +260,9 @@ class _Converter:
             blocks = turn.blocks
             if turn.role == "user":
                 # Tool results answer the previous turn and must lead the user turn.
-                blocks = ([b for b in blocks if b["type"] == "tool_result"]
-                          + [b for b in blocks if b["type"] != "tool_result"])
+                blocks = [b for b in blocks if b["type"] == "tool_result"] + [
+                    b for b in blocks if b["type"] != "tool_result"
+                ]
             messages.append({"role": turn.role, "content": blocks})
         _strip_final_assistant_text(messages)
         return MessagesParams(self.system, messages)
@@ -292,8 +305,13 @@ def _legacy_tool_calls(message: ChatMessage) -> list[JSON]:
         data = call if isinstance(call, dict) else getattr(call, "__dict__", {})
         name = data.get("name") or data.get("tool_name")
         if name:
-            converted.append(_tool_use(data.get("id") or data.get("tool_id"), str(name),
-                                       data.get("input", data.get("tool_kwargs", {}))))
+            converted.append(
+                _tool_use(
+                    data.get("id") or data.get("tool_id"),
+                    str(name),
+                    data.get("input", data.get("tool_kwargs", {})),
+                )
+            )
     return converted
 
 
@@ -331,12 +349,16 @@ def to_messages_params(
     converter = _Converter(media or {})
     if system_prompt and not any(m.role in _SYSTEM_ROLES for m in messages):
         converter.add(ChatMessage(role=MessageRole.SYSTEM, content=system_prompt))
-    empty = [f"messages[{index}] ({message.role.value})"
-             for index, message in enumerate(messages) if not converter.add(message)]
+    empty = [
+        f"messages[{index}] ({message.role.value})"
+        for index, message in enumerate(messages)
+        if not converter.add(message)
+    ]
     converted = converter.result()
     if not converted.messages and empty:
         raise MessageValidationError(
             f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty (empty text is "
             "left out), which leaves no message to send. Give the conversation a user "
-            "message with content.")
+            "message with content."
+        )
     return converted

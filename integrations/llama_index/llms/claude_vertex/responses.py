@@ -66,7 +66,8 @@ def _citation(citation: Mapping[str, Any]) -> CitationBlock:
         source=source,
         title=str(title),
         additional_location_info={
-            key: value for key in _LOCATION_FIELDS
+            key: value
+            for key in _LOCATION_FIELDS
             if isinstance(value := citation.get(key), int) and not isinstance(value, bool)
         },
     )
@@ -98,21 +99,28 @@ def content_blocks(content: Sequence[Mapping[str, Any]]) -> list[ContentBlock]:
             continue
         flush()
         if kind == "thinking":
-            blocks.append(ThinkingBlock(
-                content=str(block.get("thinking") or ""),
-                additional_information={SIGNATURE_KEY: block.get("signature") or ""},
-            ))
+            blocks.append(
+                ThinkingBlock(
+                    content=str(block.get("thinking") or ""),
+                    additional_information={SIGNATURE_KEY: block.get("signature") or ""},
+                )
+            )
         elif kind == "redacted_thinking":
-            blocks.append(ThinkingBlock(
-                content=None, additional_information={REDACTED_THINKING_KEY: block.get("data")},
-            ))
+            blocks.append(
+                ThinkingBlock(
+                    content=None,
+                    additional_information={REDACTED_THINKING_KEY: block.get("data")},
+                )
+            )
         elif kind == "tool_use":
             arguments = block.get("input")
-            blocks.append(ToolCallBlock(
-                tool_call_id=str(block.get("id")),
-                tool_name=str(block.get("name")),
-                tool_kwargs=dict(arguments) if isinstance(arguments, Mapping) else {},
-            ))
+            blocks.append(
+                ToolCallBlock(
+                    tool_call_id=str(block.get("id")),
+                    tool_name=str(block.get("name")),
+                    tool_kwargs=dict(arguments) if isinstance(arguments, Mapping) else {},
+                )
+            )
     flush()
     return blocks
 
@@ -125,9 +133,16 @@ def assistant_message(content: Sequence[Mapping[str, Any]]) -> ChatMessage:
     as streamed structured output) look for tool calls there.
     """
     message = ChatMessage(role=MessageRole.ASSISTANT, blocks=content_blocks(content))
-    calls = [{"type": "tool_use", "id": block.get("id"), "name": block.get("name"),
-              "input": block.get("input") or {}}
-             for block in content if block.get("type") == "tool_use"]
+    calls = [
+        {
+            "type": "tool_use",
+            "id": block.get("id"),
+            "name": block.get("name"),
+            "input": block.get("input") or {},
+        }
+        for block in content
+        if block.get("type") == "tool_use"
+    ]
     if calls:
         message.additional_kwargs["tool_calls"] = calls
     return message
@@ -135,6 +150,7 @@ def assistant_message(content: Sequence[Mapping[str, Any]]) -> ChatMessage:
 
 def usage_counts(usage: object) -> dict[str, int]:
     """The four token counts of an SDK ``Usage`` (or JSON usage), absent ones as 0."""
+
     def get(name: str) -> object:
         return usage.get(name) if isinstance(usage, Mapping) else getattr(usage, name, None)
 

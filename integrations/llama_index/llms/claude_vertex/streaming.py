@@ -95,8 +95,9 @@ class StreamAssembler:
             self._stop_reason = event.delta.stop_reason
             self._stop_sequence = event.delta.stop_sequence
             counts = event.usage.model_dump()
-            self._usage.update({k: v for k, v in usage_counts(counts).items()
-                                if counts.get(k) is not None})
+            self._usage.update(
+                {k: v for k, v in usage_counts(counts).items() if counts.get(k) is not None}
+            )
             return None
         if event.type == "message_stop":
             return self._chunk(delta="", raw=self.message())
@@ -127,8 +128,10 @@ class StreamAssembler:
             block["input"] = _partial_arguments(self._partial_json[index])
             return self._chunk(delta="", raw=event)
         if delta.type == "citations_delta":
-            block["citations"] = [*(block.get("citations") or []),
-                                  delta.citation.model_dump(mode="json")]
+            block["citations"] = [
+                *(block.get("citations") or []),
+                delta.citation.model_dump(mode="json"),
+            ]
             return None
         return None
 
@@ -159,12 +162,14 @@ class StreamAssembler:
 
     def message(self) -> VertexMessage:
         """The answer received so far as one SDK message (complete after ``message_stop``)."""
-        message = VertexMessage.model_validate({
-            **self._message,
-            "content": self._content,
-            "stop_reason": self._stop_reason,
-            "stop_sequence": self._stop_sequence,
-            "usage": {**(self._message.get("usage") or {}), **self._usage},
-        })
+        message = VertexMessage.model_validate(
+            {
+                **self._message,
+                "content": self._content,
+                "stop_reason": self._stop_reason,
+                "stop_sequence": self._stop_sequence,
+                "usage": {**(self._message.get("usage") or {}), **self._usage},
+            }
+        )
         message.vertex_region = self.region
         return message

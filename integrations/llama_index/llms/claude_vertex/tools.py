@@ -39,8 +39,10 @@ def tool_params(tools: Sequence[BaseTool]) -> list[JSON]:
     definitions: list[JSON] = []
     for tool in tools:
         metadata = tool.metadata
-        definition: JSON = {"name": metadata.get_name(),
-                            "input_schema": metadata.get_parameters_dict()}
+        definition: JSON = {
+            "name": metadata.get_name(),
+            "input_schema": metadata.get_parameters_dict(),
+        }
         if metadata.description:
             definition["description"] = metadata.description
         definitions.append(definition)
@@ -105,8 +107,12 @@ def tool_selections(response: ChatResponse, *, error_on_no_tool_call: bool) -> l
     calls = [b for b in response.message.blocks if isinstance(b, ToolCallBlock)]
     if not calls and error_on_no_tool_call:
         raise ValueError("Expected at least one tool call, but the answer has none.")
-    return [ToolSelection(tool_id=call.tool_call_id or "", tool_name=call.tool_name,
-                          tool_kwargs=_arguments(call)) for call in calls]
+    return [
+        ToolSelection(
+            tool_id=call.tool_call_id or "", tool_name=call.tool_name, tool_kwargs=_arguments(call)
+        )
+        for call in calls
+    ]
 
 
 def keep_first_tool_call(response: ChatResponse) -> ChatResponse:
