@@ -6,7 +6,7 @@ pytest plugin, registered by its ``pytest11`` entry point: the suite uses it exa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import pytest
 
 from claude_vertex import Settings, VertexClient, resolve_settings
 from claude_vertex.testing import VertexEmulator
+from tests.helpers import MakeSettings
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,9 +49,6 @@ def hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")
     monkeypatch.setenv("GCE_METADATA_IP", "127.0.0.1:9")
     monkeypatch.setenv("NO_GCE_CHECK", "True")
-
-
-MakeSettings = Callable[..., Settings]
 
 
 @pytest.fixture

@@ -1,10 +1,3 @@
-"""The package version, read from the installed distribution's metadata (one place: pyproject)."""
+"""The distribution's version: the one place it is written (the build reads it from here)."""
 
-from __future__ import annotations
-
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("claude-vertex")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+source"
+__version__ = "0.2.0"
