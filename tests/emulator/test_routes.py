@@ -637,10 +637,16 @@ def run_cli_until_served(
         finally:
             os.kill(os.getpid(), signal.SIGINT)
 
+    # A process started in the background by a non-interactive shell ignores SIGINT; a terminal's
+    # Ctrl-C is what is tested here, so Python's own handler is put in place for the run.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     helper = threading.Thread(target=client_side)
     helper.start()
-    status = claude_vertex.cli.main(argv)
-    helper.join()
+    try:
+        status = claude_vertex.cli.main(argv)
+    finally:
+        helper.join()
+        signal.signal(signal.SIGINT, previous)
     return status, errors
 
 
