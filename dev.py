@@ -5,7 +5,7 @@
     python3 dev.py test --python 3.13    # on another interpreter (repeat --python for several)
     python3 dev.py test --newest         # against the newest releases the ranges allow, no lock
     python3 dev.py test --lowest         # against the lowest releases of our direct dependencies
-    python3 dev.py lock [--upgrade]      # re-resolve requirements/dev.lock (--check: is it current?)
+    python3 dev.py lock [--upgrade]      # re-resolve requirements/dev.lock (--check: current?)
     python3 dev.py build                 # a wheel and an sdist of each package, into dist/
     python3 dev.py bench [OPTIONS]       # the benchmark suite
     python3 dev.py run CMD [ARGS]        # any command inside the environment
@@ -53,6 +53,7 @@ KEY_PACKAGES = (
     "pytest", "mypy", "ruff",
 )  # fmt: skip
 MIN_PYTHON = (3, 10)
+THIS_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def _bin(environment: Path, name: str) -> Path:
@@ -106,18 +107,14 @@ def _fingerprint() -> str:
 
 
 def _environment_dir(resolution: str, version: str) -> Path:
-    current = "%d.%d" % sys.version_info[:2]
-    if resolution == "locked" and version == current:
+    if resolution == "locked" and version == THIS_PYTHON:
         return Path(os.environ.get("CLAUDE_VERTEX_VENV", ROOT / ".venv"))
     return ROOT / ".venvs" / f"{resolution}-py{version}"
 
 
 def ensure_environment(resolution: str = "locked", python: str | None = None) -> Path:
     """The environment of ``resolution`` on ``python`` (default: this interpreter), installed."""
-    if sys.version_info < MIN_PYTHON:  # noqa: UP036 - dev.py may be run by an older python3
-        sys.exit(f"claude-vertex needs Python 3.10 or newer; this is {sys.version.split()[0]}.")
-    version = "%d.%d" % sys.version_info[:2]
-    interpreter = sys.executable
+    version, interpreter = THIS_PYTHON, sys.executable
     if python is not None:
         version, interpreter = python, find_python(python) or sys.exit(f"No Python {python}.")
     environment = _environment_dir(resolution, version)
@@ -175,7 +172,7 @@ def test(args: argparse.Namespace, pytest_args: list[str]) -> int:
                   f"python{version} on PATH and under pyenv's versions/)", flush=True)  # fmt: skip
             continue
         environment = ensure_environment(args.resolution, version)
-        label = f"{args.resolution}, Python {version or '%d.%d' % sys.version_info[:2]}"
+        label = f"{args.resolution}, Python {version or THIS_PYTHON}"
         for name, command in checks(environment, args.resolution):
             print(f"== {name} ({label})", flush=True)
             if _run(*command) != 0:
@@ -251,6 +248,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     """Entry point; see the module docstring."""
+    if sys.version_info < MIN_PYTHON:
+        sys.exit(f"claude-vertex needs Python 3.10 or newer; this is {sys.version.split()[0]}.")
     args, unknown = _parser().parse_known_args(argv)
     if args.command == "test":
         return test(args, unknown)

@@ -19,8 +19,13 @@ __all__ = ["build_parser", "main"]
 
 def _run_emulator(args: argparse.Namespace) -> int:
     """Serve the emulator until Ctrl-C, after printing how to point an app at it."""
-    from claude_vertex.testing import VertexEmulator
+    from claude_vertex.testing import EmulatorUnavailableError
 
+    try:
+        from claude_vertex.testing import VertexEmulator
+    except EmulatorUnavailableError as missing:
+        print(missing, file=sys.stderr)
+        return 2
     temporary = args.key_file is None
     if temporary:
         handle, name = tempfile.mkstemp(prefix="claude-vertex-emulator-", suffix=".json")

@@ -6,11 +6,44 @@
 :class:`Fault` makes it fail on demand; :class:`RecordedRequest` is one entry of its
 request log. The pytest plugin :mod:`claude_vertex.testing.pytest_plugin` provides the
 ``vertex_emulator`` and ``vertex_key_file`` fixtures.
+
+The emulator needs the ``testing`` extra (``pip install "claude-vertex[testing]"``). Its modules
+load on first use of a name, so the pytest plugin costs nothing in a test run that never uses
+its fixtures, and a missing extra is reported only where the emulator is wanted.
 """
 
 from __future__ import annotations
 
-from .faults import Fault
-from .server import RecordedRequest, VertexEmulator
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .faults import Fault
+    from .server import RecordedRequest, VertexEmulator
 
 __all__ = ["Fault", "RecordedRequest", "VertexEmulator"]
+
+#: Where each public name lives.
+_HOMES = {"Fault": ".faults", "RecordedRequest": ".server", "VertexEmulator": ".server"}
+
+#: What to install when the emulator's own dependencies are missing.
+MISSING_EXTRA = (
+    "The Vertex emulator needs the claude-vertex 'testing' extra: "
+    'pip install "claude-vertex[testing]" (missing: {name}).'
+)
+
+
+class EmulatorUnavailableError(ImportError):
+    """The emulator's dependencies are not installed (the ``testing`` extra is missing)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        module = import_module(_HOMES[name], __name__)
+    except ModuleNotFoundError as missing:
+        if missing.name is None or missing.name.startswith("claude_vertex"):
+            raise
+        raise EmulatorUnavailableError(MISSING_EXTRA.format(name=missing.name)) from None
+    return getattr(module, name)

@@ -8,26 +8,40 @@ Fixtures:
     vertex_emulator: the same emulator, :meth:`~VertexEmulator.reset` before each test, with
         the process's circuit breakers closed again, so no test inherits another's faults.
     vertex_key_file: a service-account key file whose ``token_uri`` is the emulator's.
+
+Every pytest run in an environment with claude-vertex loads this module, so it imports nothing
+of the emulator until a fixture is used; without the ``testing`` extra, only the tests that use
+a fixture fail, saying what to install.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from claude_vertex.failover import BREAKERS
+from . import EmulatorUnavailableError
 
-from .server import VertexEmulator
+if TYPE_CHECKING:
+    from .server import VertexEmulator
 
 __all__ = ["vertex_emulator", "vertex_emulator_session", "vertex_key_file"]
+
+
+def _emulator_class() -> type[VertexEmulator]:
+    try:
+        from . import VertexEmulator
+    except EmulatorUnavailableError as missing:
+        pytest.fail(str(missing), pytrace=False)
+    return VertexEmulator
 
 
 @pytest.fixture(scope="session")
 def vertex_emulator_session() -> Iterator[VertexEmulator]:
     """A :class:`VertexEmulator` on a free port, shared by the whole test session."""
-    with VertexEmulator(port=0, project="test-project") as emulator:
+    with _emulator_class()(port=0, project="test-project") as emulator:
         yield emulator
 
 
@@ -38,6 +52,8 @@ def vertex_emulator(vertex_emulator_session: VertexEmulator) -> VertexEmulator:
     The client side's circuit breakers are closed too: they are per process, and a fault
     injected by one test must not make the next one skip an endpoint.
     """
+    from claude_vertex.failover import BREAKERS
+
     vertex_emulator_session.reset()
     BREAKERS.reset()
     return vertex_emulator_session
