@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .errors import ConfigurationError
 from .models import ModelInfo
@@ -197,6 +197,40 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _has_bad_port(parts: SplitResult) -> bool:
+    try:
+        parts.port  # noqa: B018 - reading it validates it
+    except ValueError:
+        return True
+    return False
+
+
+def _base_url_problems(base_url: str) -> list[str]:
+    """What is wrong with ``base_url`` as an endpoint base URL (nothing: an empty list)."""
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    path_segments = parts.path.split("/")
+    checks = (
+        (parts.scheme not in ("https", "http"), "the scheme must be https"),
+        (
+            parts.scheme == "http" and not _is_loopback(host),
+            "plain http is only allowed for loopback hosts",
+        ),
+        (not host, "it has no host"),
+        ("@" in parts.netloc, "it must not carry user info"),
+        (_has_bad_port(parts), "its port is not a number"),
+        (
+            bool(parts.query or parts.fragment) or "?" in base_url or "#" in base_url,
+            "it must not have a query or fragment",
+        ),
+        (
+            "." in path_segments or ".." in path_segments or "%" in parts.path,
+            "its path must not hold '.', '..' or escapes",
+        ),
+    )
+    return [message for failed, message in checks if failed]
+
+
 def validate_base_url(base_url: str) -> str:
     """Return ``base_url`` without a trailing slash if it is a safe endpoint base URL, else raise.
 
@@ -214,27 +248,7 @@ def validate_base_url(base_url: str) -> str:
         or any(c.isspace() or ord(c) < 32 for c in base_url)
     ):
         raise ConfigurationError(f"Invalid base_url {base_url!r}. {hint}")
-    parts = urlsplit(base_url)
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    host = parts.hostname or ""
-    problems = []
-    if parts.scheme not in ("https", "http"):
-        problems.append("the scheme must be https")
-    elif parts.scheme == "http" and not _is_loopback(host):
-        problems.append("plain http is only allowed for loopback hosts")
-    if not host:
-        problems.append("it has no host")
-    if "@" in parts.netloc:
-        problems.append("it must not carry user info")
-    if port == -1:
-        problems.append("its port is not a number")
-    if parts.query or parts.fragment or "?" in base_url or "#" in base_url:
-        problems.append("it must not have a query or fragment")
-    if any(seg in (".", "..") for seg in parts.path.split("/")) or "%" in parts.path:
-        problems.append("its path must not hold '.', '..' or escapes")
+    problems = _base_url_problems(base_url)
     if problems:
         raise ConfigurationError(f"Invalid base_url {base_url!r}: {'; '.join(problems)}. {hint}")
     return base_url.rstrip("/")

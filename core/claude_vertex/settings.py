@@ -83,11 +83,12 @@ class Settings:
         )
 
 
-def _first_env(environ: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, str] | None:
+def _env_value(environ: Mapping[str, str], names: tuple[str, ...]) -> str | None:
+    """The first of ``names`` set (and not blank) in ``environ``."""
     for name in names:
         value = environ.get(name, "").strip()
         if value:
-            return value, name
+            return value
     return None
 
 
@@ -137,36 +138,12 @@ def resolve_settings(
     if model is not None:
         validate_model(model)
     validate_residency(data_residency)
-    if region is None:
-        from_env = _first_env(env, (REGION_ENV,))
-        region = from_env[0] if from_env else None
-    pinned = region is not None
-    if region is None:
-        info = resolve_model(model or "")
-        region = residency_region(info, data_residency) if data_residency else default_region(info)
-    validate_region(region)
-    if data_residency and not in_geography(region, data_residency):
-        raise ConfigurationError(
-            f"Region {region!r} is outside data_residency="
-            f"{data_residency!r}; choose a region in that geography."
-        )
-    fallbacks = (
-        None if fallback_regions is None else tuple(validate_region(r) for r in fallback_regions)
-    )
-    if fallbacks is not None and data_residency:
-        endpoint_plan(
-            resolve_model(model or ""),
-            region,
-            fallback_regions=fallbacks,
-            data_residency=data_residency,
-        )  # raises if a fallback leaves it
+    region, pinned = _resolve_region(model, region, data_residency, env)
+    fallbacks = _resolve_fallbacks(model, region, fallback_regions, data_residency)
     if base_url is None:
-        from_env = _first_env(env, (BASE_URL_ENV,))
-        base_url = from_env[0] if from_env else None
+        base_url = _env_value(env, (BASE_URL_ENV,))
     fixed = base_url is not None
-    resolved_base = (
-        validate_base_url(base_url) if base_url is not None else (base_url_for_region(region))
-    )
+    resolved_base = base_url_for_region(region) if base_url is None else validate_base_url(base_url)
     if project is not None:
         validate_project(project)
     if not anthropic_version or not isinstance(anthropic_version, str):
@@ -181,12 +158,64 @@ def resolve_settings(
     )
 
     # 3. Project.
-    tried = ["the project argument"]
-    if project is None:
-        found = _first_env(env, PROJECT_ENV)
-        tried += [f"${name}" for name in PROJECT_ENV]
-        if found is not None:
-            project = found[0]
+    project = project if project is not None else _find_project(tokens, env)
+    return Settings(
+        project,
+        region,
+        resolved_base,
+        fixed,
+        tokens,
+        anthropic_version,
+        region_pinned=pinned,
+        fallback_regions=fallbacks,
+        data_residency=data_residency,
+        _tokens_id=id(tokens),
+    )
+
+
+def _resolve_region(
+    model: str | None, region: str | None, data_residency: str | None, env: Mapping[str, str]
+) -> tuple[str, bool]:
+    """The region and whether the caller chose it (argument or ``CLOUD_ML_REGION``)."""
+    if region is None:
+        region = _env_value(env, (REGION_ENV,))
+    pinned = region is not None
+    if region is None:
+        info = resolve_model(model or "")
+        region = residency_region(info, data_residency) if data_residency else default_region(info)
+    validate_region(region)
+    if data_residency and not in_geography(region, data_residency):
+        raise ConfigurationError(
+            f"Region {region!r} is outside data_residency="
+            f"{data_residency!r}; choose a region in that geography."
+        )
+    return region, pinned
+
+
+def _resolve_fallbacks(
+    model: str | None,
+    region: str,
+    fallback_regions: Sequence[str] | None,
+    data_residency: str | None,
+) -> tuple[str, ...] | None:
+    """The caller's fallback regions, validated, and inside ``data_residency`` when set."""
+    if fallback_regions is None:
+        return None
+    fallbacks = tuple(validate_region(r) for r in fallback_regions)
+    if data_residency:
+        endpoint_plan(
+            resolve_model(model or ""),
+            region,
+            fallback_regions=fallbacks,
+            data_residency=data_residency,
+        )  # raises if a fallback leaves it
+    return fallbacks
+
+
+def _find_project(tokens: TokenProvider, env: Mapping[str, str]) -> str:
+    """The project from the environment, the credentials or ADC, validated; or a clear error."""
+    tried = ["the project argument", *(f"${name}" for name in PROJECT_ENV)]
+    project = _env_value(env, PROJECT_ENV)
     if project is None:
         tried.append(f"the credentials ({tokens.description})")
         project = tokens.project_id
@@ -201,16 +230,4 @@ def resolve_settings(
             "No Google Cloud project found. Tried: " + ", ".join(tried) + ". Pass project='my-"
             "project', or set ANTHROPIC_VERTEX_PROJECT_ID or GOOGLE_CLOUD_PROJECT."
         )
-    validate_project(project)
-    return Settings(
-        project,
-        region,
-        resolved_base,
-        fixed,
-        tokens,
-        anthropic_version,
-        region_pinned=pinned,
-        fallback_regions=fallbacks,
-        data_residency=data_residency,
-        _tokens_id=id(tokens),
-    )
+    return validate_project(project)

@@ -132,6 +132,46 @@ def _unanswered(calls: set[str], answered: set[str], index: int) -> None:
         )
 
 
+def _checked_role(message: object, index: int) -> str:
+    """The role of ``messages[index]``, which must be a dict of a user or assistant turn."""
+    if not isinstance(message, Mapping):
+        raise MessageValidationError(f"messages[{index}] must be a dict with role/content.")
+    role = message.get("role")
+    if role not in _ROLES:
+        hint = (
+            " Put system prompts in the 'system' parameter, not in messages."
+            if role == "system"
+            else ""
+        )
+        raise MessageValidationError(
+            f"messages[{index}] has role {role!r}; only 'user' and 'assistant' are allowed.{hint}"
+        )
+    return str(role)
+
+
+def _check_content(
+    message: Mapping[str, Any],
+    index: int,
+    role: str,
+    answerable: set[str] | frozenset[str],
+    answered: set[str],
+) -> None:
+    """Non-empty text, or a non-empty list of blocks each of which Vertex accepts."""
+    content = message.get("content")
+    if isinstance(content, str):
+        if not content.strip():
+            raise MessageValidationError(
+                f"{_where(index, role)} is empty; every message needs non-whitespace content."
+            )
+    elif not isinstance(content, Sequence) or not content:
+        raise MessageValidationError(
+            f"{_where(index, role)}{_text_excerpt(message)} has no content blocks."
+        )
+    else:
+        for position, block in enumerate(content):
+            _check_block(block, index, role, position, answerable, answered)
+
+
 def validate_messages(messages: object) -> None:
     """Raise :class:`MessageValidationError` if Vertex would refuse ``messages``.
 
@@ -148,40 +188,15 @@ def validate_messages(messages: object) -> None:
     answered: set[str] = set()
     previous_role: object = None
     for index, message in enumerate(messages):
-        if not isinstance(message, Mapping):
-            raise MessageValidationError(f"messages[{index}] must be a dict with role/content.")
-        role = message.get("role")
-        if role not in _ROLES:
-            hint = (
-                " Put system prompts in the 'system' parameter, not in messages."
-                if role == "system"
-                else ""
-            )
-            raise MessageValidationError(
-                f"messages[{index}] has role {role!r}; only 'user' and 'assistant' are "
-                f"allowed.{hint}"
-            )
-        if role != previous_role:
-            if role == "assistant" and previous_role == "user":
+        role = _checked_role(message, index)
+        if role == "assistant" and previous_role != "assistant":  # a new assistant turn
+            if previous_role == "user":
                 _unanswered(calls, answered, index - 1)
-            if role == "assistant":
-                calls, answered = set(), set()
+            calls, answered = set(), set()
         if role == "assistant":
             calls |= _tool_use_ids(message)
-        content = message.get("content")
-        if isinstance(content, str):
-            if not content.strip():
-                raise MessageValidationError(
-                    f"{_where(index, role)} is empty; every message needs non-whitespace content."
-                )
-        elif not isinstance(content, Sequence) or not content:
-            raise MessageValidationError(
-                f"{_where(index, role)}{_text_excerpt(message)} has no content blocks."
-            )
-        else:
-            answerable = calls if role == "user" else _NOTHING
-            for position, block in enumerate(content):
-                _check_block(block, index, role, position, answerable, answered)
+        answerable = calls if role == "user" else _NOTHING
+        _check_content(message, index, role, answerable, answered)
         previous_role = role
     if previous_role == "user":
         _unanswered(calls, answered, len(messages) - 1)
