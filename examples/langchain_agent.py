@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from contextlib import ExitStack
 
 from _connection import connection
 from langchain.agents import create_agent
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 
 from langchain_claude_vertex import ChatClaudeVertex
@@ -36,7 +37,7 @@ def get_local_time(city: str) -> str:
     return f"It is 09:30 in {city}"
 
 
-def show(messages: list[object]) -> None:
+def show(messages: Sequence[BaseMessage]) -> None:
     """Print the tool calls, tool results and the final answer of one turn."""
     for message in messages:
         if isinstance(message, AIMessage) and message.tool_calls:
@@ -60,7 +61,7 @@ def main() -> int:
             tools=[get_weather, get_local_time],
             system_prompt="You are a concise travel assistant.",
         )
-        history: list[object] = []
+        history: list[AnyMessage] = []
         for question in ("What is the weather in 'Kyoto'?", "What time is it in 'Kyoto'?"):
             print(f"user: {question}")
             before = len(history)

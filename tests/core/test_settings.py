@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,7 +81,7 @@ def test_missing_project_lists_every_source_tried(token: str) -> None:
 def test_region_argument_then_environment_then_model_default(
     monkeypatch: pytest.MonkeyPatch, token: str
 ) -> None:
-    base = {"project": "my-project", "access_token": token}
+    base: dict[str, Any] = {"project": "my-project", "access_token": token}
     assert resolve_settings(model="claude-sonnet-4-5", **base).region == "global"
     assert resolve_settings(model="claude-3-opus", **base).region == "us-east5"
     monkeypatch.setenv("CLOUD_ML_REGION", "europe-west1")
@@ -91,7 +92,7 @@ def test_region_argument_then_environment_then_model_default(
 def test_base_url_from_region_argument_or_environment(
     monkeypatch: pytest.MonkeyPatch, token: str
 ) -> None:
-    base = {"project": "my-project", "access_token": token}
+    base: dict[str, Any] = {"project": "my-project", "access_token": token}
     assert resolve_settings(region="us-east5", **base).base_url == (
         "https://us-east5-aiplatform.googleapis.com/v1"
     )
@@ -124,7 +125,7 @@ def test_for_region_moves_the_host_unless_the_base_url_is_fixed(token: str) -> N
         {"region": "us-east5.attacker"},
     ],
 )
-def test_hostile_settings_are_rejected(kwargs: dict[str, str], token: str) -> None:
+def test_hostile_settings_are_rejected(kwargs: dict[str, Any], token: str) -> None:
     with pytest.raises(ConfigurationError):
         resolve_settings(access_token=token, **{"project": "my-project", **kwargs})
 

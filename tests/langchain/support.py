@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import httpx2
 import pytest
-from langchain_core.messages import AIMessageChunk
+from langchain_core.messages import AIMessageChunk, BaseMessage
 
 MODEL = "claude-sonnet-4-5"
 THINKING = {"type": "enabled", "budget_tokens": 1024}
@@ -25,6 +25,38 @@ def gather(chunks: Iterable[AIMessageChunk]) -> AIMessageChunk:
         full = chunk if full is None else full + chunk
     assert full is not None
     return full
+
+
+def as_chunks(stream: Iterable[BaseMessage]) -> list[AIMessageChunk]:
+    """A stream's chunks, each checked to be an ``AIMessageChunk``.
+
+    A model bound to tools is typed as a ``Runnable`` of ``AIMessage``; its stream yields chunks.
+    """
+    chunks = []
+    for chunk in stream:
+        assert isinstance(chunk, AIMessageChunk), chunk
+        chunks.append(chunk)
+    return chunks
+
+
+def blocks(message: BaseMessage) -> list[dict[str, Any]]:
+    """The content blocks of ``message``, checked to be a list of dicts."""
+    content = message.content
+    assert isinstance(content, list), content
+    found = []
+    for block in content:
+        assert isinstance(block, dict), block
+        found.append(block)
+    return found
+
+
+def block(message: BaseMessage, index: int = 0) -> dict[str, Any]:
+    """Content block ``index`` of ``message``, checked to be a dict."""
+    content = message.content
+    assert isinstance(content, list), content
+    found = content[index]
+    assert isinstance(found, dict), found
+    return found
 
 
 def make_png(width: int = 4, height: int = 4, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:

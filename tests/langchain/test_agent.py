@@ -41,7 +41,7 @@ def _run_conversation(agent: Any) -> list[Any]:
     return list(agent.invoke({"messages": messages})["messages"])
 
 
-def _tool_names(messages: list[Any]) -> list[str]:
+def _tool_names(messages: list[Any]) -> list[str | None]:
     return [m.name for m in messages if isinstance(m, ToolMessage)]
 
 

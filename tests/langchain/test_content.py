@@ -254,7 +254,7 @@ def test_error_status_sets_is_error(
 def test_tool_messages_carry_images_and_pdfs(
     chat: ChatClaudeVertex, vertex_emulator: VertexEmulator
 ) -> None:
-    content = [
+    content: list[str | dict[Any, Any]] = [
         {"type": "text", "text": "Two attachments"},
         {"type": "image", "base64": PNG_B64, "mime_type": "image/png"},
         {"type": "file", "base64": PDF_B64, "mime_type": "application/pdf"},

@@ -18,7 +18,7 @@ from claude_vertex.testing import VertexEmulator
 from claude_vertex.testing.responder import REDACTED_THINKING_TRIGGER
 from langchain_claude_vertex import ChatClaudeVertex, ThinkingConflictWarning
 
-from .support import THINKING, gather
+from .support import THINKING, as_chunks, block, blocks, gather
 
 
 @tool
@@ -36,6 +36,7 @@ def test_thinking_is_returned_with_its_signature(
     thinker: ChatClaudeVertex, vertex_emulator: VertexEmulator
 ) -> None:
     answer = thinker.invoke("Why is the sky blue?")
+    assert isinstance(answer.content, list)
     thinking, text = answer.content
     assert isinstance(thinking, dict)
     assert isinstance(text, dict)
@@ -57,15 +58,15 @@ def test_adaptive_thinking_and_effort_reach_the_wire(
     body = vertex_emulator.requests[0].body
     assert body["thinking"] == {"type": "adaptive"}
     assert body["output_config"] == {"effort": "low"}
-    assert answer.content[0]["type"] == "thinking"
+    assert block(answer)["type"] == "thinking"
 
 
 def test_streamed_thinking_gathers_into_a_signed_block(thinker: ChatClaudeVertex) -> None:
     chunks = list(thinker.stream("Why is the sky blue?"))
-    thinking_deltas = [c for c in chunks if c.content and c.content[0].get("thinking")]
+    thinking_deltas = [c for c in chunks if c.content and block(c).get("thinking")]
     assert len(thinking_deltas) > 1
     full = gather(chunks)
-    thinking, text = full.content
+    thinking, text = blocks(full)
     assert thinking["thinking"] == "Let me think about: Why is the sky blue?"
     assert thinking["signature"]
     assert text["text"] == "Hello! You said: Why is the sky blue?"
@@ -79,7 +80,11 @@ def test_a_thinking_tool_loop_replays_the_signed_thinking(
 ) -> None:
     bound = thinker.bind_tools([lookup])
     question = HumanMessage("Look up 'Paris' in the encyclopedia")
-    call = bound.invoke([question]) if mode == "invoke" else gather(bound.stream([question]))
+    call = (
+        bound.invoke([question])
+        if mode == "invoke"
+        else gather(as_chunks(bound.stream([question])))
+    )
     assert isinstance(call, AIMessage)
     result = lookup.invoke(call.tool_calls[0])
 
@@ -98,9 +103,7 @@ def test_a_tampered_thinking_block_is_refused(thinker: ChatClaudeVertex) -> None
     question = HumanMessage("Look up 'Rome'")
     call = bound.invoke([question])
     tampered = call.model_copy(
-        update={
-            "content": [{**call.content[0], "thinking": "I changed my mind"}, *call.content[1:]]
-        }
+        update={"content": [{**block(call), "thinking": "I changed my mind"}, *call.content[1:]]}
     )
     with pytest.raises(InvalidRequestError, match="Invalid `signature`"):
         bound.invoke([question, tampered, lookup.invoke(call.tool_calls[0])])
@@ -113,12 +116,12 @@ def test_redacted_thinking_is_returned_streamed_and_replayed(
     bound = thinker.bind_tools([lookup])
     question = HumanMessage(f"{REDACTED_THINKING_TRIGGER} Look up 'Lyon'")
     answer = bound.invoke([question])
-    redacted = answer.content[0]
+    redacted = block(answer)
     assert redacted["type"] == "redacted_thinking"
     assert redacted["data"]
-    streamed = gather(bound.stream([question]))
-    assert streamed.content[0]["type"] == "redacted_thinking"
-    assert streamed.content[0]["data"] == redacted["data"]
+    streamed = gather(as_chunks(bound.stream([question])))
+    assert block(streamed)["type"] == "redacted_thinking"
+    assert block(streamed)["data"] == redacted["data"]
 
     bound.invoke([question, streamed, lookup.invoke(streamed.tool_calls[0])])
 
@@ -134,7 +137,7 @@ def test_v1_content_with_reasoning_blocks_replays(
     bound = make_chat(thinking=THINKING, max_tokens=4096, output_version="v1").bind_tools([lookup])
     question = HumanMessage("Look up 'Nice'")
     call = bound.invoke([question])
-    assert [b["type"] for b in call.content] == ["reasoning", "text", "tool_call"]
+    assert [b["type"] for b in blocks(call)] == ["reasoning", "text", "tool_call"]
     bound.invoke([question, call, lookup.invoke(call.tool_calls[0])])
     replayed = vertex_emulator.requests[-1].body["messages"][1]["content"]
     assert [b["type"] for b in replayed] == ["thinking", "text", "tool_use"]

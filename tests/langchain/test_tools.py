@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from langchain_core.callbacks import BaseCallbackHandler
@@ -16,7 +16,7 @@ from typing_extensions import TypedDict
 from claude_vertex.testing import VertexEmulator
 from langchain_claude_vertex import ChatClaudeVertex, convert_to_anthropic_tool
 
-from .support import gather
+from .support import as_chunks, gather
 
 
 class GetWeather(BaseModel):
@@ -161,8 +161,13 @@ def test_strict_tools_carry_the_strict_schema(
 
 def test_tool_arguments_stream_as_tool_call_chunks(chat: ChatClaudeVertex) -> None:
     bound = chat.bind_tools([add], tool_choice="add")
-    chunks = list(bound.stream("What is 2 + 3?"))
-    pieces = [c.tool_call_chunks[0]["args"] for c in chunks if c.tool_call_chunks]
+    chunks = as_chunks(bound.stream("What is 2 + 3?"))
+    pieces: list[str] = []
+    for c in chunks:
+        if c.tool_call_chunks:
+            args = c.tool_call_chunks[0]["args"]
+            assert args is not None
+            pieces.append(args)
     assert len(pieces) >= 3
     assert json.loads("".join(pieces)) == {"a": 2, "b": 3}
     full = gather(chunks)
@@ -182,7 +187,7 @@ def test_a_streamed_tool_call_replays_in_the_next_turn(
 ) -> None:
     bound = chat.bind_tools([add])
     question = HumanMessage("What is 2 + 3? Use add.")
-    call = gather(bound.stream([question]))
+    call = gather(as_chunks(bound.stream([question])))
     result = add_tool.invoke(call.tool_calls[0])
     answer = bound.invoke([question, call, result])
     assert answer.text == "Tool results: 5"
@@ -234,7 +239,7 @@ def test_structured_output_follows_the_schema(
     chat: ChatClaudeVertex,
     vertex_emulator: VertexEmulator,
     schema: Any,
-    method: str,
+    method: Literal["function_calling", "json_schema"],
 ) -> None:
     handler = _Options()
     result = chat.with_structured_output(schema, method=method).invoke(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import anthropic
 from langchain_core.messages import (
     AIMessage,
+    BaseMessage,
     HumanMessage,
     SystemMessage,
     ToolMessage,
@@ -19,7 +20,7 @@ from claude_vertex.testing import VertexEmulator
 from langchain_claude_vertex import ChatClaudeVertex
 from langchain_claude_vertex.responses import chat_result
 
-from .support import gather, make_pdf
+from .support import blocks, gather, make_pdf
 
 LONG_SYSTEM = "You answer questions about the archive. " * 100
 
@@ -45,6 +46,7 @@ def test_invoke_reports_usage_and_where_it_was_answered(
     assert metadata["region"] == "us-east5" == vertex_emulator.requests[0].region
     assert metadata["request_id"].startswith("req_vrtx_")
     assert answer.id == metadata["id"]
+    assert answer.id is not None
     assert answer.id.startswith("msg_vrtx_")
 
 
@@ -97,7 +99,9 @@ def test_reasoning_tokens_are_reported_where_vertex_sends_them() -> None:
     result = chat_result(
         message, model_name="claude-sonnet-4-5@20250929", region="global", request_id=None
     )
-    usage = result.generations[0].message.usage_metadata
+    generated = result.generations[0].message
+    assert isinstance(generated, AIMessage)
+    usage = generated.usage_metadata
     assert usage == {
         "input_tokens": 15,
         "output_tokens": 50,
@@ -230,7 +234,8 @@ def test_citations_are_kept_on_invoke(chat: ChatClaudeVertex) -> None:
             ],
         }
     ]
-    [annotated] = [b for b in answer.content_blocks if b.get("annotations")]
+    standard: Sequence[Mapping[str, Any]] = answer.content_blocks
+    [annotated] = [b for b in standard if b.get("annotations")]
     assert annotated["annotations"][0]["cited_text"] == "The grass is green."
 
 
@@ -238,7 +243,7 @@ def test_citations_stream_as_citation_deltas(chat: ChatClaudeVertex) -> None:
     chunks = list(chat.stream([_cited_question()]))
     assert any(b.get("citations") for c in chunks for b in c.content if isinstance(b, dict))
     full = gather(chunks)
-    assert [b.get("citations") for b in full.content if b.get("citations")] == [
+    assert [b.get("citations") for b in blocks(full) if b.get("citations")] == [
         [
             {
                 "type": "char_location",
@@ -297,7 +302,7 @@ def test_token_counts_match_the_usage_of_the_same_prompt(
 
 
 async def test_token_counting_works_async(chat: ChatClaudeVertex) -> None:
-    messages = [HumanMessage("How many moons has Mars?")]
+    messages: list[BaseMessage] = [HumanMessage("How many moons has Mars?")]
     assert await chat.aget_num_tokens_from_messages(messages) == (
         chat.get_num_tokens_from_messages(messages)
     )

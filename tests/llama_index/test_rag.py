@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from llama_index.core import Document, MockEmbedding, VectorStoreIndex
+from llama_index.core.base.response.schema import AsyncStreamingResponse
 
 from claude_vertex.testing import VertexEmulator
 from tests.llama_index.support import MakeLLM
@@ -40,6 +41,7 @@ async def test_a_streaming_query_engine_streams_claudes_answer(
 ) -> None:
     engine = index.as_query_engine(llm=make_llm(), streaming=True, similarity_top_k=1)
     response = await engine.aquery("How long does prompt caching last?")
+    assert isinstance(response, AsyncStreamingResponse)
     tokens = [token async for token in response.async_response_gen()]
     assert len(tokens) > 3
     assert "".join(tokens).startswith("Hello! You said: Context information is below.")

@@ -134,7 +134,7 @@ MALFORMED = [
                 ]
             )
         ],
-        [user(TextBlock(text="Look:"), ImageBlock(url=f"data:image/png;base64,{b64(HUGE_PNG)}"))],  # type: ignore[arg-type]
+        [user(TextBlock(text="Look:"), ImageBlock(url=f"data:image/png;base64,{b64(HUGE_PNG)}"))],
         MediaError,
         ("messages[0] (user), content[1]", "5,242,880"),
         ("messages[0] (user), blocks[1] (ImageBlock)", "5,242,880"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from claude_vertex import QuotaExhaustedError
@@ -16,7 +18,7 @@ def test_both_adapters_fail_over_inside_their_residency_and_report_the_region(
     from langchain_claude_vertex import ChatClaudeVertex
     from llama_index.llms.claude_vertex import ClaudeVertex
 
-    options = {
+    options: dict[str, Any] = {
         "model": "claude-sonnet-4-5",
         "project": vertex_emulator.project,
         "base_url": vertex_emulator.base_url,
@@ -43,7 +45,7 @@ def test_adapters_pin_a_chosen_region_unless_given_fallbacks(
 ) -> None:
     from langchain_claude_vertex import ChatClaudeVertex
 
-    options = {
+    options: dict[str, Any] = {
         "model": "claude-sonnet-4-5",
         "project": vertex_emulator.project,
         "base_url": vertex_emulator.base_url,

@@ -226,7 +226,8 @@ def conversations(draw: st.DrawFn, *, valid_tool_ids: bool) -> Conversation:
             )
         if draw(st.integers(0, 9)) == 0:  # now and then a system message out of place
             turns.append(System((draw(texts),)))
-        if calls or draw(st.booleans()):
+        # bool(): after `calls or`, mypy would infer the draw in the type context of calls.
+        if bool(calls) or draw(st.booleans()):
             turns.append(User(tuple(draw(st.lists(parts, min_size=1, max_size=2)))))
     return Conversation(tuple(turns))
 
@@ -346,14 +347,14 @@ def langchain_messages(conversation: Conversation) -> Iterator[BaseMessage]:
             yield AIMessage(content, tool_calls=calls)
         else:
             for result in turn.results:
-                only_text = len(result.parts) == 1 and isinstance(result.parts[0], Text)
-                content: Any = (
-                    result.parts[0].text
-                    if only_text  # type: ignore[union-attr]
+                only = result.parts[0] if len(result.parts) == 1 else None
+                result_content: str | list[str | dict[Any, Any]] = (
+                    only.text
+                    if isinstance(only, Text)
                     else [langchain_part(p, 0) for p in result.parts]
                 )
                 yield ToolMessage(
-                    content,
+                    result_content,
                     tool_call_id=result.id,
                     status="error" if result.is_error else "success",
                 )
@@ -401,12 +402,12 @@ def llama_index_block(part: Part) -> ContentBlock:
     if isinstance(part, Image):
         return (
             ImageBlock(url=part.data_url())
-            if part.by_url  # type: ignore[arg-type]
+            if part.by_url
             else ImageBlock(image=llama_index_bytes(part.data), image_mimetype=part.media_type)
         )
     return (
         DocumentBlock(url=part.data_url())
-        if part.by_url  # type: ignore[arg-type]
+        if part.by_url
         else DocumentBlock(data=llama_index_bytes(part.data), document_mimetype=part.media_type)
     )
 

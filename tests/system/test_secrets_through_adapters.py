@@ -15,9 +15,9 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.load import dumpd, dumps
 from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.bridge.pydantic import Field
-from llama_index.core.instrumentation import root_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
+from llama_index_instrumentation import root_dispatcher
 
 from claude_vertex import AuthenticationError, CredentialsError
 from claude_vertex.testing import VertexEmulator
@@ -87,7 +87,11 @@ def given_credentials(form: CredentialForm, emulator: VertexEmulator) -> Given:
 
 
 def build_model(adapter: Adapter, emulator: VertexEmulator, **options: Any) -> Any:
-    place = {"project": emulator.project, "base_url": emulator.base_url, "max_retries": 0}
+    place: dict[str, Any] = {
+        "project": emulator.project,
+        "base_url": emulator.base_url,
+        "max_retries": 0,
+    }
     if adapter == "langchain":
         return ChatClaudeVertex(model="claude-sonnet-4-5", **place, **options)
     return ClaudeVertex("claude-sonnet-4-5", **place, **options)
@@ -150,8 +154,8 @@ class Recorder(BaseCallbackHandler):
     def on_chat_model_start(self, serialized: dict[str, Any], messages: Any, **kwargs: Any) -> None:
         self.seen.append(json.dumps(serialized, default=repr) + repr(messages) + repr(kwargs))
 
-    def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
-        self.seen.append(token + repr(kwargs))
+    def on_llm_new_token(self, token: str | list[str | dict[str, Any]], **kwargs: Any) -> None:
+        self.seen.append(str(token) + repr(kwargs))
 
     def on_llm_end(self, response: Any, **kwargs: Any) -> None:
         self.seen.append(repr(response) + repr(kwargs))
@@ -240,7 +244,7 @@ def test_a_refused_refresh_through_the_adapters_shows_no_key_or_refresh_token(
     model = build_model(adapter, vertex_emulator, credentials=given.credentials)
     for mode in ("sync", "async"):
         with pytest.raises(CredentialsError) as caught:
-            call(model, mode)  # type: ignore[arg-type]
+            call(model, mode)
         text = failure_text(caught.value)
         assert "invalid_grant" in text
         assert not [s for s in given.secrets if s in text], text

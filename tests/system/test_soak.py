@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,7 +129,7 @@ def test_every_call_under_random_faults_ends_typed_within_its_bound_and_leaks_no
     soak_calls: int,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    place = {
+    place: dict[str, Any] = {
         "project": vertex_emulator.project,
         "base_url": vertex_emulator.base_url,
         "timeout": ATTEMPT_TIMEOUT,
@@ -146,6 +147,7 @@ def test_every_call_under_random_faults_ends_typed_within_its_bound_and_leaks_no
 
     vertex_emulator.inject_random(rate=FAULT_RATE, faults=FAULTS, seed=SEED)
     # A hung thread would outlive wait_for: then dump every stack and end the run.
+    assert sys.__stderr__ is not None
     faulthandler.dump_traceback_later(overall + 60, exit=True, file=sys.__stderr__)
     started = time.perf_counter()
     try:
@@ -198,6 +200,7 @@ def test_pools_of_closed_event_loops_do_not_pile_up(make_settings: MakeSettings)
     held = Resources.now()  # at most the last loop's pool: that loop may be reused
     client.close()
     after = settle(baseline, SLACK)
+    assert SLACK.sockets is not None
     assert (
         held.sockets is None
         or baseline.sockets is None
