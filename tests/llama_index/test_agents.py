@@ -13,7 +13,7 @@ from llama_index.core.agent.workflow import (
     ReActAgent,
     ToolCallResult,
 )
-from workflows.handler import WorkflowHandler
+from llama_index.core.workflow.handler import WorkflowHandler
 
 from claude_vertex.testing import VertexEmulator
 from tests.llama_index.support import THINKING, MakeLLM, add, get_weather

@@ -9,6 +9,7 @@ import pytest
 from anthropic.types import Message
 from llama_index.core.base.llms.types import ChatMessage, TextBlock
 from llama_index.core.callbacks import CallbackManager, CBEventType, LlamaDebugHandler
+from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
 from llama_index.core.instrumentation.events.llm import (
@@ -18,7 +19,6 @@ from llama_index.core.instrumentation.events.llm import (
     LLMCompletionEndEvent,
     LLMCompletionStartEvent,
 )
-from llama_index_instrumentation import get_dispatcher
 
 from claude_vertex import (
     OverloadedError,

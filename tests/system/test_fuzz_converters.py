@@ -134,25 +134,30 @@ class Conversation:
 
     @property
     def late_system(self) -> bool:
-        """Whether a system message comes after the first user or assistant message."""
+        """Whether a system message comes after a user or assistant message with content.
+
+        Empty messages are left out before the conversation starts, so they do not start it.
+        """
         seen = False
         for turn in self.turns:
             if isinstance(turn, System) and seen:
                 return True
-            seen = seen or not isinstance(turn, System)
+            seen = seen or holds_content(turn)
         return False
 
     @property
     def has_content(self) -> bool:
         """Whether anything but system messages holds something to send."""
-        for turn in self.turns:
-            if isinstance(turn, (User, Assistant)) and any(
-                not isinstance(p, Text) or not p.blank for p in turn.parts
-            ):
-                return True
-            if (isinstance(turn, Assistant) and turn.calls) or isinstance(turn, Results):
-                return True
-        return False
+        return any(holds_content(turn) for turn in self.turns)
+
+
+def holds_content(turn: Turn) -> bool:
+    """Whether a user, assistant or tool-result turn holds something to send."""
+    if isinstance(turn, (User, Assistant)) and any(
+        not isinstance(p, Text) or not p.blank for p in turn.parts
+    ):
+        return True
+    return (isinstance(turn, Assistant) and bool(turn.calls)) or isinstance(turn, Results)
 
 
 # --------------------------------------------------------------------------- strategies

@@ -15,9 +15,9 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.load import dumpd, dumps
 from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.bridge.pydantic import Field
+from llama_index.core.instrumentation import root_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
-from llama_index_instrumentation import root_dispatcher
 
 from claude_vertex import AuthenticationError, CredentialsError
 from claude_vertex.testing import VertexEmulator
