@@ -5,7 +5,7 @@ With a Google Cloud project and credentials configured (``GOOGLE_CLOUD_PROJECT``
 ``GOOGLE_APPLICATION_CREDENTIALS``) this calls real Vertex AI. Without them it starts the
 built-in loopback emulator and says so on its first line.
 
-    python examples/llamaindex_chat.py     # where claude-vertex[llama-index] is installed
+    python examples/llamaindex_chat.py     # where llama-index-llms-claude-vertex is installed
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ stream cut short. Every call must end in the right answer or a typed
 ``ClaudeVertexError`` within the bound the retry policy allows; nothing may hang, and once
 the clients are closed no socket, file descriptor or thread may be left behind.
 
-CI runs a short soak (a few seconds). ``pytest tests/test_soak.py --soak`` (or
+CI runs a short soak (a few seconds). ``pytest tests/system/test_soak.py --soak`` (or
 ``CLAUDE_VERTEX_SOAK=1``) runs the long one: 5,000 calls.
 """
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .faults import Fault
     from .server import RecordedRequest, VertexEmulator
 
-__all__ = ["Fault", "RecordedRequest", "VertexEmulator"]
+__all__ = ["EmulatorUnavailableError", "Fault", "RecordedRequest", "VertexEmulator"]
 
 #: Where each public name lives.
 _HOMES = {"Fault": ".faults", "RecordedRequest": ".server", "VertexEmulator": ".server"}
