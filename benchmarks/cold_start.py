@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -162,8 +163,51 @@ def run(
     )
 
 
+@dataclass(frozen=True)
+class _Framework:
+    """A framework whose adapter's import cost is reported over its base class."""
+
+    #: The prefix of its variants (``{prefix}-adapter``, ``-floor``, ``-peer``).
+    prefix: str
+    adapter: str
+    #: The base class (or classes) its adapter must subclass.
+    base: str
+    #: A statement importing that base class and ``anthropic``.
+    literal: str
+
+
+_FRAMEWORKS = (
+    _Framework(
+        "lc",
+        "ChatClaudeVertex",
+        "BaseChatModel",
+        "import langchain_core.language_models, anthropic",
+    ),
+    _Framework(
+        "li",
+        "ClaudeVertex",
+        "CustomLLM and FunctionCallingLLM",
+        "import llama_index.core.llms, anthropic",
+    ),
+)
+
+
 def add_rows(runs: Runs, peers: Peers, results: Results) -> None:
     """The cold-start rows of ``runs`` (see :func:`measure`)."""
+    _raise_on_errors(runs)
+    for framework in _FRAMEWORKS:
+        _add_import_rows(runs, results, framework)
+    for name, label in _LABELS.items():
+        if name in runs:
+            _add_cold_start_row(results, name, label, runs[name], peers)
+    if peers.versions:
+        results.facts["peers"] = peers.versions
+    elif peers.reason:
+        results.facts["peers"] = peers.reason
+
+
+def _raise_on_errors(runs: Runs) -> None:
+    """Fail if a run of this package or a floor failed (a peer's failure is only reported)."""
     errors = {
         name: run["error"]
         for name, runs_of in runs.items()
@@ -172,75 +216,64 @@ def add_rows(runs: Runs, peers: Peers, results: Results) -> None:
     }
     if errors:
         raise RuntimeError(f"cold-start runs failed: {errors}")
-    for prefix, adapter, base, literal in (
-        (
-            "lc",
-            "ChatClaudeVertex",
-            "BaseChatModel",
-            "import langchain_core.language_models, anthropic",
-        ),
-        (
-            "li",
-            "ClaudeVertex",
-            "CustomLLM and FunctionCallingLLM",
-            "import llama_index.core.llms, anthropic",
-        ),
-    ):
-        adapter_runs = runs.get(f"{prefix}-adapter") or []
-        added, base_ms = _phase_ms(adapter_runs, "import"), _phase_ms(adapter_runs, "base")
-        if added is None or base_ms is None:
-            continue
-        results.add(
-            Row(
-                SECTION,
-                f"{adapter} import over anthropic + {base}",
-                f"{added:+.0f} ms",
-                f"<= +{IMPORT_BUDGET_MS:.0f} ms",
-                added <= IMPORT_BUDGET_MS,
-                note="measured in the same fresh process",
-            )
+
+
+def _add_import_rows(runs: Runs, results: Results, framework: _Framework) -> None:
+    """One framework's rows: the adapter's import cost, and its floor's and peer's."""
+    prefix, adapter = framework.prefix, framework.adapter
+    adapter_runs = runs.get(f"{prefix}-adapter") or []
+    added, base_ms = _phase_ms(adapter_runs, "import"), _phase_ms(adapter_runs, "base")
+    if added is None or base_ms is None:
+        return
+    results.add(
+        Row(
+            SECTION,
+            f"{adapter} import over anthropic + {framework.base}",
+            f"{added:+.0f} ms",
+            f"<= +{IMPORT_BUDGET_MS:.0f} ms",
+            added <= IMPORT_BUDGET_MS,
+            note="measured in the same fresh process",
         )
-        results.add(
-            Row(
-                SECTION,
-                f"{adapter} import over `{literal}`",
-                f"{added + base_ms:+.0f} ms",
-                note=f"of which the base class itself {base_ms:+.0f} ms",
-            )
+    )
+    results.add(
+        Row(
+            SECTION,
+            f"{adapter} import over `{framework.literal}`",
+            f"{added + base_ms:+.0f} ms",
+            note=f"of which the base class itself {base_ms:+.0f} ms",
         )
-        for other, label in (("floor", "the floor"), ("peer", "the peer")):
-            other_ms = _phase_ms(runs.get(f"{prefix}-{other}") or [], "import")
-            if other_ms is not None:
-                results.add(
-                    Row(
-                        SECTION,
-                        f"{label} ({_LABELS[f'{prefix}-{other}']}) import over the same base",
-                        f"{other_ms:+.0f} ms",
-                    )
-                )
-    for name, label in _LABELS.items():
-        if name not in runs:
-            continue
-        runs_of = runs[name]
-        if not runs_of:
+    )
+    for other, label in (("floor", "the floor"), ("peer", "the peer")):
+        other_ms = _phase_ms(runs.get(f"{prefix}-{other}") or [], "import")
+        if other_ms is not None:
             results.add(
                 Row(
                     SECTION,
-                    f"{label}: cold start",
-                    "not measured",
-                    note=peers.reason or "no peer environment",
+                    f"{label} ({_LABELS[f'{prefix}-{other}']}) import over the same base",
+                    f"{other_ms:+.0f} ms",
                 )
             )
-            continue
-        total = sum(_phase_ms(runs_of, phase) or 0.0 for phase in PHASES)
-        error = next((run["error"] for run in runs_of if run.get("error")), None)
-        note = _describe(runs_of)
-        if name == "lc-peer":
-            note += "; first-party API only, so no Vertex call"
-        if error:
-            note += f"; failed at {error}"
-        results.add(Row(SECTION, f"{label}: cold start", f"{total:.0f} ms", note=note))
-    if peers.versions:
-        results.facts["peers"] = peers.versions
-    elif peers.reason:
-        results.facts["peers"] = peers.reason
+
+
+def _add_cold_start_row(
+    results: Results, name: str, label: str, runs_of: list[dict[str, Any]], peers: Peers
+) -> None:
+    """The whole cold start of one variant, or why it was not measured."""
+    if not runs_of:
+        results.add(
+            Row(
+                SECTION,
+                f"{label}: cold start",
+                "not measured",
+                note=peers.reason or "no peer environment",
+            )
+        )
+        return
+    total = sum(_phase_ms(runs_of, phase) or 0.0 for phase in PHASES)
+    error = next((run["error"] for run in runs_of if run.get("error")), None)
+    note = _describe(runs_of)
+    if name == "lc-peer":
+        note += "; first-party API only, so no Vertex call"
+    if error:
+        note += f"; failed at {error}"
+    results.add(Row(SECTION, f"{label}: cold start", f"{total:.0f} ms", note=note))

@@ -9,8 +9,11 @@ not count).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage
 
@@ -43,9 +46,11 @@ class StreamTimes:
     total: list[float] = field(default_factory=list)
 
 
-def _timed(
-    texts: Callable[[], Iterable[str]], times: StreamTimes, streams: int
-) -> Callable[[], float]:
+#: Opens one stream of a contender: the texts it hands its caller, piece by piece.
+TextSource = Callable[[], Iterable[str]]
+
+
+def _timed(texts: TextSource, times: StreamTimes, streams: int) -> Callable[[], float]:
     """A block that consumes ``streams`` streams, recording first-text and total seconds."""
 
     def block() -> float:
@@ -73,46 +78,8 @@ def run(
     options = {**adapter_options(c.emulator), "max_tokens": MAX_TOKENS}
     lc = ChatClaudeVertex(model=MODEL, **options)
     li = ClaudeVertex(model=MODEL, **options)
-    lc_floor, li_floor = floors(c.raw, c.araw, MAX_TOKENS)
-    payload = raw_payload(prompt, MAX_TOKENS)
-    params = core_params(prompt, MAX_TOKENS)
-    chat = [ChatMessage(role="user", content=prompt)]
-
-    def raw() -> Iterable[str]:
-        with c.raw.messages.create(**payload, stream=True) as events:
-            for event in events:
-                if event.type == "content_block_delta" and event.delta.type == "text_delta":
-                    yield event.delta.text
-
-    def core() -> Iterable[str]:
-        with c.core.stream(params) as events:
-            for event in events:
-                if event.type == "content_block_delta" and event.delta.type == "text_delta":
-                    yield event.delta.text
-
-    body = wire_body(prompt, MAX_TOKENS, stream=True)
-
-    def plain() -> Iterable[str]:
-        with c.http.stream(
-            "POST", c.plain.stream_url, content=body, headers=c.plain.headers
-        ) as response:
-            response.raise_for_status()
-            for line in response.iter_lines():
-                if line.startswith("data:") and '"text_delta"' in line:
-                    yield line
-
-    times = {
-        name: StreamTimes() for name in ("httpx", "raw", "core", "lc_floor", "lc", "li_floor", "li")
-    }
-    sources: dict[str, Callable[[], Iterable[str]]] = {
-        "httpx": plain,
-        "raw": raw,
-        "core": core,
-        "lc_floor": lambda: (str(chunk.content) for chunk in lc_floor.stream(prompt)),
-        "lc": lambda: (str(chunk.content) for chunk in lc.stream(prompt)),
-        "li_floor": lambda: (r.delta or "" for r in li_floor.stream_chat(chat)),
-        "li": lambda: (r.delta or "" for r in li.stream_chat(chat)),
-    }
+    sources = {**_baseline_sources(c, prompt), **_framework_sources(c, prompt, lc, li)}
+    times = {name: StreamTimes() for name in sources}
     tokens = round(words * TOKENS_PER_WORD)
     _check_length(lc, prompt, tokens)
     for source in sources.values():  # warm up: pools, lazy imports
@@ -121,7 +88,56 @@ def run(
     interleaved(
         {name: _timed(source, times[name], streams) for name, source in sources.items()}, rounds
     )
+    _add_rows(results, times, tokens)
 
+
+def _text_deltas(stream: AbstractContextManager[Iterable[Any]]) -> Iterator[str]:
+    """The text of each ``text_delta`` of a stream of Messages API events; closes the stream."""
+    with stream as events:
+        for event in events:
+            if event.type == "content_block_delta" and event.delta.type == "text_delta":
+                yield event.delta.text
+
+
+def _plain_texts(c: Contenders, body: bytes) -> Iterator[str]:
+    """A stream of plain httpx2: the SSE ``data:`` lines of its text deltas."""
+    with c.http.stream(
+        "POST", c.plain.stream_url, content=body, headers=c.plain.headers
+    ) as response:
+        response.raise_for_status()
+        for line in response.iter_lines():
+            if line.startswith("data:") and '"text_delta"' in line:
+                yield line
+
+
+def _baseline_sources(c: Contenders, prompt: str) -> dict[str, TextSource]:
+    """The streams without a framework: plain httpx2, the raw SDK and the core."""
+    payload = raw_payload(prompt, MAX_TOKENS)
+    params = core_params(prompt, MAX_TOKENS)
+    body = wire_body(prompt, MAX_TOKENS, stream=True)
+    return {
+        "httpx": partial(_plain_texts, c, body),
+        "raw": lambda: _text_deltas(c.raw.messages.create(**payload, stream=True)),
+        "core": lambda: _text_deltas(c.core.stream(params)),
+    }
+
+
+def _framework_sources(
+    c: Contenders, prompt: str, lc: ChatClaudeVertex, li: ClaudeVertex
+) -> dict[str, TextSource]:
+    """The streams of each framework's floor and adapter."""
+    lc_floor, li_floor = floors(c.raw, c.araw, MAX_TOKENS)
+    chat = [ChatMessage(role="user", content=prompt)]
+    return {
+        "lc_floor": lambda: (str(chunk.content) for chunk in lc_floor.stream(prompt)),
+        "lc": lambda: (str(chunk.content) for chunk in lc.stream(prompt)),
+        "li_floor": lambda: (r.delta or "" for r in li_floor.stream_chat(chat)),
+        "li": lambda: (r.delta or "" for r in li.stream_chat(chat)),
+    }
+
+
+def _add_rows(results: Results, times: dict[str, StreamTimes], tokens: int) -> None:
+    """The rows: total time against each floor, first text against the raw SDK, plain httpx2."""
     total_ms = {name: median(t.total) * 1000 for name, t in times.items()}
     first_ms = {name: median(t.first) * 1000 for name, t in times.items()}
     for name, floor, label in (

@@ -18,7 +18,7 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -153,6 +153,57 @@ def _canonical(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _document_tokens(block: JSON) -> int:
+    """A document: its plain text, the blocks of its content, or a PDF's fixed cost."""
+    source = block.get("source") or {}
+    if source.get("type") == "text":
+        return _tokens(str(source.get("data", "")))
+    if source.get("type") == "content":
+        return sum(_block_tokens(b) for b in source.get("content") or [])
+    return PDF_TOKENS
+
+
+def _result_tokens(block: JSON) -> int:
+    """A tool or search result: its title and nested blocks, or its content as a string."""
+    content = block.get("content")
+    if isinstance(content, list):
+        return _tokens(str(block.get("title", ""))) + sum(_block_tokens(b) for b in content)
+    return _tokens(str(content or ""))
+
+
+def _tool_use_tokens(block: JSON) -> int:
+    """A tool call: its name and its input as JSON."""
+    return _tokens(str(block.get("name", "")) + _canonical(block.get("input", {})))
+
+
+def _image_tokens(block: JSON) -> int:
+    """An image: a fixed cost, whatever its size."""
+    return IMAGE_TOKENS
+
+
+def _field_tokens(field: str) -> Callable[[JSON], int]:
+    """A counter of the block types counted by the text of one field alone."""
+
+    def count(block: JSON) -> int:
+        return _tokens(str(block.get(field, "")))
+
+    return count
+
+
+#: Token counters of the block types the emulator knows; others count as their JSON.
+_BLOCK_TOKEN_COUNTERS: dict[str, Callable[[JSON], int]] = {
+    "text": _field_tokens("text"),
+    "image": _image_tokens,
+    "document": _document_tokens,
+    "tool_result": _result_tokens,
+    "search_result": _result_tokens,
+    "tool_use": _tool_use_tokens,
+    "server_tool_use": _tool_use_tokens,
+    "thinking": _field_tokens("thinking"),
+    "redacted_thinking": _field_tokens("data"),
+}
+
+
 def _block_tokens(block: object) -> int:
     """The token estimate of one content block (or a bare string)."""
     if isinstance(block, str):
@@ -160,29 +211,8 @@ def _block_tokens(block: object) -> int:
     if not isinstance(block, dict):
         return 0
     kind = block.get("type")
-    if kind == "text":
-        return _tokens(str(block.get("text", "")))
-    if kind == "image":
-        return IMAGE_TOKENS
-    if kind == "document":
-        source = block.get("source") or {}
-        if source.get("type") == "text":
-            return _tokens(str(source.get("data", "")))
-        if source.get("type") == "content":
-            return sum(_block_tokens(b) for b in source.get("content") or [])
-        return PDF_TOKENS
-    if kind in ("tool_result", "search_result"):
-        content = block.get("content")
-        if isinstance(content, list):
-            return _tokens(str(block.get("title", ""))) + sum(_block_tokens(b) for b in content)
-        return _tokens(str(content or ""))
-    if kind in ("tool_use", "server_tool_use"):
-        return _tokens(str(block.get("name", "")) + _canonical(block.get("input", {})))
-    if kind == "thinking":
-        return _tokens(str(block.get("thinking", "")))
-    if kind == "redacted_thinking":
-        return _tokens(str(block.get("data", "")))
-    return _tokens(_canonical(block))
+    counter = _BLOCK_TOKEN_COUNTERS.get(kind) if isinstance(kind, str) else None
+    return _tokens(_canonical(block)) if counter is None else counter(block)
 
 
 @dataclass(frozen=True)
@@ -432,43 +462,66 @@ def _example(schema: object, root: JSON, depth: int, hints: ArgumentHints | None
         return schema["const"]
     if isinstance(schema.get("enum"), list) and schema["enum"]:
         return schema["enum"][0]
+    branches = _union_branches(schema)
+    if branches:
+        return _example(branches[0], root, depth + 1, hints)
+    if isinstance(schema.get("allOf"), list):
+        return _example(_merge_all_of(schema, root), root, depth + 1, hints)
+    return _typed_example(schema, root, depth, hints)
+
+
+def _union_branches(schema: JSON) -> list[object]:
+    """The branches of the first non-empty ``anyOf``/``oneOf``: the non-null ones, if any."""
     for keyword in ("anyOf", "oneOf"):
         branches = schema.get(keyword)
         if isinstance(branches, list) and branches:
             preferred = [
                 b for b in branches if not (isinstance(b, dict) and b.get("type") == "null")
             ]
-            return _example((preferred or branches)[0], root, depth + 1, hints)
-    if isinstance(schema.get("allOf"), list):
-        merged: JSON = {k: v for k, v in schema.items() if k != "allOf"}
-        for branch in schema["allOf"]:
-            if isinstance(branch, dict):
-                branch = _resolve_ref(root, branch["$ref"]) if "$ref" in branch else branch
-                for key, value in (branch if isinstance(branch, dict) else {}).items():
-                    if isinstance(value, dict) and isinstance(merged.get(key), dict):
-                        merged[key] = {**merged[key], **value}
-                    elif isinstance(value, list) and isinstance(merged.get(key), list):
-                        merged[key] = merged[key] + value
-                    else:
-                        merged[key] = value
-        return _example(merged, root, depth + 1, hints)
+            return preferred or branches
+    return []
+
+
+def _merge_all_of(schema: JSON, root: JSON) -> JSON:
+    """``schema`` without ``allOf``, with each of its branches merged in, in order."""
+    merged: JSON = {k: v for k, v in schema.items() if k != "allOf"}
+    for branch in schema["allOf"]:
+        if not isinstance(branch, dict):
+            continue
+        resolved = _resolve_ref(root, branch["$ref"]) if "$ref" in branch else branch
+        if isinstance(resolved, dict):
+            _merge_into(merged, resolved)
+    return merged
+
+
+def _merge_into(merged: JSON, branch: JSON) -> None:
+    """Merge ``branch`` into ``merged``: objects are combined, lists joined, the rest replaced."""
+    for key, value in branch.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        elif isinstance(value, list) and isinstance(merged.get(key), list):
+            merged[key] = merged[key] + value
+        else:
+            merged[key] = value
+
+
+def _schema_type(schema: JSON) -> object:
+    """The schema's type: the first non-null of a list, else inferred from its keywords."""
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
     if kind is None:
         kind = "object" if "properties" in schema else "array" if "items" in schema else "string"
+    return kind
+
+
+def _typed_example(schema: JSON, root: JSON, depth: int, hints: ArgumentHints | None) -> Any:
+    """The example of a schema by its ``type``."""
+    kind = _schema_type(schema)
     if kind == "object":
         return _object_example(schema, root, depth, hints)
     if kind == "array":
-        items = schema.get("items")
-        if not isinstance(items, dict) and isinstance(schema.get("prefixItems"), list):
-            return [_example(item, root, depth + 1, hints) for item in schema["prefixItems"]]
-        minimum = schema.get("minItems", 0) if isinstance(schema.get("minItems"), int) else 0
-        count = max(minimum, 1 if depth < _FULL_DEPTH else 0)
-        return [
-            _example(items if isinstance(items, dict) else {}, root, depth + 1, hints)
-            for _ in range(count)
-        ]
+        return _array_example(schema, root, depth, hints)
     if kind == "string":
         hinted = (
             hints.take_string(schema) if hints and schema.get("format") in (None, "text") else None
@@ -492,6 +545,18 @@ def _object_example(schema: JSON, root: JSON, depth: int, hints: ArgumentHints |
         for name, sub in properties.items()
         if depth < _FULL_DEPTH or name in required
     }
+
+
+def _array_example(schema: JSON, root: JSON, depth: int, hints: ArgumentHints | None) -> list[Any]:
+    items = schema.get("items")
+    if not isinstance(items, dict) and isinstance(schema.get("prefixItems"), list):
+        return [_example(item, root, depth + 1, hints) for item in schema["prefixItems"]]
+    minimum = schema.get("minItems", 0) if isinstance(schema.get("minItems"), int) else 0
+    count = max(minimum, 1 if depth < _FULL_DEPTH else 0)
+    return [
+        _example(items if isinstance(items, dict) else {}, root, depth + 1, hints)
+        for _ in range(count)
+    ]
 
 
 def _string_example(schema: JSON) -> str:

@@ -243,6 +243,57 @@ def _decode_base64(path: str, data: object) -> bytes:
         _fail(f"{path}: The data is not valid base64")
 
 
+# --------------------------------------------------------------------------- stateless checks
+
+
+def _check_pdf_source(path: str, source: JSON) -> None:
+    """A document's ``base64`` source: PDF data."""
+    if source.get("media_type") != "application/pdf":
+        _fail(f"{path}.source.base64.media_type: Input should be 'application/pdf'")
+    if not _decode_base64(f"{path}.source.base64.data", source.get("data")).startswith(b"%PDF-"):
+        _fail(f"{path}.source.base64.data: The PDF specified was not valid")
+
+
+def _check_text_source(path: str, source: JSON) -> None:
+    """A document's ``text`` source: plain text."""
+    if source.get("media_type") != "text/plain":
+        _fail(f"{path}.source.text.media_type: Input should be 'text/plain'")
+    _require_str(f"{path}.source.text.data", source.get("data"))
+
+
+def _check_sampling_ranges(body: JSON) -> None:
+    """``temperature`` and ``top_p`` within 0 to 1, ``top_k`` a non-negative integer."""
+    for name in ("temperature", "top_p"):
+        value = body.get(name)
+        if value is not None and (not _is_number(value) or not 0 <= value <= 1):
+            _fail(f"{name}: Input should be a number between 0 and 1")
+    top_k = body.get("top_k")
+    if top_k is not None and (not _is_int(top_k) or top_k < 0):
+        _fail("top_k: Input should be an integer greater than or equal to 0")
+
+
+def _check_stop_sequences(stops: object) -> None:
+    """``stop_sequences``, if given: a list of strings with non-whitespace text."""
+    if stops is None:
+        return
+    if not isinstance(stops, list):
+        _fail("stop_sequences: Input should be a valid list")
+    for index, stop in enumerate(stops):
+        if not _has_text(stop):
+            _fail(f"stop_sequences.{index}: each stop sequence must contain non-whitespace")
+
+
+def _check_sampling_with_thinking(body: JSON) -> None:
+    """The sampling settings thinking allows: temperature 1, no ``top_k``, ``top_p`` >= 0.95."""
+    if body.get("temperature") not in (None, 1, 1.0):
+        _fail("temperature: `temperature` may only be set to 1 when thinking is enabled.")
+    if body.get("top_k") is not None:
+        _fail("top_k: `top_k` is not supported when thinking is enabled.")
+    top_p = body.get("top_p")
+    if top_p is not None and not 0.95 <= top_p <= 1:
+        _fail("top_p: `top_p` must be between 0.95 and 1 when thinking is enabled.")
+
+
 @dataclass
 class _Turn:
     """Consecutive messages of one role, which the Messages API merges into one turn."""
@@ -501,26 +552,23 @@ class _Checker:
         source = self._source(path, block, ("base64", "text", "content"))
         kind = source["type"]
         if kind == "base64":
-            if source.get("media_type") != "application/pdf":
-                _fail(f"{path}.source.base64.media_type: Input should be 'application/pdf'")
-            if not _decode_base64(f"{path}.source.base64.data", source.get("data")).startswith(
-                b"%PDF-"
-            ):
-                _fail(f"{path}.source.base64.data: The PDF specified was not valid")
+            _check_pdf_source(path, source)
         elif kind == "text":
-            if source.get("media_type") != "text/plain":
-                _fail(f"{path}.source.text.media_type: Input should be 'text/plain'")
-            _require_str(f"{path}.source.text.data", source.get("data"))
+            _check_text_source(path, source)
         else:
-            inner = source.get("content")
-            if isinstance(inner, str):
-                return
-            if not isinstance(inner, list) or not inner:
-                _fail(f"{path}.source.content.content: Input should be a non-empty list")
-            for index, item in enumerate(inner):
-                self._check_block(
-                    f"{path}.source.content.content.{index}", item, frozenset({"text", "image"})
-                )
+            self._check_content_source(path, source)
+
+    def _check_content_source(self, path: str, source: JSON) -> None:
+        """A document's ``content`` source: a string, or a non-empty list of text and images."""
+        inner = source.get("content")
+        if isinstance(inner, str):
+            return
+        if not isinstance(inner, list) or not inner:
+            _fail(f"{path}.source.content.content: Input should be a non-empty list")
+        for index, item in enumerate(inner):
+            self._check_block(
+                f"{path}.source.content.content.{index}", item, frozenset({"text", "image"})
+            )
 
     def _source(self, path: str, block: JSON, allowed: Sequence[str]) -> JSON:
         source = _require_dict(f"{path}.source", block.get("source"))
@@ -643,29 +691,10 @@ class _Checker:
             self._check_block(f"system.{index}", block, frozenset({"text"}))
 
     def _check_sampling(self, body: JSON, thinking_on: bool) -> None:
-        for name in ("temperature", "top_p"):
-            value = body.get(name)
-            if value is not None and (not _is_number(value) or not 0 <= value <= 1):
-                _fail(f"{name}: Input should be a number between 0 and 1")
-        top_k = body.get("top_k")
-        if top_k is not None and (not _is_int(top_k) or top_k < 0):
-            _fail("top_k: Input should be an integer greater than or equal to 0")
-        stops = body.get("stop_sequences")
-        if stops is not None:
-            if not isinstance(stops, list):
-                _fail("stop_sequences: Input should be a valid list")
-            for index, stop in enumerate(stops):
-                if not _has_text(stop):
-                    _fail(f"stop_sequences.{index}: each stop sequence must contain non-whitespace")
-        if not thinking_on:
-            return
-        if body.get("temperature") not in (None, 1, 1.0):
-            _fail("temperature: `temperature` may only be set to 1 when thinking is enabled.")
-        if top_k is not None:
-            _fail("top_k: `top_k` is not supported when thinking is enabled.")
-        top_p = body.get("top_p")
-        if top_p is not None and not 0.95 <= top_p <= 1:
-            _fail("top_p: `top_p` must be between 0.95 and 1 when thinking is enabled.")
+        _check_sampling_ranges(body)
+        _check_stop_sequences(body.get("stop_sequences"))
+        if thinking_on:
+            _check_sampling_with_thinking(body)
 
     def _check_tools(self, raw: object) -> set[str]:
         if raw is None:

@@ -503,33 +503,48 @@ class VertexEmulator:
         body: object,
     ) -> Reply | None:
         """Google's checks before the model sees a request: auth, path, project, availability."""
+        refusal = self._gateway_refusal(incoming, route, project, region, name, body)
+        if refusal is not None or not model_id:
+            return refusal
+        return self._availability_refusal(route, project, region, model_id)
 
-        def refuse(code: int, message: str, status: str | None = None) -> Reply:
-            error = google_error(code, message, status)
-            return Reply.json(code, [error] if route == "stream" else error)
-
+    def _gateway_refusal(
+        self,
+        incoming: _Incoming,
+        route: ModelRoute,
+        project: str,
+        region: str,
+        name: str,
+        body: object,
+    ) -> Reply | None:
+        """The refusal of a request's credentials, path, JSON, project or count-tokens region."""
         if not self._authority.bearer_valid(incoming.headers.get("authorization")):
-            return refuse(401, UNAUTHENTICATED_MESSAGE)
+            return _google_refusal(route, 401, UNAUTHENTICATED_MESSAGE)
         for field, value in (("project", project), ("location", region), ("model", name)):
             if not _RESOURCE_ID.fullmatch(value):
-                return refuse(
-                    400, f"Invalid resource field value in the request: {field} {value!r}."
+                return _google_refusal(
+                    route, 400, f"Invalid resource field value in the request: {field} {value!r}."
                 )
         if body is _INVALID_JSON:
-            return refuse(400, "Invalid JSON payload received. Unexpected token.")
+            return _google_refusal(route, 400, "Invalid JSON payload received. Unexpected token.")
         if project != self.project:
             return Fault.permission_denied().reply(route, project, region, name)
-        resource = f"projects/{project}/locations/{region}/publishers/anthropic/models/{name}"
         if route == "count_tokens" and region not in COUNT_TOKENS_REGIONS:
-            return refuse(404, _NOT_FOUND.format(resource=resource))
-        if not model_id:
-            return None
+            resource = f"projects/{project}/locations/{region}/publishers/anthropic/models/{name}"
+            return _google_refusal(route, 404, _NOT_FOUND.format(resource=resource))
+        return None
+
+    def _availability_refusal(
+        self, route: ModelRoute, project: str, region: str, model_id: str
+    ) -> Reply | None:
+        """The refusal of a model Vertex does not know, or does not serve in ``region``."""
         served = self._served_in(route, model_id)
         resource = f"projects/{project}/locations/{region}/publishers/anthropic/models/{model_id}"
         if served is None:
-            return refuse(404, _NOT_FOUND.format(resource=resource))
+            return _google_refusal(route, 404, _NOT_FOUND.format(resource=resource))
         if region not in served:
-            return refuse(
+            return _google_refusal(
+                route,
                 400,
                 f"Publisher Model `{resource}` is not servable in region {region}.",
                 "FAILED_PRECONDITION",
@@ -548,6 +563,12 @@ class VertexEmulator:
         if not info.known or (route != "count_tokens" and first_party_form):
             return None
         return info.served_in
+
+
+def _google_refusal(route: ModelRoute, code: int, message: str, status: str | None = None) -> Reply:
+    """Google's error reply; on the stream route its body is a list of one error, as Vertex's."""
+    error = google_error(code, message, status)
+    return Reply.json(code, [error] if route == "stream" else error)
 
 
 def _request_id() -> str:
