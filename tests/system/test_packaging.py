@@ -210,3 +210,14 @@ def test_without_the_testing_extra_pytest_runs_and_only_emulator_fixtures_fail(
     )
     assert refused.returncode == 2
     assert "claude-vertex[testing]" in refused.stderr
+
+
+def test_the_core_suite_passes_with_only_the_core_wheel_installed(fresh: Environment) -> None:
+    fresh.install("claude-vertex[testing]", "pytest", "pytest-asyncio")
+    assert not {"langchain-core", "llama-index-core"} & fresh.installed()
+    ran = subprocess.run(
+        [str(fresh.python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/core"],
+        cwd=ROOT, capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+    assert " passed" in ran.stdout.splitlines()[-1]
