@@ -124,6 +124,8 @@ def ensure_environment(resolution: str = "locked", python: str | None = None) ->
         return environment
     tool = uv()
     print(f"Installing the {resolution} environment on Python {version} ...", flush=True)
+    if resolution != "locked":  # a fresh resolution starts from an empty environment
+        shutil.rmtree(environment, ignore_errors=True)
     _check(tool, "venv", "--quiet", "--allow-existing", "--python", interpreter, environment)
     target = ["--python", str(_bin(environment, "python"))]
     if resolution == "locked":
