@@ -99,8 +99,9 @@ class _Failure:
     error: Exception
     retryable: bool
     retry_after: float | None = None
-    #: The rejected token, when the failure is a 401.
-    token: str | None = None
+    #: The rejected token, when the failure is a 401 (never in the repr: error trackers
+    #: record the locals of a traceback's frames).
+    token: str | None = field(default=None, repr=False)
 
 
 def _classify(exc: Exception, request: VertexRequest) -> _Failure:
