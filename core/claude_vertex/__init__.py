@@ -39,7 +39,7 @@ from .errors import (
     VertexAPIError,
     VertexConnectionError,
 )
-from .media import Media, aload_media, load_media
+from .media import Media, aload_media, load_media, local_media_dirs
 from .models import MODELS, ModelInfo, Pricing, default_region, resolve_model
 from .settings import Settings, resolve_settings
 from .transform import VERTEX_ANTHROPIC_VERSION, VertexBetaWarning, VertexRequest, build_request
@@ -82,6 +82,7 @@ __all__ = [
     "build_request",
     "default_region",
     "load_media",
+    "local_media_dirs",
     "resolve_model",
     "resolve_settings",
     "token_provider",

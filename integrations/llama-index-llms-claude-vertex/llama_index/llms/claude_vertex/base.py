@@ -44,6 +44,8 @@ from claude_vertex import (
     resolve_settings,
 )
 from claude_vertex.credentials import CredentialsSource
+from claude_vertex.media import LocalDirs
+from claude_vertex.media import local_media_dirs as checked_local_dirs
 
 from .media import LoadedMedia, aload_message_media, load_message_media
 from .messages import to_messages_params
@@ -134,6 +136,13 @@ class ClaudeVertex(FunctionCallingLLM):
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Further Messages API parameters for every call."
     )
+    local_media_dirs: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Directories whose files path= blocks and file:// URLs may send (regular files "
+            "only); by default none, and every local file is refused."
+        ),
+    )
 
     _settings: Settings = PrivateAttr()
     _client: VertexClient = PrivateAttr()
@@ -164,6 +173,7 @@ class ClaudeVertex(FunctionCallingLLM):
         deadline: float | None = None,
         betas: list[str] | None = None,
         additional_kwargs: dict[str, Any] | None = None,
+        local_media_dirs: LocalDirs | None = None,
         system_prompt: str | None = None,
         callback_manager: CallbackManager | None = None,
         **kwargs: Any,
@@ -195,6 +205,9 @@ class ClaudeVertex(FunctionCallingLLM):
             deadline: seconds after a call's start when it begins no new attempt.
             betas: ``anthropic-beta`` values.
             additional_kwargs: further Messages API parameters for every call.
+            local_media_dirs: directories whose files ``path=`` blocks and ``file://`` URLs
+                may send, with their subdirectories (regular files only). By default none:
+                message content may come from untrusted users, so local files are refused.
             system_prompt: the system prompt, used when a call's messages carry none.
             callback_manager: LlamaIndex callback manager.
             **kwargs: further ``LLM`` fields (``pydantic_program_mode``, ``output_parser``...).
@@ -202,7 +215,8 @@ class ClaudeVertex(FunctionCallingLLM):
         Raises:
             ValueError: inconsistent options (e.g. a thinking budget not below
                 ``max_tokens``, or a feature the model does not offer).
-            ConfigurationError: a malformed region, project or base URL, or no project.
+            ConfigurationError: a malformed region, project or base URL, no project, or a
+                ``local_media_dirs`` entry that is not a directory.
             CredentialsError: credentials that cannot be loaded.
         """
         if project is not None and project_id is not None and project != project_id:
@@ -226,6 +240,7 @@ class ClaudeVertex(FunctionCallingLLM):
             deadline=deadline,
             betas=list(betas or []),
             additional_kwargs=dict(additional_kwargs or {}),
+            local_media_dirs=[str(d) for d in checked_local_dirs(local_media_dirs)],
             system_prompt=system_prompt,
             callback_manager=callback_manager or CallbackManager([]),
             **kwargs,
@@ -329,10 +344,11 @@ class ClaudeVertex(FunctionCallingLLM):
         return params
 
     def _prepared(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> JSON:
-        return self._params(messages, load_message_media(messages, self._settings.tokens), kwargs)
+        media = load_message_media(messages, self._settings.tokens, self.local_media_dirs)
+        return self._params(messages, media, kwargs)
 
     async def _aprepared(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> JSON:
-        media = await aload_message_media(messages, self._settings.tokens)
+        media = await aload_message_media(messages, self._settings.tokens, self.local_media_dirs)
         return self._params(messages, media, kwargs)
 
     # -- chat ----------------------------------------------------------------------------
