@@ -11,21 +11,68 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx2
+import pydantic
 from anthropic import AnthropicVertex, AsyncAnthropicVertex
 from anthropic import __version__ as anthropic_version
+from anthropic._constants import RAW_RESPONSE_HEADER
 from anthropic._models import FinalRequestOptions
+from anthropic._response import APIResponse, AsyncAPIResponse
 
 from ._version import __version__
 from .credentials import TokenProvider
+from .errors import ClaudeVertexError, MalformedResponseError
 from .settings import Settings
 
 if TYPE_CHECKING:
     from anthropic._types import RequestOptions
 
-__all__ = ["AsyncTransport", "SyncTransport", "redacted_headers", "request_options"]
+__all__ = [
+    "UNREADABLE",
+    "AsyncTransport",
+    "SyncTransport",
+    "redacted_headers",
+    "request_options",
+    "unreadable",
+]
+
+_Model = TypeVar("_Model", bound=pydantic.BaseModel)
+
+#: What reading an answer that is not the JSON expected raises: ``JSONDecodeError`` and
+#: ``UnicodeDecodeError`` (both ``ValueError``), ``RecursionError`` for JSON nested too deep,
+#: ``TypeError`` and ``AttributeError`` for JSON of another shape.
+UNREADABLE = (ValueError, RecursionError, TypeError, AttributeError)
+
+
+def unreadable(response: httpx2.Response, exc: BaseException) -> MalformedResponseError:
+    """The typed error for an answer whose reading raised ``exc`` (one of ``UNREADABLE``)."""
+    what = {RecursionError: "JSON nested too deep", UnicodeDecodeError: "invalid UTF-8"}
+    return MalformedResponseError(
+        what.get(type(exc), f"{type(exc).__name__} while parsing it"), response=response
+    )
+
+
+def _raw(options: RequestOptions) -> RequestOptions:
+    """``options`` asking the SDK for the response, to be parsed by :func:`_checked`."""
+    headers = {**(options.get("headers") or {}), RAW_RESPONSE_HEADER: "raw"}
+    return cast("RequestOptions", {**options, "headers": headers})
+
+
+def _checked(parsed: object, response: httpx2.Response, cast_to: type[_Model]) -> _Model:
+    """``parsed`` if it is a ``cast_to`` holding every required field, else a typed error."""
+    if not isinstance(parsed, cast_to):
+        raise MalformedResponseError("it is not a JSON object", response=response)
+    missing = [
+        name
+        for name, info in cast_to.model_fields.items()
+        if info.is_required() and name not in parsed.model_fields_set
+    ]
+    if missing:
+        raise MalformedResponseError(f"it lacks {', '.join(missing)}", response=response)
+    return parsed
+
 
 log = logging.getLogger("claude_vertex")
 
@@ -108,6 +155,23 @@ class SyncTransport(_VertexPolicy, AnthropicVertex):
     def _prepare_request(self, request: httpx2.Request) -> None:
         self._authorize(request, self._tokens.token())
 
+    def post_checked(
+        self, path: str, *, body: object, cast_to: type[_Model], options: RequestOptions
+    ) -> _Model:
+        """``post`` for a JSON answer: anything but a ``cast_to`` is a typed error."""
+        # With the raw-response header the SDK returns the response unparsed.
+        raw = cast(
+            "APIResponse[_Model]",
+            self.post(path, body=body, cast_to=cast_to, options=_raw(options)),
+        )
+        try:
+            parsed = raw.parse()
+        except ClaudeVertexError:
+            raise
+        except UNREADABLE as exc:
+            raise unreadable(raw.http_response, exc) from None
+        return _checked(parsed, raw.http_response, cast_to)
+
 
 class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
     """``AsyncAnthropicVertex`` with the shared token provider and this package's retry policy."""
@@ -129,6 +193,22 @@ class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
 
     async def _prepare_request(self, request: httpx2.Request) -> None:
         self._authorize(request, await self._tokens.atoken())
+
+    async def post_checked(
+        self, path: str, *, body: object, cast_to: type[_Model], options: RequestOptions
+    ) -> _Model:
+        """The async form of :meth:`SyncTransport.post_checked`."""
+        raw = cast(
+            "AsyncAPIResponse[_Model]",
+            await self.post(path, body=body, cast_to=cast_to, options=_raw(options)),
+        )
+        try:
+            parsed = await raw.parse()
+        except ClaudeVertexError:
+            raise
+        except UNREADABLE as exc:
+            raise unreadable(raw.http_response, exc) from None
+        return _checked(parsed, raw.http_response, cast_to)
 
 
 def request_options(headers: Mapping[str, str], timeout: float | httpx2.Timeout) -> RequestOptions:

@@ -25,12 +25,13 @@ import httpx2
 import pydantic
 from anthropic.types import Message, MessageTokensCount, RawMessageStreamEvent
 
-from ._sdk import AsyncTransport, SyncTransport, request_options
+from ._sdk import UNREADABLE, AsyncTransport, SyncTransport, request_options, unreadable
 
 if TYPE_CHECKING:
     from anthropic._types import RequestOptions
 from .endpoints import count_tokens_region
 from .errors import (
+    ClaudeVertexError,
     StreamInterruptedError,
     VertexAPIError,
     VertexConnectionError,
@@ -86,10 +87,19 @@ def _retry_after(response: httpx2.Response | None) -> float | None:
         try:
             return max(0.0, float(value) * scale)
         except ValueError:
-            when = email.utils.parsedate_to_datetime(value) if name == "retry-after" else None
-            if when is not None:
-                return max(0.0, when.timestamp() - time.time())
+            pass
+        if name == "retry-after":
+            return _retry_after_date(value)
     return None
+
+
+def _retry_after_date(value: str) -> float | None:
+    """Seconds until the HTTP date ``value``; None when it is not one (``retry-after: soon``)."""
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,8 @@ class _Failure:
 
 def _classify(exc: Exception, request: VertexRequest) -> _Failure:
     """Turn an exception of one attempt into a typed error, and say whether to go on."""
+    if isinstance(exc, ClaudeVertexError) and not isinstance(exc, anthropic.APIStatusError):
+        return _Failure(exc, bool(getattr(exc, "retryable", False)))
     if isinstance(exc, anthropic.APIStatusError):
         typed = (
             exc
@@ -197,7 +209,9 @@ class _StreamTally:
             region=self.request.region,
         )
 
-    def typed(self, exc: Exception) -> BaseException:
+    def typed(self, exc: Exception, response: httpx2.Response) -> BaseException:
+        if isinstance(exc, UNREADABLE) and not isinstance(exc, ClaudeVertexError):
+            return unreadable(response, exc)
         try:
             return _classify(exc, self.request).error
         except Exception as other:  # not a transport error: pass it on unchanged
@@ -249,7 +263,7 @@ class MessageStream:
                     tally.finished = True
                 yield event
         except Exception as exc:
-            cause = tally.typed(exc)
+            cause = tally.typed(exc, self.response)
             raise tally.broken(cause) from cause
         if not tally.finished:
             raise tally.broken(None)
@@ -304,7 +318,7 @@ class AsyncMessageStream:
                     tally.finished = True
                 yield event
         except Exception as exc:
-            cause = tally.typed(exc)
+            cause = tally.typed(exc, self.response)
             raise tally.broken(cause) from cause
         if not tally.finished:
             raise tally.broken(None)
@@ -320,19 +334,33 @@ class AsyncMessageStream:
         await self.close()
 
 
-def _first_event(events: Iterator[RawMessageStreamEvent]) -> RawMessageStreamEvent:
+def _first_event(
+    events: Iterator[RawMessageStreamEvent], response: httpx2.Response
+) -> RawMessageStreamEvent:
     """The first Messages API event of ``events`` (Vertex's own events are skipped)."""
-    for event in events:
-        if getattr(event, "type", None) in STREAM_EVENT_TYPES:
-            return event
+    try:
+        for event in events:
+            if getattr(event, "type", None) in STREAM_EVENT_TYPES:
+                return event
+    except UNREADABLE as exc:
+        if isinstance(exc, ClaudeVertexError):
+            raise
+        raise unreadable(response, exc) from None
     raise httpx2.RemoteProtocolError("the stream closed before its first event")
 
 
-async def _afirst_event(events: AsyncIterator[RawMessageStreamEvent]) -> RawMessageStreamEvent:
+async def _afirst_event(
+    events: AsyncIterator[RawMessageStreamEvent], response: httpx2.Response
+) -> RawMessageStreamEvent:
     """The async form of :func:`_first_event`."""
-    async for event in events:
-        if getattr(event, "type", None) in STREAM_EVENT_TYPES:
-            return event
+    try:
+        async for event in events:
+            if getattr(event, "type", None) in STREAM_EVENT_TYPES:
+                return event
+    except UNREADABLE as exc:
+        if isinstance(exc, ClaudeVertexError):
+            raise
+        raise unreadable(response, exc) from None
     raise httpx2.RemoteProtocolError("the stream closed before its first event")
 
 
@@ -594,6 +622,8 @@ class VertexClient:
             except Exception as exc:
                 failure = _classify(exc, target)
                 wait = self._after_failure(failure, target, attempt, started, refreshed)
+                if wait is None and failure.error is exc:
+                    raise
                 if wait is None:
                     raise failure.error from exc
                 refreshed = refreshed or failure.token is not None
@@ -614,6 +644,8 @@ class VertexClient:
             except Exception as exc:
                 failure = _classify(exc, target)
                 wait = self._after_failure(failure, target, attempt, started, refreshed)
+                if wait is None and failure.error is exc:
+                    raise
                 if wait is None:
                     raise failure.error from exc
                 refreshed = refreshed or failure.token is not None
@@ -633,7 +665,7 @@ class VertexClient:
         """
 
         def send(target: VertexRequest) -> VertexMessage:
-            message = self._sync_transport(target.region).post(
+            message = self._sync_transport(target.region).post_checked(
                 target.path,
                 body=target.body,
                 cast_to=VertexMessage,
@@ -664,7 +696,7 @@ class VertexClient:
             )
             events = iter(raw)
             try:
-                first = _first_event(events)
+                first = _first_event(events, raw.response)
             except BaseException:
                 raw.close()
                 raise
@@ -682,7 +714,7 @@ class VertexClient:
         """
 
         def send(target: VertexRequest) -> int:
-            counted = self._sync_transport(target.region).post(
+            counted = self._sync_transport(target.region).post_checked(
                 target.path,
                 body=target.body,
                 cast_to=MessageTokensCount,
@@ -698,7 +730,7 @@ class VertexClient:
         """The async form of :meth:`create`."""
 
         async def send(target: VertexRequest) -> VertexMessage:
-            message = await self._async_transport(target.region).post(
+            message = await self._async_transport(target.region).post_checked(
                 target.path,
                 body=target.body,
                 cast_to=VertexMessage,
@@ -725,7 +757,7 @@ class VertexClient:
             )
             events = aiter(raw)
             try:
-                first = await _afirst_event(events)
+                first = await _afirst_event(events, raw.response)
             except BaseException:
                 await raw.close()
                 raise
@@ -739,7 +771,7 @@ class VertexClient:
         """The async form of :meth:`count_tokens`."""
 
         async def send(target: VertexRequest) -> int:
-            counted = await self._async_transport(target.region).post(
+            counted = await self._async_transport(target.region).post_checked(
                 target.path,
                 body=target.body,
                 cast_to=MessageTokensCount,

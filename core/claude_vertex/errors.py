@@ -29,6 +29,7 @@ __all__ = [
     "ConfigurationError",
     "CredentialsError",
     "InvalidRequestError",
+    "MalformedResponseError",
     "MediaError",
     "MessageValidationError",
     "ModelNotFoundError",
@@ -73,6 +74,30 @@ class VertexConnectionError(ClaudeVertexError, anthropic.APIConnectionError):
     def __init__(self, message: str, *, request: httpx2.Request, region: str | None = None) -> None:
         super().__init__(message=message, request=request)
         self.region = region
+
+
+class MalformedResponseError(ClaudeVertexError, anthropic.APIResponseValidationError):
+    """An answer that is not what Vertex AI sends; never retried.
+
+    Not JSON (an HTML page from a proxy), invalid UTF-8, JSON nested too deep, the wrong
+    shape, too large, or stream events out of order: whatever answered will likely answer
+    the same way again.
+    """
+
+    retryable = False
+
+    def __init__(self, detail: str, *, response: httpx2.Response) -> None:
+        where = response.request.url.host
+        content_type = response.headers.get("content-type", "no content type")
+        super().__init__(
+            response,
+            None,
+            message=(
+                f"The answer from {where} (HTTP {response.status_code}, {content_type}) could "
+                f"not be read as a Vertex AI answer: {detail}. A proxy or gateway may have "
+                "answered in Vertex's place; check base_url and the network path."
+            ),
+        )
 
 
 class StreamInterruptedError(ClaudeVertexError):
