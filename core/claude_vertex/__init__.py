@@ -37,6 +37,7 @@ from .errors import (
     QuotaExhaustedError,
     ServerError,
     StreamInterruptedError,
+    StreamOrderError,
     VertexAPIError,
     VertexConnectionError,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "ServerError",
     "Settings",
     "StreamInterruptedError",
+    "StreamOrderError",
     "TokenProvider",
     "VertexAPIError",
     "VertexBetaWarning",

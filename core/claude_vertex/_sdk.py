@@ -10,7 +10,7 @@ subclasses; if a future SDK renames them, this module is all that changes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx2
@@ -52,6 +52,80 @@ def unreadable(response: httpx2.Response, exc: BaseException) -> MalformedRespon
     return MalformedResponseError(
         what.get(type(exc), f"{type(exc).__name__} while parsing it"), response=response
     )
+
+
+#: The most bytes read of a whole answer (JSON), of an error answer, and of one stream event.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+MAX_ERROR_BYTES = 1024 * 1024
+MAX_EVENT_BYTES = 8 * 1024 * 1024
+
+
+class _Meter:
+    """Counts the bytes of one response body and refuses it past its limit.
+
+    A stream's limit is per event (the bytes since the last blank line, approximately), so
+    a long answer streams in full while a single endless event is cut off.
+    """
+
+    def __init__(self, response: httpx2.Response) -> None:
+        self.response = response
+        self.per_event = "text/event-stream" in response.headers.get("content-type", "")
+        if response.status_code >= 400:
+            self.limit, self.per_event = MAX_ERROR_BYTES, False
+        else:
+            self.limit = MAX_EVENT_BYTES if self.per_event else MAX_ANSWER_BYTES
+        self.size = 0
+
+    def count(self, chunk: bytes) -> bytes:
+        if self.per_event:
+            cut = max(chunk.rfind(b"\n\n"), chunk.rfind(b"\n\r\n"))
+            self.size = len(chunk) - cut if cut >= 0 else self.size + len(chunk)
+        else:
+            self.size += len(chunk)
+        if self.size > self.limit:
+            what = "one stream event" if self.per_event else "the answer"
+            raise MalformedResponseError(
+                f"{what} is over {self.limit:,} bytes", response=self.response
+            )
+        return chunk
+
+
+class _CappedStream(httpx2.SyncByteStream):
+    def __init__(self, inner: httpx2.SyncByteStream, meter: _Meter) -> None:
+        self._inner, self._meter = inner, meter
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            yield self._meter.count(chunk)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _AsyncCappedStream(httpx2.AsyncByteStream):
+    def __init__(self, inner: httpx2.AsyncByteStream, meter: _Meter) -> None:
+        self._inner, self._meter = inner, meter
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            yield self._meter.count(chunk)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _cap(response: httpx2.Response) -> None:
+    """A response hook: the body is read through a :class:`_Meter`."""
+    stream = response.stream
+    if isinstance(stream, httpx2.SyncByteStream):
+        response.stream = _CappedStream(stream, _Meter(response))
+
+
+async def _acap(response: httpx2.Response) -> None:
+    """The async form of :func:`_cap`."""
+    stream = response.stream
+    if isinstance(stream, httpx2.AsyncByteStream):
+        response.stream = _AsyncCappedStream(stream, _Meter(response))
 
 
 def _raw(options: RequestOptions) -> RequestOptions:
@@ -142,6 +216,7 @@ class SyncTransport(_VertexPolicy, AnthropicVertex):
             **kwargs,
         )
         self._tokens = settings.tokens
+        self._client.event_hooks["response"].append(_cap)
 
     def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
         # The SDK's Vertex hook deep-copies every attempt's options, body included, so it can
@@ -184,6 +259,7 @@ class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
             **kwargs,
         )
         self._tokens = settings.tokens
+        self._client.event_hooks["response"].append(_acap)
 
     async def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
         # See SyncTransport._prepare_options.

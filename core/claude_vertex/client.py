@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import itertools
 import logging
 import threading
 import time
@@ -33,6 +34,7 @@ from .endpoints import count_tokens_region
 from .errors import (
     ClaudeVertexError,
     StreamInterruptedError,
+    StreamOrderError,
     VertexAPIError,
     VertexConnectionError,
     error_from_response,
@@ -41,7 +43,13 @@ from .failover import BREAKERS, RETRYABLE_STATUSES, RetryPolicy
 from .settings import Settings
 from .transform import Route, VertexRequest, build_request
 
-__all__ = ["AsyncMessageStream", "MessageStream", "VertexClient", "VertexMessage"]
+__all__ = [
+    "AsyncMessageStream",
+    "MessageStream",
+    "VertexClient",
+    "VertexMessage",
+    "blocks_started_after",
+]
 
 log = logging.getLogger("claude_vertex")
 
@@ -59,6 +67,32 @@ STREAM_EVENT_TYPES = frozenset(
         "content_block_stop",
     }
 )
+
+
+#: Events read (and dropped) after ``message_stop`` before the stream is closed instead.
+MAX_EVENTS_AFTER_STOP = 16
+
+
+def blocks_started_after(event_type: str, index: object, started: int) -> int:
+    """How many content blocks have started after a block event, ``started`` having before.
+
+    Blocks start in turn (index 0, 1, 2...); a delta or stop names a block that started.
+
+    Raises:
+        StreamOrderError: the event breaks that order (a stream no Vertex endpoint sends).
+    """
+    if event_type == "content_block_start":
+        if type(index) is int and index == started:
+            return started + 1
+        problem = f"block {index!r} starts after {started} block(s)"
+    elif type(index) is int and 0 <= index < started:
+        return started
+    else:
+        problem = f"a {event_type} names block {index!r}, but {started} block(s) started"
+    raise StreamOrderError(
+        f"The stream's events are out of order: {problem}. Vertex does not send such streams; "
+        "check base_url and the network path, and call again."
+    )
 
 
 class VertexMessage(Message):
@@ -187,12 +221,22 @@ class _StreamTally:
         self.events = 0
         self.chars = 0
         self.finished = False
+        #: Content blocks started so far (see :func:`blocks_started_after`).
+        self.blocks = 0
 
     def count(self, event: RawMessageStreamEvent) -> RawMessageStreamEvent:
+        self.check(event)
         self.events += 1
         self.chars += _content_chars(event)
         self.finished = self.finished or event.type == "message_stop"
         return event
+
+    def check(self, event: RawMessageStreamEvent) -> None:
+        """Refuse an event that breaks the order of content blocks."""
+        if event.type == "message_start":
+            self.blocks = len(event.message.content or ())
+        elif event.type in ("content_block_start", "content_block_delta", "content_block_stop"):
+            self.blocks = blocks_started_after(event.type, event.index, self.blocks)
 
     def broken(self, cause: BaseException | None) -> StreamInterruptedError:
         what = (
@@ -251,22 +295,41 @@ class MessageStream:
             first, self._first = self._first, None
             yield tally.count(first)
         try:
-            # The per-event work is inlined (no helper calls): it runs for every token.
+            # The per-event work is inlined (few helper calls): it runs for every token.
             for event in self._events:
                 kind = getattr(event, "type", None)
                 if kind not in STREAM_EVENT_TYPES:  # Vertex's vertex_event, pings
                     continue
-                tally.events += 1
                 if event.type == "content_block_delta":
+                    tally.blocks = blocks_started_after(kind, event.index, tally.blocks)
                     tally.chars += _delta_chars(event.delta)
-                elif kind == "message_stop":
+                else:
+                    tally.check(event)
+                tally.events += 1
+                if kind == "message_stop":
                     tally.finished = True
+                    yield event
+                    break
                 yield event
         except Exception as exc:
             cause = tally.typed(exc, self.response)
             raise tally.broken(cause) from cause
         if not tally.finished:
             raise tally.broken(None)
+        self._drain()
+
+    def _drain(self) -> None:
+        """Drop what follows ``message_stop``, the answer being complete.
+
+        The end of the body is read so the connection can be reused; if events keep coming
+        (or the read fails) the connection is closed instead.
+        """
+        try:
+            extra = sum(1 for _ in itertools.islice(self._events, MAX_EVENTS_AFTER_STOP + 1))
+        except Exception:
+            extra = MAX_EVENTS_AFTER_STOP + 1
+        if extra > MAX_EVENTS_AFTER_STOP:
+            self.close()
 
     def close(self) -> None:
         """Release the connection."""
@@ -306,22 +369,41 @@ class AsyncMessageStream:
             first, self._first = self._first, None
             yield tally.count(first)
         try:
-            # The per-event work is inlined (no helper calls): it runs for every token.
+            # The per-event work is inlined (few helper calls): it runs for every token.
             async for event in self._events:
                 kind = getattr(event, "type", None)
                 if kind not in STREAM_EVENT_TYPES:  # Vertex's vertex_event, pings
                     continue
-                tally.events += 1
                 if event.type == "content_block_delta":
+                    tally.blocks = blocks_started_after(kind, event.index, tally.blocks)
                     tally.chars += _delta_chars(event.delta)
-                elif kind == "message_stop":
+                else:
+                    tally.check(event)
+                tally.events += 1
+                if kind == "message_stop":
                     tally.finished = True
+                    yield event
+                    break
                 yield event
         except Exception as exc:
             cause = tally.typed(exc, self.response)
             raise tally.broken(cause) from cause
         if not tally.finished:
             raise tally.broken(None)
+        await self._drain()
+
+    async def _drain(self) -> None:
+        """The async form of :meth:`MessageStream._drain`."""
+        extra = 0
+        try:
+            async for _ in self._events:
+                extra += 1
+                if extra > MAX_EVENTS_AFTER_STOP:
+                    break
+        except Exception:
+            extra = MAX_EVENTS_AFTER_STOP + 1
+        if extra > MAX_EVENTS_AFTER_STOP:
+            await self.close()
 
     async def close(self) -> None:
         """Release the connection."""

@@ -8,13 +8,22 @@ happened, and nothing secret may ride along in its chain.
 
 from __future__ import annotations
 
+import asyncio
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from claude_vertex import ClaudeVertexError, CredentialsError, VertexClient, token_provider
+from claude_vertex import (
+    ClaudeVertexError,
+    CredentialsError,
+    InvalidRequestError,
+    StreamInterruptedError,
+    StreamOrderError,
+    VertexClient,
+    token_provider,
+)
 from claude_vertex.testing import VertexEmulator
 from tests.helpers import MakeSettings, hello
 from tests.hostile import HostileServer, Scripted, message, message_end, message_start, text_block
@@ -178,3 +187,131 @@ def test_a_malformed_token_response_is_a_credentials_error_without_secrets(
     assert info["refresh_token"] not in text
     assert info["client_secret"] not in text
     assert "Could not get an access token" in str(caught.value)
+
+
+# --------------------------------------------------------------------------- stream order
+
+
+def _text_of(events: list[Any]) -> str:
+    return "".join(e.delta.text for e in events if e.type == "content_block_delta")
+
+
+AFTER_STOP = Scripted.events(
+    message_start(), *text_block(0, "Hi"), *message_end(), *text_block(1, "EVIL"), *message_end()
+)
+
+
+def test_events_after_message_stop_are_dropped(make_settings: MakeSettings) -> None:
+    with (
+        HostileServer([AFTER_STOP]) as server,
+        _client(make_settings, server) as client,
+        client.stream(hello()) as stream,
+    ):
+        events = list(stream)
+    assert events[-1].type == "message_stop"
+    assert _text_of(events) == "Hi"
+
+
+async def test_events_after_message_stop_are_dropped_async(make_settings: MakeSettings) -> None:
+    with HostileServer([AFTER_STOP]) as server, _client(make_settings, server) as client:
+        async with await client.astream(hello()) as stream:
+            events = [event async for event in stream]
+    assert events[-1].type == "message_stop"
+    assert _text_of(events) == "Hi"
+
+
+def _start(index: object) -> dict[str, Any]:
+    return {"type": "content_block_start", "index": index, "content_block": {"type": "text"}}
+
+
+def _delta(index: object) -> dict[str, Any]:
+    return {"type": "content_block_delta", "index": index, "delta": {"type": "text_delta"}}
+
+
+OUT_OF_ORDER = {
+    "a block starting at index 10**8": [_start(10**8)],
+    "a delta for a block never started": [_delta(0)],
+    "a stop for a block never started": [
+        *text_block(0, "Hi"),
+        {"type": "content_block_stop", "index": 1},
+    ],
+    "a block starting twice": [*text_block(0, "Hi"), _start(0)],
+    "an index that is not a number": [_start("0")],
+}
+
+
+@pytest.mark.parametrize("events", OUT_OF_ORDER.values(), ids=OUT_OF_ORDER.keys())
+def test_events_out_of_order_are_a_typed_error(
+    make_settings: MakeSettings, events: list[dict[str, Any]]
+) -> None:
+    reply = Scripted.events(message_start(), *events, *text_block(0, "Hi"), *message_end())
+    with (
+        HostileServer([reply]) as server,
+        _client(make_settings, server) as client,
+        client.stream(hello()) as stream,
+        pytest.raises(StreamInterruptedError) as caught,
+    ):
+        list(stream)
+    assert isinstance(caught.value.__cause__, StreamOrderError)
+
+
+# --------------------------------------------------------------------------- size
+
+MEGABYTE = b"x" * 1024 * 1024
+
+
+def _huge_error_body(megabytes: int) -> Scripted:
+    """A 400 whose JSON error message is ``megabytes`` long, sent a megabyte at a time."""
+    head = b'{"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "'
+    chunks = [head, *[MEGABYTE] * megabytes, b'"}}']
+    return Scripted(400, {"content-type": "application/json"}, chunks)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        _huge_error_body(100),
+        Scripted(200, {"content-type": "application/json"}, [b'{"id": "', *[MEGABYTE] * 100]),
+        Scripted(200, {"content-type": "text/event-stream"}, [b"data: ", *[MEGABYTE] * 100]),
+    ],
+    ids=["a 100 MB error message", "a 100 MB answer", "a 100 MB stream event"],
+)
+@pytest.mark.parametrize("route", ["create", "stream", "async create", "async stream"])
+def test_a_huge_answer_is_refused_without_reading_it_all(
+    make_settings: MakeSettings, reply: Scripted, route: str
+) -> None:
+    async def astream() -> None:
+        async with await client.astream(hello()) as events:
+            async for _ in events:
+                pass
+
+    def call() -> None:
+        if route == "create":
+            client.create(hello())
+        elif route == "stream":
+            with client.stream(hello()) as events:
+                list(events)
+        else:
+            asyncio.run(client.acreate(hello()) if route == "async create" else astream())
+
+    with (
+        HostileServer([reply]) as server,
+        _client(make_settings, server) as client,
+        pytest.raises(ClaudeVertexError) as caught,
+    ):
+        call()
+    assert len(str(caught.value)) < 5_000
+    assert "bytes" in str(caught.value)
+
+
+def test_a_long_error_message_is_cut_in_the_error(make_settings: MakeSettings) -> None:
+    long = {"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "y" * 500_000}}
+    with (
+        HostileServer([Scripted.json(long, status=400)]) as server,
+        _client(make_settings, server) as client,
+        pytest.raises(InvalidRequestError) as caught,
+    ):
+        client.create(hello())
+    assert len(str(caught.value)) < 3_000
+    assert "498,000 more characters" in str(caught.value)
+    assert len(caught.value.vertex_message) < 2_100
