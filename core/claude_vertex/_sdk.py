@@ -42,8 +42,8 @@ _Model = TypeVar("_Model", bound=pydantic.BaseModel)
 
 #: What reading an answer that is not the JSON expected raises: ``JSONDecodeError`` and
 #: ``UnicodeDecodeError`` (both ``ValueError``), ``RecursionError`` for JSON nested too deep,
-#: ``TypeError`` and ``AttributeError`` for JSON of another shape.
-UNREADABLE = (ValueError, RecursionError, TypeError, AttributeError)
+#: ``TypeError``, ``AttributeError`` and ``LookupError`` for JSON of another shape.
+UNREADABLE = (ValueError, RecursionError, TypeError, AttributeError, LookupError)
 
 
 def unreadable(response: httpx2.Response, exc: BaseException) -> MalformedResponseError:

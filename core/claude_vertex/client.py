@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 from .endpoints import count_tokens_region
 from .errors import (
     ClaudeVertexError,
+    MalformedResponseError,
     StreamInterruptedError,
     StreamOrderError,
     VertexAPIError,
@@ -49,6 +50,7 @@ __all__ = [
     "VertexClient",
     "VertexMessage",
     "blocks_started_after",
+    "read_answer",
 ]
 
 log = logging.getLogger("claude_vertex")
@@ -103,6 +105,43 @@ class VertexMessage(Message):
     """
 
     vertex_region: str | None = pydantic.Field(default=None, exclude=True)
+
+
+_T = TypeVar("_T")
+
+
+def _unconverted(exc: Exception, response: httpx2.Response | None) -> ClaudeVertexError | None:
+    """The typed error for an adapter's conversion failing with ``exc``; None: not ours.
+
+    An answer of the wrong shape or types makes a conversion raise ``AttributeError``,
+    ``TypeError``, ``ValueError``, ``KeyError``...; the original stays the ``__cause__``.
+    """
+    if isinstance(exc, ClaudeVertexError):
+        return exc
+    if not isinstance(exc, UNREADABLE):
+        return None
+    error = MalformedResponseError(
+        f"{type(exc).__name__} while converting it (a field of the wrong shape or type)",
+        response=response,
+    )
+    error.__cause__ = exc
+    return error
+
+
+def read_answer(convert: Callable[[VertexMessage], _T], message: VertexMessage) -> _T:
+    """``convert(message)``: an adapter's conversion of a non-streamed answer, typed.
+
+    Raises:
+        MalformedResponseError: the answer has a field of the wrong shape or type, so the
+            conversion failed.
+    """
+    try:
+        return convert(message)
+    except Exception as exc:
+        error = _unconverted(exc, None)
+        if error is None or error is exc:
+            raise
+        raise error from exc
 
 
 def _request_id(response: httpx2.Response) -> str | None:
@@ -291,12 +330,12 @@ class MessageStream:
 
     def __iter__(self) -> Iterator[RawMessageStreamEvent]:
         tally = self._tally
-        if self._first is not None:
-            first, self._first = self._first, None
-            yield tally.count(first)
         try:
+            if self._first is not None:
+                first, self._first = self._first, None
+                yield tally.count(first)
             # The per-event work is inlined (few helper calls): it runs for every token.
-            for event in self._events:
+            for event in () if tally.finished else self._events:
                 kind = getattr(event, "type", None)
                 if kind not in STREAM_EVENT_TYPES:  # Vertex's vertex_event, pings
                     continue
@@ -317,6 +356,25 @@ class MessageStream:
         if not tally.finished:
             raise tally.broken(None)
         self._drain()
+
+    def converted(self, convert: Callable[[RawMessageStreamEvent], _T | None]) -> Iterator[_T]:
+        """What ``convert`` (an adapter's conversion) makes of each event, ``None`` left out.
+
+        A conversion failing on an event of the wrong shape or type (``AttributeError``,
+        ``TypeError``, ``ValueError``...) or raising a :class:`ClaudeVertexError` ends the
+        stream like a break: :class:`StreamInterruptedError`, caused by that error (a
+        :class:`MalformedResponseError` for the built-in exceptions).
+        """
+        for event in self:
+            try:
+                result = convert(event)
+            except Exception as exc:
+                cause = _unconverted(exc, self.response)
+                if cause is None:
+                    raise
+                raise self._tally.broken(cause) from cause
+            if result is not None:
+                yield result
 
     def _drain(self) -> None:
         """Drop what follows ``message_stop``, the answer being complete.
@@ -365,12 +423,12 @@ class AsyncMessageStream:
 
     async def __aiter__(self) -> AsyncIterator[RawMessageStreamEvent]:
         tally = self._tally
-        if self._first is not None:
-            first, self._first = self._first, None
-            yield tally.count(first)
         try:
+            if self._first is not None:
+                first, self._first = self._first, None
+                yield tally.count(first)
             # The per-event work is inlined (few helper calls): it runs for every token.
-            async for event in self._events:
+            async for event in _no_events() if tally.finished else self._events:
                 kind = getattr(event, "type", None)
                 if kind not in STREAM_EVENT_TYPES:  # Vertex's vertex_event, pings
                     continue
@@ -391,6 +449,21 @@ class AsyncMessageStream:
         if not tally.finished:
             raise tally.broken(None)
         await self._drain()
+
+    async def converted(
+        self, convert: Callable[[RawMessageStreamEvent], _T | None]
+    ) -> AsyncIterator[_T]:
+        """The async form of :meth:`MessageStream.converted`."""
+        async for event in self:
+            try:
+                result = convert(event)
+            except Exception as exc:
+                cause = _unconverted(exc, self.response)
+                if cause is None:
+                    raise
+                raise self._tally.broken(cause) from cause
+            if result is not None:
+                yield result
 
     async def _drain(self) -> None:
         """The async form of :meth:`MessageStream._drain`."""
@@ -446,7 +519,10 @@ async def _afirst_event(
     raise httpx2.RemoteProtocolError("the stream closed before its first event")
 
 
-_T = TypeVar("_T")
+async def _no_events() -> AsyncIterator[RawMessageStreamEvent]:
+    """An async iterator of nothing (a stream whose first event was ``message_stop``)."""
+    return
+    yield  # pragma: no cover - makes this an async generator
 
 
 @dataclass

@@ -77,28 +77,31 @@ class VertexConnectionError(ClaudeVertexError, anthropic.APIConnectionError):
         self.region = region
 
 
-class MalformedResponseError(ClaudeVertexError, anthropic.APIResponseValidationError):
+class MalformedResponseError(ClaudeVertexError, anthropic.AnthropicError):
     """An answer that is not what Vertex AI sends; never retried.
 
     Not JSON (an HTML page from a proxy), invalid UTF-8, JSON nested too deep, the wrong
-    shape, too large, or stream events out of order: whatever answered will likely answer
-    the same way again.
+    shape or types, or too large: whatever answered will likely answer the same way again.
+
+    Attributes:
+        response: the HTTP response, when the error arose while reading it.
     """
 
     retryable = False
 
-    def __init__(self, detail: str, *, response: httpx2.Response) -> None:
-        where = response.request.url.host
-        content_type = response.headers.get("content-type", "no content type")
+    def __init__(self, detail: str, *, response: httpx2.Response | None = None) -> None:
+        what = "The answer"
+        if response is not None:
+            content_type = response.headers.get("content-type", "no content type")
+            what = (
+                f"The answer from {response.request.url.host} "
+                f"(HTTP {response.status_code}, {content_type})"
+            )
         super().__init__(
-            response,
-            None,
-            message=(
-                f"The answer from {where} (HTTP {response.status_code}, {content_type}) could "
-                f"not be read as a Vertex AI answer: {detail}. A proxy or gateway may have "
-                "answered in Vertex's place; check base_url and the network path."
-            ),
+            f"{what} could not be read as a Vertex AI answer: {detail}. A proxy or gateway "
+            "may have answered in Vertex's place; check base_url and the network path."
         )
+        self.response = response
 
 
 class StreamOrderError(ClaudeVertexError):

@@ -31,6 +31,7 @@ from claude_vertex import (
     resolve_model,
     resolve_settings,
 )
+from claude_vertex.client import read_answer
 
 from .messages import aresolve_prompt, resolve_prompt
 from .payload import CallDefaults, PreparedCall, prepare_call
@@ -409,10 +410,7 @@ class ChatClaudeVertex(BaseChatModel):
             params, betas=call.betas, timeout=call.timeout
         ) as events:
             converter = self._converter(call, events.region, events.request_id)
-            for event in events:
-                chunk = converter.convert(event)
-                if chunk is None:
-                    continue
+            for chunk in events.converted(converter.convert):
                 if run_manager is not None:
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
@@ -431,21 +429,21 @@ class ChatClaudeVertex(BaseChatModel):
         )
         async with stream as events:
             converter = self._converter(call, events.region, events.request_id)
-            async for event in events:
-                chunk = converter.convert(event)
-                if chunk is None:
-                    continue
+            async for chunk in events.converted(converter.convert):
                 if run_manager is not None:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
 
     @staticmethod
     def _result(call: PreparedCall, message: VertexMessage) -> ChatResult:
-        return chat_result(
+        return read_answer(
+            lambda answer: chat_result(
+                answer,
+                model_name=call.info.vertex_id,
+                region=answer.vertex_region,
+                request_id=getattr(answer, "_request_id", None),
+            ),
             message,
-            model_name=call.info.vertex_id,
-            region=message.vertex_region,
-            request_id=getattr(message, "_request_id", None),
         )
 
     @staticmethod

@@ -40,9 +40,11 @@ from claude_vertex import (
     ModelInfo,
     Settings,
     VertexClient,
+    VertexMessage,
     resolve_model,
     resolve_settings,
 )
+from claude_vertex.client import read_answer
 from claude_vertex.credentials import CredentialsSource
 from claude_vertex.media import LocalDirs
 from claude_vertex.media import local_media_dirs as checked_local_dirs
@@ -61,6 +63,10 @@ __all__ = ["DEFAULT_MODEL", "ClaudeVertex"]
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
 Effort = Literal["low", "medium", "high", "max"]
+
+
+def _chat_response(message: VertexMessage) -> ChatResponse:
+    return chat_response(message, region=message.vertex_region)
 
 
 class ClaudeVertex(FunctionCallingLLM):
@@ -356,7 +362,7 @@ class ClaudeVertex(FunctionCallingLLM):
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Send the conversation; the whole answer."""
         message = self._client.create(self._prepared(messages, kwargs))
-        return chat_response(message, region=message.vertex_region)
+        return read_answer(_chat_response, message)
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
@@ -367,10 +373,7 @@ class ClaudeVertex(FunctionCallingLLM):
         def gen() -> ChatResponseGen:
             with client.stream(params) as events:
                 assembler = StreamAssembler(region=events.region, request_id=events.request_id)
-                for event in events:
-                    chunk = assembler.feed(event)
-                    if chunk is not None:
-                        yield chunk
+                yield from events.converted(assembler.feed)
 
         return gen()
 
@@ -378,7 +381,7 @@ class ClaudeVertex(FunctionCallingLLM):
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """The async form of :meth:`chat`."""
         message = await self._client.acreate(await self._aprepared(messages, kwargs))
-        return chat_response(message, region=message.vertex_region)
+        return read_answer(_chat_response, message)
 
     @llm_chat_callback()
     async def astream_chat(
@@ -391,10 +394,8 @@ class ClaudeVertex(FunctionCallingLLM):
         async def gen() -> ChatResponseAsyncGen:
             async with await client.astream(params) as events:
                 assembler = StreamAssembler(region=events.region, request_id=events.request_id)
-                async for event in events:
-                    chunk = assembler.feed(event)
-                    if chunk is not None:
-                        yield chunk
+                async for chunk in events.converted(assembler.feed):
+                    yield chunk
 
         return gen()
 
