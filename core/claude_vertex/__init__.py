@@ -26,6 +26,7 @@ from .errors import (
     ConfigurationError,
     CredentialsError,
     InvalidRequestError,
+    MalformedResponseError,
     MediaError,
     MessageValidationError,
     ModelNotFoundError,
@@ -36,10 +37,11 @@ from .errors import (
     QuotaExhaustedError,
     ServerError,
     StreamInterruptedError,
+    StreamOrderError,
     VertexAPIError,
     VertexConnectionError,
 )
-from .media import Media, aload_media, load_media
+from .media import Media, aload_media, load_media, local_media_dirs
 from .models import MODELS, ModelInfo, Pricing, default_region, resolve_model
 from .settings import Settings, resolve_settings
 from .transform import VERTEX_ANTHROPIC_VERSION, VertexBetaWarning, VertexRequest, build_request
@@ -54,6 +56,7 @@ __all__ = [
     "CredentialsError",
     "Impersonation",
     "InvalidRequestError",
+    "MalformedResponseError",
     "Media",
     "MediaError",
     "MessageStream",
@@ -69,6 +72,7 @@ __all__ = [
     "ServerError",
     "Settings",
     "StreamInterruptedError",
+    "StreamOrderError",
     "TokenProvider",
     "VertexAPIError",
     "VertexBetaWarning",
@@ -82,6 +86,7 @@ __all__ = [
     "build_request",
     "default_region",
     "load_media",
+    "local_media_dirs",
     "resolve_model",
     "resolve_settings",
     "token_provider",

@@ -10,22 +10,143 @@ subclasses; if a future SDK renames them, this module is all that changes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx2
+import pydantic
 from anthropic import AnthropicVertex, AsyncAnthropicVertex
 from anthropic import __version__ as anthropic_version
+from anthropic._constants import RAW_RESPONSE_HEADER
 from anthropic._models import FinalRequestOptions
+from anthropic._response import APIResponse, AsyncAPIResponse
 
 from ._version import __version__
 from .credentials import TokenProvider
+from .errors import ClaudeVertexError, MalformedResponseError
 from .settings import Settings
 
 if TYPE_CHECKING:
     from anthropic._types import RequestOptions
 
-__all__ = ["AsyncTransport", "SyncTransport", "redacted_headers", "request_options"]
+__all__ = [
+    "UNREADABLE",
+    "AsyncTransport",
+    "SyncTransport",
+    "redacted_headers",
+    "request_options",
+    "unreadable",
+]
+
+_Model = TypeVar("_Model", bound=pydantic.BaseModel)
+
+#: What reading an answer that is not the JSON expected raises: ``JSONDecodeError`` and
+#: ``UnicodeDecodeError`` (both ``ValueError``), ``RecursionError`` for JSON nested too deep,
+#: ``TypeError``, ``AttributeError`` and ``LookupError`` for JSON of another shape.
+UNREADABLE = (ValueError, RecursionError, TypeError, AttributeError, LookupError)
+
+
+def unreadable(response: httpx2.Response, exc: BaseException) -> MalformedResponseError:
+    """The typed error for an answer whose reading raised ``exc`` (one of ``UNREADABLE``)."""
+    what = {RecursionError: "JSON nested too deep", UnicodeDecodeError: "invalid UTF-8"}
+    return MalformedResponseError(
+        what.get(type(exc), f"{type(exc).__name__} while parsing it"), response=response
+    )
+
+
+#: The most bytes read of a whole answer (JSON), of an error answer, and of one stream event.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+MAX_ERROR_BYTES = 1024 * 1024
+MAX_EVENT_BYTES = 8 * 1024 * 1024
+
+
+class _Meter:
+    """Counts the bytes of one response body and refuses it past its limit.
+
+    A stream's limit is per event (the bytes since the last blank line, approximately), so
+    a long answer streams in full while a single endless event is cut off.
+    """
+
+    def __init__(self, response: httpx2.Response) -> None:
+        self.response = response
+        self.per_event = "text/event-stream" in response.headers.get("content-type", "")
+        if response.status_code >= 400:
+            self.limit, self.per_event = MAX_ERROR_BYTES, False
+        else:
+            self.limit = MAX_EVENT_BYTES if self.per_event else MAX_ANSWER_BYTES
+        self.size = 0
+
+    def count(self, chunk: bytes) -> bytes:
+        if self.per_event:
+            cut = max(chunk.rfind(b"\n\n"), chunk.rfind(b"\n\r\n"))
+            self.size = len(chunk) - cut if cut >= 0 else self.size + len(chunk)
+        else:
+            self.size += len(chunk)
+        if self.size > self.limit:
+            what = "one stream event" if self.per_event else "the answer"
+            raise MalformedResponseError(
+                f"{what} is over {self.limit:,} bytes", response=self.response
+            )
+        return chunk
+
+
+class _CappedStream(httpx2.SyncByteStream):
+    def __init__(self, inner: httpx2.SyncByteStream, meter: _Meter) -> None:
+        self._inner, self._meter = inner, meter
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            yield self._meter.count(chunk)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _AsyncCappedStream(httpx2.AsyncByteStream):
+    def __init__(self, inner: httpx2.AsyncByteStream, meter: _Meter) -> None:
+        self._inner, self._meter = inner, meter
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            yield self._meter.count(chunk)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _cap(response: httpx2.Response) -> None:
+    """A response hook: the body is read through a :class:`_Meter`."""
+    stream = response.stream
+    if isinstance(stream, httpx2.SyncByteStream):
+        response.stream = _CappedStream(stream, _Meter(response))
+
+
+async def _acap(response: httpx2.Response) -> None:
+    """The async form of :func:`_cap`."""
+    stream = response.stream
+    if isinstance(stream, httpx2.AsyncByteStream):
+        response.stream = _AsyncCappedStream(stream, _Meter(response))
+
+
+def _raw(options: RequestOptions) -> RequestOptions:
+    """``options`` asking the SDK for the response, to be parsed by :func:`_checked`."""
+    headers = {**(options.get("headers") or {}), RAW_RESPONSE_HEADER: "raw"}
+    return cast("RequestOptions", {**options, "headers": headers})
+
+
+def _checked(parsed: object, response: httpx2.Response, cast_to: type[_Model]) -> _Model:
+    """``parsed`` if it is a ``cast_to`` holding every required field, else a typed error."""
+    if not isinstance(parsed, cast_to):
+        raise MalformedResponseError("it is not a JSON object", response=response)
+    missing = [
+        name
+        for name, info in cast_to.model_fields.items()
+        if info.is_required() and name not in parsed.model_fields_set
+    ]
+    if missing:
+        raise MalformedResponseError(f"it lacks {', '.join(missing)}", response=response)
+    return parsed
+
 
 log = logging.getLogger("claude_vertex")
 
@@ -95,6 +216,7 @@ class SyncTransport(_VertexPolicy, AnthropicVertex):
             **kwargs,
         )
         self._tokens = settings.tokens
+        self._client.event_hooks["response"].append(_cap)
 
     def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
         # The SDK's Vertex hook deep-copies every attempt's options, body included, so it can
@@ -108,6 +230,23 @@ class SyncTransport(_VertexPolicy, AnthropicVertex):
     def _prepare_request(self, request: httpx2.Request) -> None:
         self._authorize(request, self._tokens.token())
 
+    def post_checked(
+        self, path: str, *, body: object, cast_to: type[_Model], options: RequestOptions
+    ) -> _Model:
+        """``post`` for a JSON answer: anything but a ``cast_to`` is a typed error."""
+        # With the raw-response header the SDK returns the response unparsed.
+        raw = cast(
+            "APIResponse[_Model]",
+            self.post(path, body=body, cast_to=cast_to, options=_raw(options)),
+        )
+        try:
+            parsed = raw.parse()
+        except ClaudeVertexError:
+            raise
+        except UNREADABLE as exc:
+            raise unreadable(raw.http_response, exc) from None
+        return _checked(parsed, raw.http_response, cast_to)
+
 
 class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
     """``AsyncAnthropicVertex`` with the shared token provider and this package's retry policy."""
@@ -120,6 +259,7 @@ class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
             **kwargs,
         )
         self._tokens = settings.tokens
+        self._client.event_hooks["response"].append(_acap)
 
     async def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
         # See SyncTransport._prepare_options.
@@ -129,6 +269,22 @@ class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
 
     async def _prepare_request(self, request: httpx2.Request) -> None:
         self._authorize(request, await self._tokens.atoken())
+
+    async def post_checked(
+        self, path: str, *, body: object, cast_to: type[_Model], options: RequestOptions
+    ) -> _Model:
+        """The async form of :meth:`SyncTransport.post_checked`."""
+        raw = cast(
+            "AsyncAPIResponse[_Model]",
+            await self.post(path, body=body, cast_to=cast_to, options=_raw(options)),
+        )
+        try:
+            parsed = await raw.parse()
+        except ClaudeVertexError:
+            raise
+        except UNREADABLE as exc:
+            raise unreadable(raw.http_response, exc) from None
+        return _checked(parsed, raw.http_response, cast_to)
 
 
 def request_options(headers: Mapping[str, str], timeout: float | httpx2.Timeout) -> RequestOptions:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import itertools
 import logging
 import threading
 import time
@@ -25,13 +26,16 @@ import httpx2
 import pydantic
 from anthropic.types import Message, MessageTokensCount, RawMessageStreamEvent
 
-from ._sdk import AsyncTransport, SyncTransport, request_options
+from ._sdk import UNREADABLE, AsyncTransport, SyncTransport, request_options, unreadable
 
 if TYPE_CHECKING:
     from anthropic._types import RequestOptions
 from .endpoints import count_tokens_region
 from .errors import (
+    ClaudeVertexError,
+    MalformedResponseError,
     StreamInterruptedError,
+    StreamOrderError,
     VertexAPIError,
     VertexConnectionError,
     error_from_response,
@@ -40,7 +44,14 @@ from .failover import BREAKERS, RETRYABLE_STATUSES, RetryPolicy
 from .settings import Settings
 from .transform import Route, VertexRequest, build_request
 
-__all__ = ["AsyncMessageStream", "MessageStream", "VertexClient", "VertexMessage"]
+__all__ = [
+    "AsyncMessageStream",
+    "MessageStream",
+    "VertexClient",
+    "VertexMessage",
+    "blocks_started_after",
+    "read_answer",
+]
 
 log = logging.getLogger("claude_vertex")
 
@@ -60,6 +71,32 @@ STREAM_EVENT_TYPES = frozenset(
 )
 
 
+#: Events read (and dropped) after ``message_stop`` before the stream is closed instead.
+MAX_EVENTS_AFTER_STOP = 16
+
+
+def blocks_started_after(event_type: str, index: object, started: int) -> int:
+    """How many content blocks have started after a block event, ``started`` having before.
+
+    Blocks start in turn (index 0, 1, 2...); a delta or stop names a block that started.
+
+    Raises:
+        StreamOrderError: the event breaks that order (a stream no Vertex endpoint sends).
+    """
+    if event_type == "content_block_start":
+        if type(index) is int and index == started:
+            return started + 1
+        problem = f"block {index!r} starts after {started} block(s)"
+    elif type(index) is int and 0 <= index < started:
+        return started
+    else:
+        problem = f"a {event_type} names block {index!r}, but {started} block(s) started"
+    raise StreamOrderError(
+        f"The stream's events are out of order: {problem}. Vertex does not send such streams; "
+        "check base_url and the network path, and call again."
+    )
+
+
 class VertexMessage(Message):
     """An ``anthropic.types.Message`` that also says where Vertex answered it.
 
@@ -68,6 +105,43 @@ class VertexMessage(Message):
     """
 
     vertex_region: str | None = pydantic.Field(default=None, exclude=True)
+
+
+_T = TypeVar("_T")
+
+
+def _unconverted(exc: Exception, response: httpx2.Response | None) -> ClaudeVertexError | None:
+    """The typed error for an adapter's conversion failing with ``exc``; None: not ours.
+
+    An answer of the wrong shape or types makes a conversion raise ``AttributeError``,
+    ``TypeError``, ``ValueError``, ``KeyError``...; the original stays the ``__cause__``.
+    """
+    if isinstance(exc, ClaudeVertexError):
+        return exc
+    if not isinstance(exc, UNREADABLE):
+        return None
+    error = MalformedResponseError(
+        f"{type(exc).__name__} while converting it (a field of the wrong shape or type)",
+        response=response,
+    )
+    error.__cause__ = exc
+    return error
+
+
+def read_answer(convert: Callable[[VertexMessage], _T], message: VertexMessage) -> _T:
+    """``convert(message)``: an adapter's conversion of a non-streamed answer, typed.
+
+    Raises:
+        MalformedResponseError: the answer has a field of the wrong shape or type, so the
+            conversion failed.
+    """
+    try:
+        return convert(message)
+    except Exception as exc:
+        error = _unconverted(exc, None)
+        if error is None or error is exc:
+            raise
+        raise error from exc
 
 
 def _request_id(response: httpx2.Response) -> str | None:
@@ -86,10 +160,19 @@ def _retry_after(response: httpx2.Response | None) -> float | None:
         try:
             return max(0.0, float(value) * scale)
         except ValueError:
-            when = email.utils.parsedate_to_datetime(value) if name == "retry-after" else None
-            if when is not None:
-                return max(0.0, when.timestamp() - time.time())
+            pass
+        if name == "retry-after":
+            return _retry_after_date(value)
     return None
+
+
+def _retry_after_date(value: str) -> float | None:
+    """Seconds until the HTTP date ``value``; None when it is not one (``retry-after: soon``)."""
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 @dataclass(frozen=True)
@@ -99,12 +182,15 @@ class _Failure:
     error: Exception
     retryable: bool
     retry_after: float | None = None
-    #: The rejected token, when the failure is a 401.
-    token: str | None = None
+    #: The rejected token, when the failure is a 401 (never in the repr: error trackers
+    #: record the locals of a traceback's frames).
+    token: str | None = field(default=None, repr=False)
 
 
 def _classify(exc: Exception, request: VertexRequest) -> _Failure:
     """Turn an exception of one attempt into a typed error, and say whether to go on."""
+    if isinstance(exc, ClaudeVertexError) and not isinstance(exc, anthropic.APIStatusError):
+        return _Failure(exc, bool(getattr(exc, "retryable", False)))
     if isinstance(exc, anthropic.APIStatusError):
         typed = (
             exc
@@ -174,12 +260,22 @@ class _StreamTally:
         self.events = 0
         self.chars = 0
         self.finished = False
+        #: Content blocks started so far (see :func:`blocks_started_after`).
+        self.blocks = 0
 
     def count(self, event: RawMessageStreamEvent) -> RawMessageStreamEvent:
+        self.check(event)
         self.events += 1
         self.chars += _content_chars(event)
         self.finished = self.finished or event.type == "message_stop"
         return event
+
+    def check(self, event: RawMessageStreamEvent) -> None:
+        """Refuse an event that breaks the order of content blocks."""
+        if event.type == "message_start":
+            self.blocks = len(event.message.content or ())
+        elif event.type in ("content_block_start", "content_block_delta", "content_block_stop"):
+            self.blocks = blocks_started_after(event.type, event.index, self.blocks)
 
     def broken(self, cause: BaseException | None) -> StreamInterruptedError:
         what = (
@@ -196,7 +292,9 @@ class _StreamTally:
             region=self.request.region,
         )
 
-    def typed(self, exc: Exception) -> BaseException:
+    def typed(self, exc: Exception, response: httpx2.Response) -> BaseException:
+        if isinstance(exc, UNREADABLE) and not isinstance(exc, ClaudeVertexError):
+            return unreadable(response, exc)
         try:
             return _classify(exc, self.request).error
         except Exception as other:  # not a transport error: pass it on unchanged
@@ -232,26 +330,64 @@ class MessageStream:
 
     def __iter__(self) -> Iterator[RawMessageStreamEvent]:
         tally = self._tally
-        if self._first is not None:
-            first, self._first = self._first, None
-            yield tally.count(first)
         try:
-            # The per-event work is inlined (no helper calls): it runs for every token.
-            for event in self._events:
+            if self._first is not None:
+                first, self._first = self._first, None
+                yield tally.count(first)
+            # The per-event work is inlined (few helper calls): it runs for every token.
+            for event in () if tally.finished else self._events:
                 kind = getattr(event, "type", None)
                 if kind not in STREAM_EVENT_TYPES:  # Vertex's vertex_event, pings
                     continue
-                tally.events += 1
                 if event.type == "content_block_delta":
+                    tally.blocks = blocks_started_after(kind, event.index, tally.blocks)
                     tally.chars += _delta_chars(event.delta)
-                elif kind == "message_stop":
+                else:
+                    tally.check(event)
+                tally.events += 1
+                if kind == "message_stop":
                     tally.finished = True
+                    yield event
+                    break
                 yield event
         except Exception as exc:
-            cause = tally.typed(exc)
+            cause = tally.typed(exc, self.response)
             raise tally.broken(cause) from cause
         if not tally.finished:
             raise tally.broken(None)
+        self._drain()
+
+    def converted(self, convert: Callable[[RawMessageStreamEvent], _T | None]) -> Iterator[_T]:
+        """What ``convert`` (an adapter's conversion) makes of each event, ``None`` left out.
+
+        A conversion failing on an event of the wrong shape or type (``AttributeError``,
+        ``TypeError``, ``ValueError``...) or raising a :class:`ClaudeVertexError` ends the
+        stream like a break: :class:`StreamInterruptedError`, caused by that error (a
+        :class:`MalformedResponseError` for the built-in exceptions).
+        """
+        for event in self:
+            try:
+                result = convert(event)
+            except Exception as exc:
+                cause = _unconverted(exc, self.response)
+                if cause is None:
+                    raise
+                raise self._tally.broken(cause) from cause
+            if result is not None:
+                yield result
+
+    def _drain(self) -> None:
+        """Drop what follows ``message_stop``, the answer being complete.
+
+        The end of the body is read so the connection can be reused; if events keep coming
+        (or the read fails) the connection is closed instead.
+        """
+        try:
+            extra = sum(1 for _ in itertools.islice(self._events, MAX_EVENTS_AFTER_STOP + 1))
+        except Exception:
+            extra = MAX_EVENTS_AFTER_STOP + 1
+        if extra > MAX_EVENTS_AFTER_STOP:
+            self.close()
 
     def close(self) -> None:
         """Release the connection."""
@@ -287,26 +423,60 @@ class AsyncMessageStream:
 
     async def __aiter__(self) -> AsyncIterator[RawMessageStreamEvent]:
         tally = self._tally
-        if self._first is not None:
-            first, self._first = self._first, None
-            yield tally.count(first)
         try:
-            # The per-event work is inlined (no helper calls): it runs for every token.
-            async for event in self._events:
+            if self._first is not None:
+                first, self._first = self._first, None
+                yield tally.count(first)
+            # The per-event work is inlined (few helper calls): it runs for every token.
+            async for event in _no_events() if tally.finished else self._events:
                 kind = getattr(event, "type", None)
                 if kind not in STREAM_EVENT_TYPES:  # Vertex's vertex_event, pings
                     continue
-                tally.events += 1
                 if event.type == "content_block_delta":
+                    tally.blocks = blocks_started_after(kind, event.index, tally.blocks)
                     tally.chars += _delta_chars(event.delta)
-                elif kind == "message_stop":
+                else:
+                    tally.check(event)
+                tally.events += 1
+                if kind == "message_stop":
                     tally.finished = True
+                    yield event
+                    break
                 yield event
         except Exception as exc:
-            cause = tally.typed(exc)
+            cause = tally.typed(exc, self.response)
             raise tally.broken(cause) from cause
         if not tally.finished:
             raise tally.broken(None)
+        await self._drain()
+
+    async def converted(
+        self, convert: Callable[[RawMessageStreamEvent], _T | None]
+    ) -> AsyncIterator[_T]:
+        """The async form of :meth:`MessageStream.converted`."""
+        async for event in self:
+            try:
+                result = convert(event)
+            except Exception as exc:
+                cause = _unconverted(exc, self.response)
+                if cause is None:
+                    raise
+                raise self._tally.broken(cause) from cause
+            if result is not None:
+                yield result
+
+    async def _drain(self) -> None:
+        """The async form of :meth:`MessageStream._drain`."""
+        extra = 0
+        try:
+            async for _ in self._events:
+                extra += 1
+                if extra > MAX_EVENTS_AFTER_STOP:
+                    break
+        except Exception:
+            extra = MAX_EVENTS_AFTER_STOP + 1
+        if extra > MAX_EVENTS_AFTER_STOP:
+            await self.close()
 
     async def close(self) -> None:
         """Release the connection."""
@@ -319,23 +489,40 @@ class AsyncMessageStream:
         await self.close()
 
 
-def _first_event(events: Iterator[RawMessageStreamEvent]) -> RawMessageStreamEvent:
+def _first_event(
+    events: Iterator[RawMessageStreamEvent], response: httpx2.Response
+) -> RawMessageStreamEvent:
     """The first Messages API event of ``events`` (Vertex's own events are skipped)."""
-    for event in events:
-        if getattr(event, "type", None) in STREAM_EVENT_TYPES:
-            return event
+    try:
+        for event in events:
+            if getattr(event, "type", None) in STREAM_EVENT_TYPES:
+                return event
+    except UNREADABLE as exc:
+        if isinstance(exc, ClaudeVertexError):
+            raise
+        raise unreadable(response, exc) from None
     raise httpx2.RemoteProtocolError("the stream closed before its first event")
 
 
-async def _afirst_event(events: AsyncIterator[RawMessageStreamEvent]) -> RawMessageStreamEvent:
+async def _afirst_event(
+    events: AsyncIterator[RawMessageStreamEvent], response: httpx2.Response
+) -> RawMessageStreamEvent:
     """The async form of :func:`_first_event`."""
-    async for event in events:
-        if getattr(event, "type", None) in STREAM_EVENT_TYPES:
-            return event
+    try:
+        async for event in events:
+            if getattr(event, "type", None) in STREAM_EVENT_TYPES:
+                return event
+    except UNREADABLE as exc:
+        if isinstance(exc, ClaudeVertexError):
+            raise
+        raise unreadable(response, exc) from None
     raise httpx2.RemoteProtocolError("the stream closed before its first event")
 
 
-_T = TypeVar("_T")
+async def _no_events() -> AsyncIterator[RawMessageStreamEvent]:
+    """An async iterator of nothing (a stream whose first event was ``message_stop``)."""
+    return
+    yield  # pragma: no cover - makes this an async generator
 
 
 @dataclass
@@ -593,6 +780,8 @@ class VertexClient:
             except Exception as exc:
                 failure = _classify(exc, target)
                 wait = self._after_failure(failure, target, attempt, started, refreshed)
+                if wait is None and failure.error is exc:
+                    raise
                 if wait is None:
                     raise failure.error from exc
                 refreshed = refreshed or failure.token is not None
@@ -613,6 +802,8 @@ class VertexClient:
             except Exception as exc:
                 failure = _classify(exc, target)
                 wait = self._after_failure(failure, target, attempt, started, refreshed)
+                if wait is None and failure.error is exc:
+                    raise
                 if wait is None:
                     raise failure.error from exc
                 refreshed = refreshed or failure.token is not None
@@ -632,7 +823,7 @@ class VertexClient:
         """
 
         def send(target: VertexRequest) -> VertexMessage:
-            message = self._sync_transport(target.region).post(
+            message = self._sync_transport(target.region).post_checked(
                 target.path,
                 body=target.body,
                 cast_to=VertexMessage,
@@ -663,7 +854,7 @@ class VertexClient:
             )
             events = iter(raw)
             try:
-                first = _first_event(events)
+                first = _first_event(events, raw.response)
             except BaseException:
                 raw.close()
                 raise
@@ -681,7 +872,7 @@ class VertexClient:
         """
 
         def send(target: VertexRequest) -> int:
-            counted = self._sync_transport(target.region).post(
+            counted = self._sync_transport(target.region).post_checked(
                 target.path,
                 body=target.body,
                 cast_to=MessageTokensCount,
@@ -697,7 +888,7 @@ class VertexClient:
         """The async form of :meth:`create`."""
 
         async def send(target: VertexRequest) -> VertexMessage:
-            message = await self._async_transport(target.region).post(
+            message = await self._async_transport(target.region).post_checked(
                 target.path,
                 body=target.body,
                 cast_to=VertexMessage,
@@ -724,7 +915,7 @@ class VertexClient:
             )
             events = aiter(raw)
             try:
-                first = await _afirst_event(events)
+                first = await _afirst_event(events, raw.response)
             except BaseException:
                 await raw.close()
                 raise
@@ -738,7 +929,7 @@ class VertexClient:
         """The async form of :meth:`count_tokens`."""
 
         async def send(target: VertexRequest) -> int:
-            counted = await self._async_transport(target.region).post(
+            counted = await self._async_transport(target.region).post_checked(
                 target.path,
                 body=target.body,
                 cast_to=MessageTokensCount,

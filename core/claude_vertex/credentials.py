@@ -155,27 +155,20 @@ class TokenProvider:
             return future
 
     def _refresh(self) -> str:
-        from google.auth import exceptions as google_exceptions
-
         try:
             if self._request is None:
                 from google.auth.transport.requests import Request
 
                 self._request = Request()
             assert self._credentials is not None
-            self._credentials.refresh(self._request)
+            failure = _refresh_credentials(self._credentials, self._request, self.description)
+            if failure is not None:
+                raise failure
             token = self._credentials.token
             if not token:
                 raise CredentialsError(f"Refreshing {self.description} returned no access token.")
             self.refresh_count += 1
             return str(token)
-        except google_exceptions.GoogleAuthError as exc:
-            raise CredentialsError(
-                f"Could not get an access token from {self.description}: "
-                f"{type(exc).__name__}: {_safe_message(exc)}. Check that the credentials are "
-                "valid and not revoked (`gcloud auth application-default login` renews user "
-                "credentials)."
-            ) from None
         finally:
             with self._lock:
                 self._inflight = None
@@ -208,6 +201,29 @@ class TokenProvider:
             with self._lock:
                 if self._inflight is None:
                     creds.token = None
+
+
+def _refresh_credentials(
+    credentials: GoogleCredentials, request: Any, description: str
+) -> CredentialsError | None:
+    """Refresh ``credentials``; the typed error if that failed, else None.
+
+    The error is returned, not raised inside the ``except``, so it carries no link to
+    google-auth's exception: those frames' locals hold the refresh token, client secret or
+    signed assertion, and error trackers record locals along the whole chain.
+    """
+    try:
+        credentials.refresh(request)
+    # google-auth raises its own errors for a refused grant, and TypeError, ValueError,
+    # OverflowError, KeyError... for a token response of the wrong shape or types.
+    except Exception as exc:
+        return CredentialsError(
+            f"Could not get an access token from {description}: {type(exc).__name__}: "
+            f"{_safe_message(exc)}. Check that the credentials are valid and not revoked "
+            "(`gcloud auth application-default login` renews user credentials), and that "
+            "their token endpoint is reachable and answers OAuth token responses."
+        )
+    return None
 
 
 def _safe_message(exc: BaseException) -> str:

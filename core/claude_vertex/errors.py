@@ -29,6 +29,7 @@ __all__ = [
     "ConfigurationError",
     "CredentialsError",
     "InvalidRequestError",
+    "MalformedResponseError",
     "MediaError",
     "MessageValidationError",
     "ModelNotFoundError",
@@ -39,6 +40,7 @@ __all__ = [
     "QuotaExhaustedError",
     "ServerError",
     "StreamInterruptedError",
+    "StreamOrderError",
     "VertexAPIError",
     "VertexConnectionError",
     "error_from_response",
@@ -75,6 +77,41 @@ class VertexConnectionError(ClaudeVertexError, anthropic.APIConnectionError):
         self.region = region
 
 
+class MalformedResponseError(ClaudeVertexError, anthropic.AnthropicError):
+    """An answer that is not what Vertex AI sends; never retried.
+
+    Not JSON (an HTML page from a proxy), invalid UTF-8, JSON nested too deep, the wrong
+    shape or types, or too large: whatever answered will likely answer the same way again.
+
+    Attributes:
+        response: the HTTP response, when the error arose while reading it.
+    """
+
+    retryable = False
+
+    def __init__(self, detail: str, *, response: httpx2.Response | None = None) -> None:
+        what = "The answer"
+        if response is not None:
+            content_type = response.headers.get("content-type", "no content type")
+            what = (
+                f"The answer from {response.request.url.host} "
+                f"(HTTP {response.status_code}, {content_type})"
+            )
+        super().__init__(
+            f"{what} could not be read as a Vertex AI answer: {detail}. A proxy or gateway "
+            "may have answered in Vertex's place; check base_url and the network path."
+        )
+        self.response = response
+
+
+class StreamOrderError(ClaudeVertexError):
+    """Stream events out of the Messages API's order; no Vertex endpoint sends such a stream.
+
+    A content block that starts out of turn, or a delta or stop for a block that never
+    started.
+    """
+
+
 class StreamInterruptedError(ClaudeVertexError):
     """A stream broke after some of its content had reached the caller.
 
@@ -99,7 +136,7 @@ class VertexAPIError(ClaudeVertexError, anthropic.APIStatusError):
         status: Google's status name (``RESOURCE_EXHAUSTED``...), if the error came from
             Google's front door.
         error_type: Anthropic's error type (``overloaded_error``...), if it came from the model.
-        vertex_message: the message Vertex sent, unchanged.
+        vertex_message: the message Vertex sent (its first 2,000 characters).
         region: the endpoint that answered, when known.
         model: the Vertex model id, when known.
         request_id: the request id Vertex sent, when present.
@@ -177,25 +214,39 @@ class _Parsed:
     message: str
 
 
+#: The most characters of Vertex's own message kept in an error (the rest is cut).
+MAX_MESSAGE_CHARS = 2000
+
+
+def _clip(text: object, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` as a string of at most ``limit`` characters (and a note of what was cut)."""
+    if isinstance(text, str) and len(text) <= limit:
+        return text
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... [{len(text) - limit:,} more characters]"
+
+
 def _parse_body(body: object) -> _Parsed:
     """Read either error shape, list-wrapped or not; tolerate anything else."""
     if isinstance(body, (bytes, str)):
         try:
             body = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
-            return _Parsed(None, None, text.strip()[:2000])
+            return _Parsed(None, None, _clip(text.strip()))
     if isinstance(body, list) and len(body) == 1:
         body = body[0]
     if not isinstance(body, Mapping):
-        return _Parsed(None, None, "" if body is None else str(body)[:2000])
+        return _Parsed(None, None, "" if body is None else _clip(body))
     error = body.get("error")
     if isinstance(error, Mapping):
-        message = str(error.get("message") or "")
+        message = _clip(error.get("message") or "")
         if body.get("type") == "error" or "type" in error:
-            return _Parsed(None, str(error.get("type") or "") or None, message)
-        return _Parsed(str(error.get("status") or "") or None, None, message)
-    return _Parsed(None, None, str(body.get("message") or ""))
+            return _Parsed(None, _clip(error.get("type") or "", 100) or None, message)
+        return _Parsed(_clip(error.get("status") or "", 100) or None, None, message)
+    return _Parsed(None, None, _clip(body.get("message") or ""))
 
 
 def _where(project: str | None, region: str | None, model: str | None) -> str:

@@ -3,6 +3,12 @@
 Vertex does not fetch URL sources, so both adapters turn every reference into a base64
 ``source`` block here: ``data:`` URLs, ``http(s)://`` URLs, ``gs://`` objects (read through the
 Cloud Storage JSON API with the caller's own credentials) and local files.
+
+Local files (``file://`` URLs and paths) are refused unless the caller names the directories
+they may come from (``local_dirs``, the adapters' ``local_media_dirs``): message content often
+carries references that came from untrusted users. Inside those directories only regular files
+of at most :data:`MAX_FETCH_BYTES` are read, and every refusal reads the same whether or not
+the path exists.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ import base64
 import binascii
 import os
 import re
+import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,9 +27,20 @@ from urllib.parse import quote, unquote_to_bytes, urlsplit
 import httpx2
 
 from .credentials import TokenProvider
-from .errors import MediaError
+from .errors import ConfigurationError, MediaError
 
-__all__ = ["IMAGE_MEDIA_TYPES", "MAX_IMAGE_BYTES", "Media", "aload_media", "load_media"]
+__all__ = [
+    "IMAGE_MEDIA_TYPES",
+    "MAX_IMAGE_BYTES",
+    "LocalDirs",
+    "Media",
+    "aload_media",
+    "load_media",
+    "local_media_dirs",
+]
+
+#: Directories local media may be read from (``local_dirs=``); empty: no local file at all.
+LocalDirs = Iterable[str | os.PathLike[str]]
 
 #: Image types the Messages API accepts.
 IMAGE_MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
@@ -151,26 +170,111 @@ def _storage_request(uri: str) -> tuple[str, str]:
     return f"{host}/storage/v1/b/{bucket}/o/{quote(name, safe='')}?alt=media", bucket
 
 
-def _read_file(path: Path) -> Media:
+def local_media_dirs(dirs: LocalDirs | None) -> tuple[Path, ...]:
+    """The directories local media may be read from, resolved (symlinks followed).
+
+    Args:
+        dirs: the directories; ``None`` or empty means no local file is read.
+
+    Raises:
+        ConfigurationError: one of them is not an existing directory.
+    """
+    resolved = []
+    for directory in dirs or ():
+        path = Path(os.path.realpath(os.fspath(directory)))
+        if not path.is_dir():
+            raise ConfigurationError(
+                f"local_media_dirs: {os.fspath(directory)!r} is not a directory. Name existing "
+                "directories whose files message content may send."
+            )
+        resolved.append(path)
+    return tuple(resolved)
+
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)  # a FIFO opens at once (and is then refused)
+    | getattr(os, "O_NOFOLLOW", 0)  # the resolved path must still not be a symlink
+    | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+def _local_refused(shown: str) -> MediaError:
+    return MediaError(
+        f"{_describe(shown)} is a local file, and local files are not read by default: message "
+        "content may carry paths from untrusted users. To send files of a directory, pass "
+        "local_media_dirs=[directory, ...] to the model (local_dirs= to load_media)."
+    )
+
+
+def _local_unreadable(shown: str) -> MediaError:
+    # One message for missing, outside the directories, not a regular file, or not readable:
+    # the caller learns nothing about the file system outside what it may read.
+    return MediaError(
+        f"{_describe(shown)} is not a readable regular file inside local_media_dirs. Check the "
+        "path, or add its directory to local_media_dirs."
+    )
+
+
+def _inside(path: Path, dirs: tuple[Path, ...]) -> bool:
+    return any(path == d or d in path.parents for d in dirs)
+
+
+def _read_regular(path: Path, shown: str) -> bytes:
+    """The bytes of the regular file at ``path`` (no symlink, FIFO or device), size-capped."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FETCH_BYTES:
-            raise MediaError(f"{str(path)!r} is {size:,} bytes; the limit is {MAX_FETCH_BYTES:,}.")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise MediaError(f"Cannot read {str(path)!r}: {exc.strerror or exc}.") from None
+        fd = os.open(path, _OPEN_FLAGS)
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path
+        raise _local_unreadable(shown) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _local_unreadable(shown)
+        if info.st_size > MAX_FETCH_BYTES:
+            raise MediaError(f"{_describe(shown)} is over {MAX_FETCH_BYTES:,} bytes.")
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            data = file.read(MAX_FETCH_BYTES + 1)
+    except OSError:
+        raise _local_unreadable(shown) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FETCH_BYTES:  # it grew while read
+        raise MediaError(f"{_describe(shown)} is over {MAX_FETCH_BYTES:,} bytes.")
+    return data
+
+
+def _read_local(path: Path, shown: str, local_dirs: LocalDirs) -> Media:
+    dirs = local_media_dirs(local_dirs)
+    if not dirs:
+        raise _local_refused(shown)
+    try:
+        resolved = Path(os.path.realpath(path))
+    except ValueError:  # a NUL byte in the path
+        raise _local_unreadable(shown) from None
+    if not _inside(resolved, dirs):
+        raise _local_unreadable(shown)
+    data = _read_regular(resolved, shown)
     return Media(sniff_media_type(data, name=path.name), data)
 
 
-def _plan(reference: str | Path, tokens: TokenProvider | None) -> tuple[str, str | None] | Media:
+def _file_url_path(url: str) -> Path:
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise MediaError(f"Cannot read {_describe(url)}: file:// URLs of other hosts are not read.")
+    return Path(os.fsdecode(unquote_to_bytes(parts.path)))
+
+
+def _plan(
+    reference: str | Path, tokens: TokenProvider | None, local_dirs: LocalDirs
+) -> tuple[str, str | None] | Media:
     """A Media for local references, else (URL to GET, 'gs' or None) for remote ones."""
     if isinstance(reference, Path):
-        return _read_file(reference)
+        return _read_local(reference, str(reference), local_dirs)
     if reference.startswith("data:"):
         return _data_url(reference)
     scheme = urlsplit(reference).scheme.lower()
     if scheme == "file":
-        return _read_file(Path(unquote_to_bytes(urlsplit(reference).path).decode()))
+        return _read_local(_file_url_path(reference), reference, local_dirs)
     if scheme == "gs":
         if tokens is None:
             raise MediaError("Reading gs:// objects needs credentials.")
@@ -207,19 +311,27 @@ def _append(body: bytearray, chunk: bytes, reference: str | Path) -> None:
         raise MediaError(f"{_describe(str(reference))} is over {MAX_FETCH_BYTES:,} bytes.")
 
 
-def load_media(reference: str | Path, *, tokens: TokenProvider | None = None) -> Media:
+def load_media(
+    reference: str | Path,
+    *,
+    tokens: TokenProvider | None = None,
+    local_dirs: LocalDirs = (),
+) -> Media:
     """Read an image or document from a URL, ``gs://`` URI, ``data:`` URL or file.
 
     Args:
         reference: where the media is; strings must be URLs, local files are ``Path`` objects
             or ``file://`` URLs.
         tokens: the token provider whose credentials read ``gs://`` objects.
+        local_dirs: the directories local files may be read from; by default none, and
+            every local file is refused.
 
     Raises:
         MediaError: the reference cannot be read, is too large, or is of a type Claude
-            does not accept.
+            does not accept; a local file outside ``local_dirs``.
+        ConfigurationError: one of ``local_dirs`` is not a directory.
     """
-    plan = _plan(reference, tokens)
+    plan = _plan(reference, tokens, local_dirs)
     if isinstance(plan, Media):
         return _check(plan, _describe(str(reference)))
     url, kind = plan
@@ -239,9 +351,14 @@ def load_media(reference: str | Path, *, tokens: TokenProvider | None = None) ->
     return _finish(response, bytes(body), str(reference))
 
 
-async def aload_media(reference: str | Path, *, tokens: TokenProvider | None = None) -> Media:
+async def aload_media(
+    reference: str | Path,
+    *,
+    tokens: TokenProvider | None = None,
+    local_dirs: LocalDirs = (),
+) -> Media:
     """The async form of :func:`load_media` (local files are read inline)."""
-    plan = _plan(reference, tokens)
+    plan = _plan(reference, tokens, local_dirs)
     if isinstance(plan, Media):
         return _check(plan, _describe(str(reference)))
     url, kind = plan

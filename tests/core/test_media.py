@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from claude_vertex import MediaError, aload_media, load_media, token_provider
-from claude_vertex.media import MAX_IMAGE_BYTES, sniff_media_type
+from claude_vertex import ConfigurationError, MediaError, aload_media, load_media, token_provider
+from claude_vertex.media import MAX_FETCH_BYTES, MAX_IMAGE_BYTES, sniff_media_type
 from claude_vertex.testing import VertexEmulator
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -62,7 +63,7 @@ def test_data_url_becomes_a_base64_image_block() -> None:
 def test_local_file_is_read_and_sniffed(tmp_path: Path) -> None:
     path = tmp_path / "scan.bin"
     path.write_bytes(PDF)
-    media = load_media(path)
+    media = load_media(path, local_dirs=[tmp_path])
     assert media.media_type == "application/pdf"
     assert media.block()["type"] == "document"
 
@@ -121,7 +122,7 @@ def test_oversized_image_is_refused_before_sending(tmp_path: Path) -> None:
     path = tmp_path / "big.png"
     path.write_bytes(PNG + b"\x00" * MAX_IMAGE_BYTES)
     with pytest.raises(MediaError, match="at most"):
-        load_media(path)
+        load_media(path, local_dirs=[tmp_path])
 
 
 @pytest.mark.parametrize("reference", ["ftp://x/y.png", "relative/path.png", "javascript:x"])
@@ -143,3 +144,76 @@ def test_unknown_schemes_are_refused(reference: str) -> None:
 )
 def test_media_type_sniffing(data: bytes, declared: str | None, expected: str) -> None:
     assert sniff_media_type(data, declared) == expected
+
+
+def _refusal(reference: str | Path, **options: object) -> str:
+    """The message of the MediaError reading ``reference`` raises, after the reference."""
+    with pytest.raises(MediaError) as caught:
+        load_media(reference, **options)  # type: ignore[arg-type]
+    return str(caught.value).split("' is ", 1)[1]
+
+
+def test_local_files_are_refused_by_default_whether_or_not_they_exist(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for Claude")
+    refusals = {
+        _refusal(reference)
+        for reference in (
+            secret,
+            secret.as_uri(),
+            tmp_path / "missing.txt",
+            (tmp_path / "missing.txt").as_uri(),
+            "file:///etc/passwd",
+            "file:///dev/zero",
+        )
+    }
+    assert len(refusals) == 1
+    assert "local_media_dirs" in refusals.pop()
+
+
+async def test_async_loads_refuse_local_files_by_default(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for Claude")
+    with pytest.raises(MediaError, match="local_media_dirs"):
+        await aload_media(secret.as_uri())
+
+
+def test_opted_in_directories_send_their_regular_files_only(tmp_path: Path) -> None:
+    allowed, outside = tmp_path / "allowed", tmp_path / "outside"
+    (allowed / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (allowed / "sub" / "notes.txt").write_text("Claude may read this.")
+    (outside / "secret.txt").write_text("not for Claude")
+    os.mkfifo(allowed / "pipe.txt")  # opening it for reading would block forever
+    (allowed / "zero.txt").symlink_to("/dev/zero")
+    (allowed / "escape.txt").symlink_to(outside / "secret.txt")
+
+    url = (allowed / "sub" / "notes.txt").as_uri()
+    assert load_media(url, local_dirs=[allowed]).data == b"Claude may read this."
+    refusals = {
+        _refusal(reference, local_dirs=[allowed])
+        for reference in (
+            allowed / "pipe.txt",
+            (allowed / "zero.txt").as_uri(),
+            allowed / "escape.txt",
+            outside / "secret.txt",
+            allowed / "missing.txt",
+            allowed / ".." / "outside" / "secret.txt",
+            allowed / "sub",
+        )
+    }
+    assert len(refusals) == 1  # the same words whether a path exists or not
+    assert "not a readable regular file" in refusals.pop()
+
+
+def test_local_files_are_capped_in_size(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    with big.open("wb") as file:
+        file.truncate(MAX_FETCH_BYTES + 1)  # sparse: no disk space used
+    with pytest.raises(MediaError, match="over"):
+        load_media(big, local_dirs=[tmp_path])
+
+
+def test_local_media_dirs_must_be_directories(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="not a directory"):
+        load_media("file:///etc/hostname", local_dirs=[tmp_path / "missing"])

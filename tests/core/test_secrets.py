@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from claude_vertex import AuthenticationError, CredentialsError, VertexClient, token_provider
-from claude_vertex.testing import VertexEmulator
+from claude_vertex.testing import Fault, VertexEmulator
 from tests.helpers import MakeSettings, hello, secrets_of
 
 
@@ -72,3 +72,35 @@ def test_a_refused_refresh_traceback_holds_no_key(
     text = "".join(traceback.format_exception(caught.value))
     assert info["private_key"].splitlines()[1] not in text
     assert "invalid_grant" in text
+
+
+def test_a_rejected_token_is_in_no_local_of_the_traceback(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator, vertex_key_file: Path
+) -> None:
+    """Error trackers (Sentry...) record every frame's locals: none may show the token."""
+    with VertexClient(make_settings()) as client:
+        client.create(hello())
+        first = client.settings.tokens.token()
+        # A 401 for the held token, a refresh, and a 401 for the new one: the call fails.
+        vertex_emulator.inject(Fault.status(401, {"error": {"code": 401}}), times=2)
+        with pytest.raises(AuthenticationError) as caught:
+            client.create(hello())
+        second = client.settings.tokens.token()
+    text = _library_locals(
+        traceback.TracebackException.from_exception(caught.value, capture_locals=True)
+    )
+    assert "_Failure(" in text  # the frame of the retry loop was captured
+    assert first != second
+    for secret in [first, second, *secrets_of(vertex_emulator, vertex_key_file)]:
+        assert secret not in text
+
+
+def _library_locals(captured: traceback.TracebackException | None) -> str:
+    """The reprs of the locals of every frame outside the tests, down the exception chain."""
+    texts: list[str] = []
+    while captured is not None:
+        for frame in captured.stack:
+            if "/tests/" not in frame.filename:
+                texts.extend(f"{name} = {value}" for name, value in (frame.locals or {}).items())
+        captured = captured.__cause__ or captured.__context__
+    return "\n".join(texts)

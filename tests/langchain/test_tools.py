@@ -299,3 +299,67 @@ def test_structured_output_streams_partial_objects(chat: ChatClaudeVertex) -> No
     )
     assert chunks[-1] == {"name": "Ed", "age": 3}
     assert len(chunks) >= 2
+
+
+# --------------------------------------------------------------------------- recursive schemas
+
+
+class TreeNode(BaseModel):
+    """A node of a tree."""
+
+    name: str
+    children: list[TreeNode] = Field(default_factory=list)
+
+
+def walk_tree(tree: TreeNode) -> str:
+    """Walk a tree and name its nodes."""
+    return tree.name
+
+
+RECURSIVE_TOOLS = {
+    "a recursive model": TreeNode,
+    "a function of a recursive model": walk_tree,
+    "a BaseTool of a recursive model": tool(walk_tree),
+    "a JSON schema with $defs": {
+        "title": "walk_tree",
+        "description": "Walk a tree.",
+        "type": "object",
+        "properties": {"tree": {"$ref": "#/$defs/TreeNode"}},
+        "$defs": TreeNode.model_json_schema()["$defs"],
+    },
+}
+
+
+def _node(schema: dict[str, Any]) -> dict[str, Any]:
+    """The definition of a tree node in a sent schema, its ``children`` still recursive."""
+    node: dict[str, Any] = schema["$defs"]["TreeNode"]
+    assert node["properties"]["children"]["items"] == {"$ref": "#/$defs/TreeNode"}
+    return node
+
+
+@pytest.mark.parametrize("tool_like", RECURSIVE_TOOLS.values(), ids=RECURSIVE_TOOLS.keys())
+@pytest.mark.parametrize("strict", [None, True])
+def test_a_recursive_schema_keeps_its_recursion(
+    chat: ChatClaudeVertex, vertex_emulator: VertexEmulator, tool_like: Any, strict: bool | None
+) -> None:
+    """LangChain would inline the references and cut the recursion to ``items: {}``."""
+    name = convert_to_anthropic_tool(tool_like)["name"]
+    answer = chat.bind_tools([tool_like], tool_choice=name, strict=strict).invoke("Walk it.")
+    (sent,) = last_body(vertex_emulator)["tools"]
+    assert '"items": {}' not in json.dumps(sent)
+    node = _node(sent["input_schema"])
+    assert node["properties"]["name"]["type"] == "string"
+    assert answer.tool_calls[0]["name"] == name  # type: ignore[attr-defined]
+
+
+def test_structured_output_of_a_recursive_model_keeps_its_recursion(
+    make_chat: Callable[..., ChatClaudeVertex], vertex_emulator: VertexEmulator
+) -> None:
+    structured = make_chat(model="claude-sonnet-4-5").with_structured_output(
+        TreeNode, method="json_schema"
+    )
+    tree = structured.invoke("Make a tree.")
+    assert isinstance(tree, TreeNode)
+    schema = last_body(vertex_emulator)["output_config"]["format"]["schema"]
+    assert '"items": {}' not in json.dumps(schema)
+    assert _node(schema)["properties"]["children"]["type"] == "array"

@@ -23,6 +23,7 @@ from llama_index.core.base.llms.types import (
 
 from claude_vertex import MediaError
 from claude_vertex.testing import VertexEmulator
+from llama_index.llms.claude_vertex.messages import to_messages_params
 from tests.llama_index.support import PDF, PNG, MakeLLM
 
 PNG_SOURCE = {"type": "base64", "media_type": "image/png", "data": base64.b64encode(PNG).decode()}
@@ -79,7 +80,7 @@ def test_images_by_path_http_and_data_url_are_read_client_side(
     local = tmp_path / "local.png"
     local.write_bytes(PNG)
     data_url = "data:image/png;base64," + PNG_SOURCE["data"]
-    make_llm().chat(
+    make_llm(local_media_dirs=[tmp_path]).chat(
         ask(ImageBlock(path=local), ImageBlock(url=f"{base}/chart.png"), ImageBlock(url=data_url))
     )
     assert sent_blocks(vertex_emulator)[:3] == [{"type": "image", "source": PNG_SOURCE}] * 3
@@ -102,7 +103,7 @@ def test_pdf_and_text_documents_are_sent_with_their_titles(
 ) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("Claude runs on Vertex AI.")
-    make_llm().chat(
+    make_llm(local_media_dirs=[tmp_path]).chat(
         ask(
             DocumentBlock(data=PDF, title="Report"),
             DocumentBlock(path=notes, title="Notes"),
@@ -194,3 +195,11 @@ def test_streamed_citations_of_a_document_arrive_as_citation_blocks(
         "end_page_number": 2,
     }
     assert last.raw.content[-1].citations[0].type == "page_location"
+
+
+def test_converting_unread_blocks_never_reads_their_files(tmp_path: Path) -> None:
+    """to_messages_params without the loaded media refuses, rather than read the file itself."""
+    local = tmp_path / "local.png"
+    local.write_bytes(PNG)
+    with pytest.raises(MediaError, match="load_message_media"):
+        to_messages_params(ask(ImageBlock(path=local)))

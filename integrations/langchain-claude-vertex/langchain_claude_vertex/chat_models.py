@@ -8,6 +8,7 @@ settings from :func:`claude_vertex.resolve_settings`, the shared
 
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
@@ -22,7 +23,15 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils import get_pydantic_field_names
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
-from claude_vertex import Settings, VertexClient, VertexMessage, resolve_model, resolve_settings
+from claude_vertex import (
+    Settings,
+    VertexClient,
+    VertexMessage,
+    local_media_dirs,
+    resolve_model,
+    resolve_settings,
+)
+from claude_vertex.client import read_answer
 
 from .messages import aresolve_prompt, resolve_prompt
 from .payload import CallDefaults, PreparedCall, prepare_call
@@ -145,6 +154,10 @@ class ChatClaudeVertex(BaseChatModel):
     """More Messages API body fields for every call (``metadata``, ``service_tier``...)."""
     default_headers: dict[str, str] | None = None
     """HTTP headers sent with every call."""
+    local_media_dirs: list[str] | None = None
+    """Directories whose files ``file://`` URLs in message content may send (with their
+    subdirectories; regular files only). By default none: content often carries URLs from
+    untrusted users, so every ``file://`` URL is refused."""
 
     model_config = ConfigDict(
         populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=()
@@ -179,14 +192,24 @@ class ChatClaudeVertex(BaseChatModel):
         """A credentials string (a key-file path) is held as a ``SecretStr``."""
         return SecretStr(value) if isinstance(value, str) else value
 
+    @field_validator("local_media_dirs", mode="before")
+    @classmethod
+    def _directory_names(cls, value: Any) -> Any:
+        """Directories may be given as paths; they are held (and serialised) as strings."""
+        if isinstance(value, (list, tuple)):
+            return [os.fspath(v) if isinstance(v, os.PathLike) else v for v in value]
+        return value
+
     def __init__(self, **kwargs: Any) -> None:
         """Build the model and resolve its settings (see the class documentation).
 
         Raises:
-            ConfigurationError: a malformed region, project or base URL, or no project.
+            ConfigurationError: a malformed region, project or base URL, no project, or a
+                ``local_media_dirs`` entry that is not a directory.
             CredentialsError: credentials that cannot be loaded.
         """
         super().__init__(**kwargs)
+        local_media_dirs(self.local_media_dirs)  # raises now if one is not a directory
         # Resolved here rather than in a validator so the core's typed errors surface as
         # they are, not wrapped in a pydantic ValidationError.
         self._region_given = self.region is not None
@@ -308,6 +331,16 @@ class ChatClaudeVertex(BaseChatModel):
             self.data_residency,
         )
 
+    def _params(self, call: PreparedCall, settings: Settings) -> dict[str, Any]:
+        """The call's Messages API parameters, its media read (see :func:`resolve_prompt`)."""
+        local_dirs = self.local_media_dirs or ()
+        return call.params_with(resolve_prompt(call.prompt, settings.tokens, local_dirs))
+
+    async def _aparams(self, call: PreparedCall, settings: Settings) -> dict[str, Any]:
+        """The async form of :meth:`_params` (media read concurrently)."""
+        local_dirs = self.local_media_dirs or ()
+        return call.params_with(await aresolve_prompt(call.prompt, settings.tokens, local_dirs))
+
     def _client(self, settings: Settings) -> VertexClient:
         return VertexClient.shared(
             settings,
@@ -346,7 +379,7 @@ class ChatClaudeVertex(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         call, settings = self._prepare(messages, stop, kwargs)
-        params = call.params_with(resolve_prompt(call.prompt, settings.tokens))
+        params = self._params(call, settings)
         message = self._client(settings).create(params, betas=call.betas, timeout=call.timeout)
         return self._result(call, message)
 
@@ -358,7 +391,7 @@ class ChatClaudeVertex(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         call, settings = self._prepare(messages, stop, kwargs)
-        params = call.params_with(await aresolve_prompt(call.prompt, settings.tokens))
+        params = await self._aparams(call, settings)
         message = await self._client(settings).acreate(
             params, betas=call.betas, timeout=call.timeout
         )
@@ -372,15 +405,12 @@ class ChatClaudeVertex(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         call, settings = self._prepare(messages, stop, kwargs)
-        params = call.params_with(resolve_prompt(call.prompt, settings.tokens))
+        params = self._params(call, settings)
         with self._client(settings).stream(
             params, betas=call.betas, timeout=call.timeout
         ) as events:
             converter = self._converter(call, events.region, events.request_id)
-            for event in events:
-                chunk = converter.convert(event)
-                if chunk is None:
-                    continue
+            for chunk in events.converted(converter.convert):
                 if run_manager is not None:
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
@@ -393,27 +423,27 @@ class ChatClaudeVertex(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         call, settings = self._prepare(messages, stop, kwargs)
-        params = call.params_with(await aresolve_prompt(call.prompt, settings.tokens))
+        params = await self._aparams(call, settings)
         stream = await self._client(settings).astream(
             params, betas=call.betas, timeout=call.timeout
         )
         async with stream as events:
             converter = self._converter(call, events.region, events.request_id)
-            async for event in events:
-                chunk = converter.convert(event)
-                if chunk is None:
-                    continue
+            async for chunk in events.converted(converter.convert):
                 if run_manager is not None:
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
 
     @staticmethod
     def _result(call: PreparedCall, message: VertexMessage) -> ChatResult:
-        return chat_result(
+        return read_answer(
+            lambda answer: chat_result(
+                answer,
+                model_name=call.info.vertex_id,
+                region=answer.vertex_region,
+                request_id=getattr(answer, "_request_id", None),
+            ),
             message,
-            model_name=call.info.vertex_id,
-            region=message.vertex_region,
-            request_id=getattr(message, "_request_id", None),
         )
 
     @staticmethod
@@ -438,7 +468,7 @@ class ChatClaudeVertex(BaseChatModel):
         nearest one.
         """
         call, settings = self._prepare(messages, None, {"tools": tools} if tools else {})
-        params = call.params_with(resolve_prompt(call.prompt, settings.tokens))
+        params = self._params(call, settings)
         return self._client(settings).count_tokens(params, betas=call.betas)
 
     async def aget_num_tokens_from_messages(
@@ -446,7 +476,7 @@ class ChatClaudeVertex(BaseChatModel):
     ) -> int:
         """The async form of :meth:`get_num_tokens_from_messages`."""
         call, settings = self._prepare(messages, None, {"tools": tools} if tools else {})
-        params = call.params_with(await aresolve_prompt(call.prompt, settings.tokens))
+        params = await self._aparams(call, settings)
         return await self._client(settings).acount_tokens(params, betas=call.betas)
 
     def get_num_tokens(self, text: str) -> int:

@@ -2,10 +2,11 @@
 
 Conversion runs in two steps. :func:`to_prompt` turns the messages into Messages API blocks
 without any I/O; images and documents given by reference (``http(s)://``, ``gs://``,
-``data:`` URLs, files) stay :class:`PendingMedia` placeholders. :func:`resolve_prompt` (or
+``data:``, ``file://`` URLs) stay :class:`PendingMedia` placeholders. :func:`resolve_prompt` (or
 :func:`aresolve_prompt`, which loads concurrently) then reads them through the core's
 :func:`~claude_vertex.load_media` and inlines them as base64, because Vertex does not fetch
-URL sources.
+URL sources. ``file://`` URLs are refused unless the model names the directories they may
+read from (``local_media_dirs``).
 
 Accepted content: text; LangChain standard ``image``/``file``/``text-plain`` blocks (base64,
 URL); OpenAI ``image_url`` and ``file`` shapes; native Anthropic blocks (``image``,
@@ -45,6 +46,7 @@ from claude_vertex import (
     aload_media,
     load_media,
 )
+from claude_vertex.media import LocalDirs
 
 __all__ = [
     "PendingMedia",
@@ -619,28 +621,38 @@ def _trim_prefill(prompt: Prompt) -> None:
 # --------------------------------------------------------------------------- media
 
 
-def resolve_prompt(prompt: Prompt, tokens: TokenProvider) -> dict[str, Any]:
+def resolve_prompt(
+    prompt: Prompt, tokens: TokenProvider, local_dirs: LocalDirs = ()
+) -> dict[str, Any]:
     """``system`` and ``messages`` params, each referenced medium read once and inlined.
 
+    Args:
+        prompt: the conversation, media still by reference.
+        tokens: the credentials that read ``gs://`` objects (the model's own).
+        local_dirs: the directories ``file://`` URLs may read from; none by default.
+
     Raises:
-        MediaError: a reference that cannot be read or holds a type Claude does not read;
-            the error names the message and block it is in.
+        MediaError: a reference that cannot be read or holds a type Claude does not read
+            (a ``file://`` URL outside ``local_dirs`` included); the error names the message
+            and block it is in.
     """
     loaded: dict[str, Media] = {}
     for reference, place in prompt.media_places().items():
         try:
-            loaded[reference] = load_media(reference, tokens=tokens)
+            loaded[reference] = load_media(reference, tokens=tokens, local_dirs=local_dirs)
         except MediaError as error:
             raise MediaError(f"{place}: {error}") from error
     return prompt.to_params(loaded)
 
 
-async def aresolve_prompt(prompt: Prompt, tokens: TokenProvider) -> dict[str, Any]:
+async def aresolve_prompt(
+    prompt: Prompt, tokens: TokenProvider, local_dirs: LocalDirs = ()
+) -> dict[str, Any]:
     """The async form of :func:`resolve_prompt`; references are read concurrently."""
 
     async def load(reference: str, place: str) -> Media:
         try:
-            return await aload_media(reference, tokens=tokens)
+            return await aload_media(reference, tokens=tokens, local_dirs=local_dirs)
         except MediaError as error:
             raise MediaError(f"{place}: {error}") from error
 

@@ -9,7 +9,7 @@ the Anthropic-defined tools Vertex serves, such as ``web_search_20250305``).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, Literal, Protocol
 
@@ -23,9 +23,10 @@ from langchain_core.output_parsers import (
     PydanticToolsParser,
 )
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
-from langchain_core.tools import BaseTool
+from langchain_core.tools import BaseTool, create_schema_from_function
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
+from pydantic import BaseModel
 
 __all__ = [
     "StructuredOutputMethod",
@@ -70,9 +71,12 @@ def convert_to_anthropic_tool(tool: ToolLike, *, strict: bool | None = None) -> 
         formatted = dict(tool)
     else:
         function = convert_to_openai_tool(tool)["function"]
+        recursive = _recursive_schema(_source_schema(tool))
         formatted = {
             "name": function["name"],
-            "input_schema": function.get("parameters") or {"type": "object", "properties": {}},
+            "input_schema": recursive
+            or function.get("parameters")
+            or {"type": "object", "properties": {}},
         }
         if function.get("description"):
             formatted["description"] = function["description"]
@@ -85,6 +89,85 @@ def convert_to_anthropic_tool(tool: ToolLike, *, strict: bool | None = None) -> 
     elif strict is False and "input_schema" in formatted:
         formatted["strict"] = False
     return formatted
+
+
+# --------------------------------------------------------------------------- recursive schemas
+# LangChain inlines every $ref of a schema; a definition that refers to itself (a tree, a
+# linked list) is cut where it recurs and becomes {}, so "children: list[Node]" would reach
+# Claude as "items: {}". Such schemas are sent as written instead, $defs and $ref kept.
+
+
+def _source_schema(tool: object) -> Mapping[str, Any] | None:
+    """The JSON schema of a tool's arguments before LangChain inlines its references."""
+    if isinstance(tool, BaseTool):
+        tool = tool.tool_call_schema
+    if isinstance(tool, type) and issubclass(tool, BaseModel):
+        return tool.model_json_schema()
+    if isinstance(tool, Mapping):
+        function = tool.get("function")
+        inner = function.get("parameters") if isinstance(function, Mapping) else None
+        return inner if isinstance(inner, Mapping) else tool
+    if callable(tool) and not isinstance(tool, type) and hasattr(tool, "__name__"):
+        try:
+            model = create_schema_from_function(tool.__name__, tool, parse_docstring=True)
+        except Exception:  # LangChain's own conversion reports what it cannot read
+            return None
+        return _source_schema(model)
+    return None
+
+
+def _references(node: object) -> Iterator[str]:
+    """The names of the definitions ``node`` refers to (``#/$defs/X``, ``#/definitions/X``)."""
+    if isinstance(node, Mapping):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(("#/$defs/", "#/definitions/")):
+            yield ref.rpartition("/")[2]
+        for value in node.values():
+            yield from _references(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _references(value)
+
+
+def _definitions(schema: Mapping[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key in ("definitions", "$defs"):
+        if isinstance(schema.get(key), Mapping):
+            found.update(schema[key])
+    return found
+
+
+def _is_recursive(definitions: Mapping[str, Any]) -> bool:
+    """Whether a definition refers to itself, directly or through others."""
+    graph = {name: set(_references(body)) for name, body in definitions.items()}
+    reached: dict[str, set[str]] = {}
+
+    def reach(name: str) -> set[str]:
+        if name not in reached:
+            reached[name] = set()  # a cycle back here adds nothing new
+            for target in graph.get(name, ()):
+                reached[name] |= {target} | reach(target)
+        return reached[name]
+
+    return any(name in reach(name) for name in graph)
+
+
+def _recursive_schema(schema: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``schema`` as Claude should see it if it is recursive (else None: LangChain's serves).
+
+    A root that is itself a ``$ref`` (a recursive model as the tool) is replaced by its
+    definition; titles and the description at the root are left out, as LangChain does.
+    """
+    if schema is None:
+        return None
+    definitions = _definitions(schema)
+    if not _is_recursive(definitions):
+        return None
+    root = dict(schema)
+    ref = root.pop("$ref", None)
+    if isinstance(ref, str) and "properties" not in root:
+        root = {**definitions.get(ref.rpartition("/")[2], {}), **root}
+    return {k: v for k, v in root.items() if k not in ("title", "description")}
 
 
 def tool_choice_param(
@@ -199,10 +282,10 @@ def structured_output(
             f"Unknown structured output method {method!r}: use "
             "'function_calling', 'json_schema' or 'json_mode'."
         )
-    output_format = {
-        "type": "json_schema",
-        "schema": transform_schema(convert_to_json_schema(_schema_arg(schema))),
-    }
+    json_schema = _recursive_schema(_source_schema(schema)) or convert_to_json_schema(
+        _schema_arg(schema)
+    )
+    output_format = {"type": "json_schema", "schema": transform_schema(json_schema)}
     llm = model.bind(output_config={"format": output_format}, ls_structured_output_format=trace)
     return _with_raw(llm, _parser_for_text(schema), include_raw)
 

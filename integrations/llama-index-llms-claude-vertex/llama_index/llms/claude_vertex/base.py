@@ -40,10 +40,14 @@ from claude_vertex import (
     ModelInfo,
     Settings,
     VertexClient,
+    VertexMessage,
     resolve_model,
     resolve_settings,
 )
+from claude_vertex.client import read_answer
 from claude_vertex.credentials import CredentialsSource
+from claude_vertex.media import LocalDirs
+from claude_vertex.media import local_media_dirs as checked_local_dirs
 
 from .media import LoadedMedia, aload_message_media, load_message_media
 from .messages import to_messages_params
@@ -59,6 +63,10 @@ __all__ = ["DEFAULT_MODEL", "ClaudeVertex"]
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
 Effort = Literal["low", "medium", "high", "max"]
+
+
+def _chat_response(message: VertexMessage) -> ChatResponse:
+    return chat_response(message, region=message.vertex_region)
 
 
 class ClaudeVertex(FunctionCallingLLM):
@@ -134,6 +142,13 @@ class ClaudeVertex(FunctionCallingLLM):
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Further Messages API parameters for every call."
     )
+    local_media_dirs: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Directories whose files path= blocks and file:// URLs may send (regular files "
+            "only); by default none, and every local file is refused."
+        ),
+    )
 
     _settings: Settings = PrivateAttr()
     _client: VertexClient = PrivateAttr()
@@ -164,6 +179,7 @@ class ClaudeVertex(FunctionCallingLLM):
         deadline: float | None = None,
         betas: list[str] | None = None,
         additional_kwargs: dict[str, Any] | None = None,
+        local_media_dirs: LocalDirs | None = None,
         system_prompt: str | None = None,
         callback_manager: CallbackManager | None = None,
         **kwargs: Any,
@@ -195,6 +211,9 @@ class ClaudeVertex(FunctionCallingLLM):
             deadline: seconds after a call's start when it begins no new attempt.
             betas: ``anthropic-beta`` values.
             additional_kwargs: further Messages API parameters for every call.
+            local_media_dirs: directories whose files ``path=`` blocks and ``file://`` URLs
+                may send, with their subdirectories (regular files only). By default none:
+                message content may come from untrusted users, so local files are refused.
             system_prompt: the system prompt, used when a call's messages carry none.
             callback_manager: LlamaIndex callback manager.
             **kwargs: further ``LLM`` fields (``pydantic_program_mode``, ``output_parser``...).
@@ -202,7 +221,8 @@ class ClaudeVertex(FunctionCallingLLM):
         Raises:
             ValueError: inconsistent options (e.g. a thinking budget not below
                 ``max_tokens``, or a feature the model does not offer).
-            ConfigurationError: a malformed region, project or base URL, or no project.
+            ConfigurationError: a malformed region, project or base URL, no project, or a
+                ``local_media_dirs`` entry that is not a directory.
             CredentialsError: credentials that cannot be loaded.
         """
         if project is not None and project_id is not None and project != project_id:
@@ -226,6 +246,7 @@ class ClaudeVertex(FunctionCallingLLM):
             deadline=deadline,
             betas=list(betas or []),
             additional_kwargs=dict(additional_kwargs or {}),
+            local_media_dirs=[str(d) for d in checked_local_dirs(local_media_dirs)],
             system_prompt=system_prompt,
             callback_manager=callback_manager or CallbackManager([]),
             **kwargs,
@@ -329,10 +350,11 @@ class ClaudeVertex(FunctionCallingLLM):
         return params
 
     def _prepared(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> JSON:
-        return self._params(messages, load_message_media(messages, self._settings.tokens), kwargs)
+        media = load_message_media(messages, self._settings.tokens, self.local_media_dirs)
+        return self._params(messages, media, kwargs)
 
     async def _aprepared(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> JSON:
-        media = await aload_message_media(messages, self._settings.tokens)
+        media = await aload_message_media(messages, self._settings.tokens, self.local_media_dirs)
         return self._params(messages, media, kwargs)
 
     # -- chat ----------------------------------------------------------------------------
@@ -340,7 +362,7 @@ class ClaudeVertex(FunctionCallingLLM):
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Send the conversation; the whole answer."""
         message = self._client.create(self._prepared(messages, kwargs))
-        return chat_response(message, region=message.vertex_region)
+        return read_answer(_chat_response, message)
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
@@ -351,10 +373,7 @@ class ClaudeVertex(FunctionCallingLLM):
         def gen() -> ChatResponseGen:
             with client.stream(params) as events:
                 assembler = StreamAssembler(region=events.region, request_id=events.request_id)
-                for event in events:
-                    chunk = assembler.feed(event)
-                    if chunk is not None:
-                        yield chunk
+                yield from events.converted(assembler.feed)
 
         return gen()
 
@@ -362,7 +381,7 @@ class ClaudeVertex(FunctionCallingLLM):
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """The async form of :meth:`chat`."""
         message = await self._client.acreate(await self._aprepared(messages, kwargs))
-        return chat_response(message, region=message.vertex_region)
+        return read_answer(_chat_response, message)
 
     @llm_chat_callback()
     async def astream_chat(
@@ -375,10 +394,8 @@ class ClaudeVertex(FunctionCallingLLM):
         async def gen() -> ChatResponseAsyncGen:
             async with await client.astream(params) as events:
                 assembler = StreamAssembler(region=events.region, request_id=events.request_id)
-                async for event in events:
-                    chunk = assembler.feed(event)
-                    if chunk is not None:
-                        yield chunk
+                async for chunk in events.converted(assembler.feed):
+                    yield chunk
 
         return gen()
 

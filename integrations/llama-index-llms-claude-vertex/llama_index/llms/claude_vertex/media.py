@@ -2,7 +2,8 @@
 
 Blocks given by URL (``https://``, ``gs://``, ``data:``) or path are read client-side by the
 core's :func:`~claude_vertex.load_media` (Vertex does not fetch URLs), before the messages
-are converted; blocks holding their bytes are checked by the same loader.
+are converted; blocks holding their bytes are checked by the same loader. Local files
+(``path=`` and ``file://`` URLs) are read only inside the model's ``local_media_dirs``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from llama_index.core.base.llms.types import ChatMessage, CitableBlock, DocumentBlock, ImageBlock
 
 from claude_vertex import Media, MediaError, TokenProvider, aload_media, load_media
+from claude_vertex.media import LocalDirs
 
 __all__ = [
     "LoadedMedia",
@@ -58,7 +60,18 @@ def _reference(block: MediaBlock) -> str | Path | None:
 
 
 def inline_media(block: MediaBlock) -> Media:
-    """The media of a block holding its bytes, checked by the core like any other media."""
+    """The media of a block holding its bytes, checked by the core like any other media.
+
+    Raises:
+        MediaError: the block is given by URL or path (read those with
+            :func:`load_message_media`, which applies the rules for local files), or holds
+            media Claude does not accept.
+    """
+    if _reference(block) is not None:
+        raise MediaError(
+            f"This {type(block).__name__} is given by URL or path; read it with "
+            "load_message_media() first."
+        )
     if isinstance(block, ImageBlock):
         data = block.resolve_image(as_base64=False).read()
         declared = block.image_mimetype or ""
@@ -85,7 +98,9 @@ def _document_type(declared: str | None, data: bytes) -> str:
 
 
 def load_message_media(
-    messages: Sequence[ChatMessage], tokens: TokenProvider | None = None
+    messages: Sequence[ChatMessage],
+    tokens: TokenProvider | None = None,
+    local_dirs: LocalDirs = (),
 ) -> dict[int, Media]:
     """Read and check every image and document of ``messages``.
 
@@ -95,6 +110,8 @@ def load_message_media(
     Args:
         messages: the chat messages of one call.
         tokens: the credentials that read ``gs://`` objects (the model's own).
+        local_dirs: the directories ``path=`` blocks and ``file://`` URLs may read from;
+            none by default, and every local file is refused.
 
     Raises:
         MediaError: a reference that cannot be read, or media that is not an image or
@@ -105,7 +122,9 @@ def load_message_media(
         try:
             reference = _reference(block)
             loaded[id(block)] = (
-                inline_media(block) if reference is None else load_media(reference, tokens=tokens)
+                inline_media(block)
+                if reference is None
+                else load_media(reference, tokens=tokens, local_dirs=local_dirs)
             )
         except MediaError as error:
             raise MediaError(f"{place}: {error}") from error
@@ -113,7 +132,9 @@ def load_message_media(
 
 
 async def aload_message_media(
-    messages: Sequence[ChatMessage], tokens: TokenProvider | None = None
+    messages: Sequence[ChatMessage],
+    tokens: TokenProvider | None = None,
+    local_dirs: LocalDirs = (),
 ) -> dict[int, Media]:
     """The async form of :func:`load_message_media`; references are read concurrently."""
 
@@ -122,7 +143,7 @@ async def aload_message_media(
             reference = _reference(block)
             if reference is None:
                 return inline_media(block)
-            return await aload_media(reference, tokens=tokens)
+            return await aload_media(reference, tokens=tokens, local_dirs=local_dirs)
         except MediaError as error:
             raise MediaError(f"{place}: {error}") from error
 

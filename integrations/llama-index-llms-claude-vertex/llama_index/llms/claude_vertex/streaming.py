@@ -14,11 +14,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from anthropic.types import RawContentBlockDeltaEvent, RawMessageStreamEvent
+from anthropic.types import (
+    RawContentBlockDeltaEvent,
+    RawContentBlockStartEvent,
+    RawMessageStreamEvent,
+)
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole, TextBlock
 from llama_index.core.llms.utils import parse_partial_json
 
 from claude_vertex import VertexMessage
+from claude_vertex.client import blocks_started_after
 
 from .responses import assistant_message, response_details, usage_counts
 from .utils import JSON
@@ -65,7 +70,12 @@ class StreamAssembler:
         self._text = ""
 
     def feed(self, event: RawMessageStreamEvent) -> ChatResponse | None:
-        """Take one event; the chunk it gives, if any."""
+        """Take one event; the chunk it gives, if any.
+
+        Raises:
+            StreamOrderError: a block that starts out of turn, or a delta or stop for a
+                block that never started.
+        """
         if event.type == "message_start":
             self._message = event.message.model_dump(mode="json")
             self._usage = usage_counts(event.message.usage)
@@ -74,19 +84,13 @@ class StreamAssembler:
             self._text = "".join(block.get("text") or "" for block in self._content)
             return None
         if event.type == "content_block_start":
-            block = event.content_block.model_dump(mode="json")
-            if block.get("type") == "tool_use":
-                block["input"] = {}
-                self._partial_json[event.index] = ""
-            if not _plain_text(block):
-                self._text_only = False
-            elif self._text_only:
-                self._text += block.get("text") or ""
-            self._place(event.index, block)
+            self._start(event)
             return None
         if event.type == "content_block_delta":
+            blocks_started_after(event.type, event.index, len(self._content))
             return self._delta(event.index, event)
         if event.type == "content_block_stop":
+            blocks_started_after(event.type, event.index, len(self._content))
             if event.index in self._partial_json:
                 text = self._partial_json.pop(event.index)
                 self._content[event.index]["input"] = json.loads(text) if text.strip() else {}
@@ -103,10 +107,17 @@ class StreamAssembler:
             return self._chunk(delta="", raw=self.message())
         return None
 
-    def _place(self, index: int, block: JSON) -> None:
-        while len(self._content) <= index:
-            self._content.append({"type": "text", "text": ""})
-        self._content[index] = block
+    def _start(self, event: RawContentBlockStartEvent) -> None:
+        blocks_started_after(event.type, event.index, len(self._content))
+        block = event.content_block.model_dump(mode="json")
+        if block.get("type") == "tool_use":
+            block["input"] = {}
+            self._partial_json[event.index] = ""
+        if not _plain_text(block):
+            self._text_only = False
+        elif self._text_only:
+            self._text += block.get("text") or ""
+        self._content.append(block)
 
     def _delta(self, index: int, event: RawContentBlockDeltaEvent) -> ChatResponse | None:
         block = self._content[index]
