@@ -113,7 +113,7 @@ _METHOD = """\
 ## How to run
 
 ```bash
-python3 dev.py bench            # installs the locked environment into .venv if needed, runs the suite
+python3 dev.py bench            # installs the locked environment if needed, runs the suite
 python3 dev.py bench --quick    # tiny repetition counts: checks the suite runs, proves nothing
 python3 dev.py bench --no-peers # skip installing langchain-anthropic / llama-index-llms-anthropic
 ```

@@ -349,7 +349,7 @@ def test_a_recursive_schema_keeps_its_recursion(
     assert '"items": {}' not in json.dumps(sent)
     node = _node(sent["input_schema"])
     assert node["properties"]["name"]["type"] == "string"
-    assert answer.tool_calls[0]["name"] == name  # type: ignore[attr-defined]
+    assert answer.tool_calls[0]["name"] == name
 
 
 def test_structured_output_of_a_recursive_model_keeps_its_recursion(
