@@ -25,7 +25,7 @@ import binascii
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -308,44 +308,52 @@ def _text_block(text: str, source: Mapping[str, Any] | None = None) -> Block | N
 # --------------------------------------------------------------------------- user content
 
 
-def _user_item(raw: object) -> Item | None:
-    """One content item of a user turn (or of a tool result) as a Messages API block."""
-    if isinstance(raw, str):
-        return _text_block(raw)
-    if not isinstance(raw, Mapping):
-        raise ValueError(f"Content blocks must be strings or dicts, not {type(raw).__name__}.")
-    kind = raw.get("type")
-    if kind == "text":
-        return _text_block(str(raw.get("text", "")), raw)
-    if kind in _UNSUPPORTED_MEDIA:
-        raise ValueError(
-            f"Claude on Vertex AI does not accept {_UNSUPPORTED_MEDIA[kind]} "
-            "input; send text, images or documents (PDF, plain text)."
-        )
-    if kind in ("image", "document") and "source" in raw:
+def _text_item(raw: Mapping[str, Any]) -> Block | None:
+    """A ``text`` block (``None`` when blank); citations are output metadata, not replayed."""
+    return _text_block(str(raw.get("text", "")), raw)
+
+
+def _user_image(raw: Mapping[str, Any]) -> Item:
+    """A native Anthropic ``image`` (with a ``source``) or a LangChain image block."""
+    if "source" in raw:
         return _native_with_source(raw)
-    if kind in ("image", "file"):
-        if kind == "file" and isinstance(raw.get("file"), Mapping):
-            return _openai_file(raw)
-        return _media_block(raw, kind)
-    if kind == "text-plain":
-        if isinstance(raw.get("text"), str):
-            return _text_document(raw["text"], raw)
-        return _media_block({**raw, "mime_type": raw.get("mime_type", "text/plain")}, "file")
-    if kind == "image_url":
-        image_url = raw.get("image_url")
-        url = image_url.get("url") if isinstance(image_url, Mapping) else image_url
-        return PendingMedia(str(url), {}, _cache_control(raw))
-    if kind == "tool_result":
-        return _tool_result(raw)
-    if kind == "non_standard" and isinstance(raw.get("value"), Mapping):
-        return _user_item(raw["value"])
+    return _media_block(raw, "image")
+
+
+def _user_document(raw: Mapping[str, Any]) -> Item:
+    """A native Anthropic ``document``; without a ``source`` it is passed through."""
+    if "source" in raw:
+        return _native_with_source(raw)
     return _clean(raw)
 
 
-def _user_items(content: str | list[Any]) -> list[Item]:
-    raw_items = [content] if isinstance(content, str) else content
-    return [item for item in map(_user_item, raw_items) if item is not None]
+def _user_file(raw: Mapping[str, Any]) -> Item:
+    """An OpenAI-style file block (a ``file`` mapping) or a LangChain file block."""
+    if isinstance(raw.get("file"), Mapping):
+        return _openai_file(raw)
+    return _media_block(raw, "file")
+
+
+def _text_plain(raw: Mapping[str, Any]) -> Item:
+    """A LangChain ``text-plain`` block: inline text, or plain-text data read like a file."""
+    if isinstance(raw.get("text"), str):
+        return _text_document(raw["text"], raw)
+    return _media_block({**raw, "mime_type": raw.get("mime_type", "text/plain")}, "file")
+
+
+def _image_url(raw: Mapping[str, Any]) -> PendingMedia:
+    """OpenAI's ``{"type": "image_url", "image_url": {"url": ...}}`` (or a bare url string)."""
+    image_url = raw.get("image_url")
+    url = image_url.get("url") if isinstance(image_url, Mapping) else image_url
+    return PendingMedia(str(url), {}, _cache_control(raw))
+
+
+def _user_non_standard(raw: Mapping[str, Any]) -> Item | None:
+    """LangChain's ``non_standard`` wrapper: its ``value`` converted, else passed through."""
+    value = raw.get("value")
+    if isinstance(value, Mapping):
+        return _user_item(value)
+    return _clean(raw)
 
 
 def _tool_result(raw: Mapping[str, Any]) -> Block:
@@ -358,6 +366,40 @@ def _tool_result(raw: Mapping[str, Any]) -> Block:
     elif isinstance(content, str) and content:
         block["content"] = content
     return block
+
+
+#: User content converters by block type; any other type is passed through cleaned.
+_USER_CONVERTERS: dict[str, Callable[[Mapping[str, Any]], Item | None]] = {
+    "text": _text_item,
+    "image": _user_image,
+    "document": _user_document,
+    "file": _user_file,
+    "text-plain": _text_plain,
+    "image_url": _image_url,
+    "tool_result": _tool_result,
+    "non_standard": _user_non_standard,
+}
+
+
+def _user_item(raw: object) -> Item | None:
+    """One content item of a user turn (or of a tool result) as a Messages API block."""
+    if isinstance(raw, str):
+        return _text_block(raw)
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"Content blocks must be strings or dicts, not {type(raw).__name__}.")
+    kind = raw.get("type")
+    if kind in _UNSUPPORTED_MEDIA:
+        raise ValueError(
+            f"Claude on Vertex AI does not accept {_UNSUPPORTED_MEDIA[kind]} "
+            "input; send text, images or documents (PDF, plain text)."
+        )
+    convert = _USER_CONVERTERS.get(kind) if isinstance(kind, str) else None
+    return (convert or _clean)(raw)
+
+
+def _user_items(content: str | list[Any]) -> list[Item]:
+    raw_items = [content] if isinstance(content, str) else content
+    return [item for item in map(_user_item, raw_items) if item is not None]
 
 
 def _tool_message(message: ToolMessage) -> Block:
@@ -390,6 +432,89 @@ def _partial_input(block: Mapping[str, Any]) -> dict[str, Any]:
             return {}
         return parsed if isinstance(parsed, dict) else {}
     return value if isinstance(value, dict) else {}
+
+
+def _thinking(raw: Mapping[str, Any]) -> Block | None:
+    """A ``thinking`` block, replayed only with its signature."""
+    if not raw.get("signature"):
+        return None
+    return {
+        "type": "thinking",
+        "thinking": str(raw.get("thinking", "")),
+        "signature": raw["signature"],
+    }
+
+
+def _redacted_thinking(raw: Mapping[str, Any]) -> Block | None:
+    """A ``redacted_thinking`` block, replayed only with its data."""
+    if not raw.get("data"):
+        return None
+    return {"type": "redacted_thinking", "data": raw["data"]}
+
+
+def _reasoning(raw: Mapping[str, Any]) -> Block | None:
+    """LangChain's v1 ``reasoning`` block as a ``thinking`` block, replayed only if signed."""
+    signature = raw.get("signature") or _extras(raw).get("signature")
+    if not signature:
+        return None
+    return {"type": "thinking", "thinking": str(raw.get("reasoning", "")), "signature": signature}
+
+
+def _not_replayed(raw: Mapping[str, Any]) -> None:
+    """Nothing: streamed and invalid tool calls; ``build`` adds them from the call lists."""
+    return None
+
+
+def _server_tool_use_block(raw: Mapping[str, Any], tool_input: dict[str, Any]) -> Block:
+    """A ``server_tool_use`` block with the block's id and name."""
+    return {
+        "type": "server_tool_use",
+        "id": raw.get("id"),
+        "name": raw.get("name"),
+        "input": tool_input,
+    }
+
+
+def _server_tool_use(raw: Mapping[str, Any]) -> Block:
+    """A native ``server_tool_use`` block (its input possibly streamed as partial JSON)."""
+    return _server_tool_use_block(raw, _partial_input(raw))
+
+
+def _server_tool_call(raw: Mapping[str, Any]) -> Block:
+    """LangChain's v1 ``server_tool_call`` block as a ``server_tool_use`` block."""
+    args = raw.get("args")
+    return _server_tool_use_block(raw, args if isinstance(args, dict) else {})
+
+
+def _server_tool_result(raw: Mapping[str, Any]) -> Block:
+    """LangChain's v1 ``server_tool_result`` block as the native result block it came from."""
+    return {
+        "type": _extras(raw).get("block_type", "web_search_tool_result"),
+        "tool_use_id": raw.get("tool_call_id"),
+        "content": raw.get("output", []),
+    }
+
+
+def _clean_assistant(raw: Mapping[str, Any]) -> Block:
+    """Any other assistant block, passed through without a streamed ``partial_json``."""
+    return _clean(raw, drop=("partial_json",))
+
+
+#: Block types that hold thinking, replayed only when the call thinks.
+_THINKING_TYPES = ("thinking", "redacted_thinking", "reasoning")
+#: Assistant content converters that need no state of the turn, by block type.
+_ASSISTANT_CONVERTERS: dict[str, Callable[[Mapping[str, Any]], Block | None]] = {
+    "text": _text_item,
+    "thinking": _thinking,
+    "redacted_thinking": _redacted_thinking,
+    "reasoning": _reasoning,
+    "tool_call_chunk": _not_replayed,
+    "input_json_delta": _not_replayed,
+    "invalid_tool_call": _not_replayed,
+    "server_tool_use": _server_tool_use,
+    "server_tool_call": _server_tool_call,
+    "server_tool_result": _server_tool_result,
+}
 
 
 class _AssistantTurn:
@@ -438,68 +563,23 @@ class _AssistantTurn:
         return {"type": "tool_use", "id": tool_use_id(call_id), "name": name, "input": args}
 
     def _block(self, raw: object) -> Block | None:
+        """One content item of the turn as a Messages API block (``None`` to leave it out)."""
         if isinstance(raw, str):
             return _text_block(raw)
         if not isinstance(raw, Mapping):
             raise ValueError(f"Content blocks must be strings or dicts, not {type(raw).__name__}.")
         kind = raw.get("type")
-        extras = _extras(raw)
-        if kind == "text":
-            # Citations are output metadata; the model does not need them replayed.
-            return _text_block(str(raw.get("text", "")), raw)
-        if kind == "thinking":
-            if self.keep_thinking and raw.get("signature"):
-                return {
-                    "type": "thinking",
-                    "thinking": str(raw.get("thinking", "")),
-                    "signature": raw["signature"],
-                }
-            return None
-        if kind == "redacted_thinking":
-            return (
-                {"type": "redacted_thinking", "data": raw["data"]}
-                if (self.keep_thinking and raw.get("data"))
-                else None
-            )
-        if kind == "reasoning":  # LangChain v1 form of a thinking block
-            signature = raw.get("signature") or extras.get("signature")
-            if self.keep_thinking and signature:
-                return {
-                    "type": "thinking",
-                    "thinking": str(raw.get("reasoning", "")),
-                    "signature": signature,
-                }
+        if kind in _THINKING_TYPES and not self.keep_thinking:
             return None
         if kind in ("tool_use", "tool_call"):
             return self._tool_use(
                 raw.get("id"), {**raw, "input": raw.get("input", raw.get("args"))}
             )
-        if kind in ("tool_call_chunk", "input_json_delta", "invalid_tool_call"):
-            return None
-        if kind == "server_tool_use":
-            return {
-                "type": "server_tool_use",
-                "id": raw.get("id"),
-                "name": raw.get("name"),
-                "input": _partial_input(raw),
-            }
-        if kind == "server_tool_call":
-            args = raw.get("args")
-            return {
-                "type": "server_tool_use",
-                "id": raw.get("id"),
-                "name": raw.get("name"),
-                "input": args if isinstance(args, dict) else {},
-            }
-        if kind == "server_tool_result":
-            return {
-                "type": extras.get("block_type", "web_search_tool_result"),
-                "tool_use_id": raw.get("tool_call_id"),
-                "content": raw.get("output", []),
-            }
         if kind == "non_standard" and isinstance(raw.get("value"), Mapping):
             return self._block(raw["value"])
-        return _clean(raw, drop=("partial_json",))
+        # Types are strings; anything else (even unhashable) is passed through like unknown ones.
+        convert = _ASSISTANT_CONVERTERS.get(kind) if isinstance(kind, str) else None
+        return (convert or _clean_assistant)(raw)
 
 
 # --------------------------------------------------------------------------- conversation

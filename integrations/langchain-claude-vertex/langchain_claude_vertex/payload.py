@@ -151,6 +151,58 @@ def _response_format(response_format: object) -> dict[str, Any] | None:
     return {"type": "json_schema", "schema": transform_schema(dict(schema))}
 
 
+def _pick(kwargs: Mapping[str, Any], name: str, default: Any) -> Any:
+    """The call argument ``name``, or ``default`` when it is missing or ``None``."""
+    value = kwargs.get(name)
+    return default if value is None else value
+
+
+def _sampling_params(
+    defaults: CallDefaults, stop: Sequence[str] | None, kwargs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``temperature``, ``top_p``, ``top_k`` and ``stop_sequences``, those that are set."""
+    sampling: dict[str, Any] = {}
+    for name in ("temperature", "top_p", "top_k"):
+        value = _pick(kwargs, name, getattr(defaults, name))
+        if value is not None:
+            sampling[name] = value
+    stop_sequences = list(
+        stop if stop is not None else _pick(kwargs, "stop_sequences", defaults.stop) or []
+    )
+    if stop_sequences:
+        sampling["stop_sequences"] = stop_sequences
+    return sampling
+
+
+def _set_output_config(
+    params: dict[str, Any], defaults: CallDefaults, kwargs: Mapping[str, Any]
+) -> None:
+    """Put ``output_config`` (the call's, else ``model_kwargs``'s) with format and effort."""
+    output_config = dict(kwargs.get("output_config") or params.pop("output_config", None) or {})
+    output_format = _response_format(kwargs.get("response_format"))
+    if output_format is not None:
+        output_config["format"] = output_format
+    effort = _pick(kwargs, "effort", defaults.effort)
+    if effort is not None:
+        output_config["effort"] = effort
+    if output_config:
+        params["output_config"] = output_config
+
+
+def _tool_params(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """``tools`` and ``tool_choice`` (a choice only with tools, or when it is ``none``)."""
+    tool_params: dict[str, Any] = {}
+    tools = kwargs.get("tools")
+    if tools:
+        tool_params["tools"] = [convert_to_anthropic_tool(tool) for tool in tools]
+    choice = tool_choice_param(
+        kwargs.get("tool_choice"), parallel_tool_calls=kwargs.get("parallel_tool_calls")
+    )
+    if choice is not None and (tools or choice.get("type") == "none"):
+        tool_params["tool_choice"] = choice
+    return tool_params
+
+
 def prepare_call(
     defaults: CallDefaults,
     messages: Sequence[BaseMessage],
@@ -166,42 +218,19 @@ def prepare_call(
     """
     model = str(kwargs.get("model") or defaults.model)
     info = resolve_model(model)
-
-    def pick(name: str, default: Any) -> Any:
-        value = kwargs.get(name)
-        return default if value is None else value
-
     params: dict[str, Any] = {"model": model, **defaults.model_kwargs}
-    params["max_tokens"] = pick("max_tokens", defaults.max_tokens) or info.max_output_tokens
-    for name in ("temperature", "top_p", "top_k"):
-        value = pick(name, getattr(defaults, name))
-        if value is not None:
-            params[name] = value
-    stop_sequences = list(stop if stop is not None else pick("stop_sequences", defaults.stop) or [])
-    if stop_sequences:
-        params["stop_sequences"] = stop_sequences
-    thinking = pick("thinking", defaults.thinking)
+    params["max_tokens"] = (
+        _pick(kwargs, "max_tokens", defaults.max_tokens) or info.max_output_tokens
+    )
+    params.update(_sampling_params(defaults, stop, kwargs))
+    thinking = _pick(kwargs, "thinking", defaults.thinking)
     if thinking is not None:
         params["thinking"] = dict(thinking)
-    output_config = dict(kwargs.get("output_config") or params.pop("output_config", None) or {})
-    output_format = _response_format(kwargs.get("response_format"))
-    if output_format is not None:
-        output_config["format"] = output_format
-    effort = pick("effort", defaults.effort)
-    if effort is not None:
-        output_config["effort"] = effort
-    if output_config:
-        params["output_config"] = output_config
-    tools = kwargs.get("tools")
-    if tools:
-        params["tools"] = [convert_to_anthropic_tool(tool) for tool in tools]
-    choice = tool_choice_param(
-        kwargs.get("tool_choice"), parallel_tool_calls=kwargs.get("parallel_tool_calls")
-    )
-    if choice is not None and (tools or choice.get("type") == "none"):
-        params["tool_choice"] = choice
+    _set_output_config(params, defaults, kwargs)
+    params.update(_tool_params(kwargs))
     params.update({k: v for k, v in kwargs.items() if k not in _HANDLED and v is not None})
     if _thinking_on(params.get("thinking")):
+        # Called from here: its warnings' stacklevel points at prepare_call's caller's caller.
         _drop_thinking_conflicts(params)
 
     prompt = to_prompt(messages, keep_thinking=_thinking_on(params.get("thinking")))
@@ -215,6 +244,6 @@ def prepare_call(
         prompt=prompt,
         params=params,
         betas=tuple(betas),
-        timeout=pick("timeout", defaults.timeout),
-        stream_usage=bool(pick("stream_usage", defaults.stream_usage)),
+        timeout=_pick(kwargs, "timeout", defaults.timeout),
+        stream_usage=bool(_pick(kwargs, "stream_usage", defaults.stream_usage)),
     )
