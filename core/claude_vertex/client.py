@@ -520,14 +520,19 @@ class VertexClient:
             return (count_tokens_region(self.settings.region),)
         return self.settings.plan_for(request.model)
 
+    def _breaker_key(self, target: VertexRequest) -> tuple[str, ...]:
+        """The key of ``target``'s circuit breaker (shared by every client in the process)."""
+        return (
+            self.settings.base_url if self.settings.base_url_fixed else "",
+            self.settings.project,
+            target.model,
+            target.region,
+        )
+
     def _attempts(self, request: VertexRequest) -> Iterator[tuple[int, VertexRequest]]:
         """Yield (attempt, request aimed at its endpoint) until the caller stops."""
         plan = self.plan_for(request)
-        key = (
-            self.settings.base_url if self.settings.base_url_fixed else "",
-            self.settings.project,
-            request.model,
-        )
+        key = self._breaker_key(request)[:-1]
         attempt = 0
         while True:
             yield attempt, request.at(self.policy.endpoint_for(plan, attempt, BREAKERS, key))
@@ -542,18 +547,12 @@ class VertexClient:
         refreshed: bool,
     ) -> float | None:
         """Seconds to wait before the next attempt, or None to give up (raise)."""
-        key = (
-            self.settings.base_url if self.settings.base_url_fixed else "",
-            self.settings.project,
-            target.model,
-            target.region,
-        )
         if failure.token is not None and not refreshed and self.settings.tokens.refreshable:
             self.settings.tokens.invalidate(failure.token)
             return 0.0
         if not failure.retryable:
             return None
-        BREAKERS.failure(key)
+        BREAKERS.failure(self._breaker_key(target))
         if attempt + 1 >= self.policy.max_attempts:
             return None
         delay = self.policy.delay(attempt, failure.retry_after)
@@ -569,14 +568,7 @@ class VertexClient:
         return delay
 
     def _answered(self, target: VertexRequest, attempt: int) -> None:
-        BREAKERS.success(
-            (
-                self.settings.base_url if self.settings.base_url_fixed else "",
-                self.settings.project,
-                target.model,
-                target.region,
-            )
-        )
+        BREAKERS.success(self._breaker_key(target))
         log.debug(
             "claude_vertex: %s answered by region %s after %d attempt(s)",
             target.route,
@@ -596,10 +588,12 @@ class VertexClient:
                 if wait is None:
                     raise failure.error from exc
                 refreshed = refreshed or failure.token is not None
-                time.sleep(wait)
-                continue
-            self._answered(target, attempt)
-            return result
+            else:
+                self._answered(target, attempt)
+                return result
+            finally:  # cancelled, untyped or non-retryable: a probe must not stay half-open
+                BREAKERS.release(self._breaker_key(target))
+            time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _acall(
@@ -616,10 +610,12 @@ class VertexClient:
                 if wait is None:
                     raise failure.error from exc
                 refreshed = refreshed or failure.token is not None
-                await asyncio.sleep(wait)
-                continue
-            self._answered(target, attempt)
-            return result
+            else:
+                self._answered(target, attempt)
+                return result
+            finally:  # cancelled, untyped or non-retryable: a probe must not stay half-open
+                BREAKERS.release(self._breaker_key(target))
+            await asyncio.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- the three routes ----------------------------------------------------------------

@@ -72,8 +72,9 @@ class CircuitBreakers:
     """Per-endpoint circuit breakers: ``threshold`` failures in a row open a circuit.
 
     An open circuit is skipped for ``cooldown`` seconds; then one call probes it (half-open):
-    success closes it, failure opens it again. Thread-safe; shared by every client through
-    :data:`BREAKERS`.
+    success closes it, failure opens it again, and a probe without a verdict (cancelled, or a
+    non-retryable answer) is released so the next call probes. Thread-safe; shared by every
+    client through :data:`BREAKERS`.
     """
 
     def __init__(self, threshold: int = 3, cooldown: float = 30.0) -> None:
@@ -114,6 +115,19 @@ class CircuitBreakers:
             circuit.probing = False
             if circuit.failures >= self.threshold or circuit.opened_at is not None:
                 circuit.opened_at = now
+
+    def release(self, key: tuple[str, ...]) -> None:
+        """End an attempt on ``key`` that gave no verdict, so the next call may probe.
+
+        Every attempt ends with this, whatever happened: a probe that was cancelled, or that
+        ended in an answer saying nothing about the endpoint's health (a 400, 403, a token
+        that could not be had), must not leave the circuit half-open for good. After
+        :meth:`success` or :meth:`failure` it changes nothing.
+        """
+        with self._lock:
+            circuit = self._circuits.get(key)
+            if circuit is not None:
+                circuit.probing = False
 
     def reset(self) -> None:
         """Close every circuit (for tests)."""
