@@ -3,7 +3,9 @@
 One :class:`TokenProvider` exists per set of credentials in a process, and every client built
 from those credentials, sync or async, asks it for tokens. Refreshes are single-flight (one
 refresh in flight whatever the number of callers), start ahead of expiry so callers rarely
-wait, and always run on a worker thread, never on an event loop's thread.
+wait, and always run on a thread of their own, never on an event loop's thread: a slow token
+endpoint delays only the callers of its own credentials, and a caller that stops waiting
+(cancelled, timed out) never stops the refresh others wait for.
 
 Credentials can be given as:
 
@@ -52,10 +54,6 @@ REFRESH_AHEAD = dt.timedelta(minutes=5)
 
 #: What ``credentials=`` accepts.
 CredentialsSource = Union[None, str, "os.PathLike[str]", Mapping[str, Any], "GoogleCredentials"]
-
-_REFRESH_POOL = concurrent.futures.ThreadPoolExecutor(
-    max_workers=4, thread_name_prefix="claude-vertex-auth"
-)
 
 
 @dataclass(frozen=True)
@@ -151,8 +149,34 @@ class TokenProvider:
                 done: concurrent.futures.Future[str] = concurrent.futures.Future()
                 done.set_result(fresh)
                 return done
-            future = self._inflight = _REFRESH_POOL.submit(self._refresh)
-            return future
+            # Marked running at once, so no waiter can cancel it: a waiter's cancellation
+            # (asyncio.wrap_future passes it on) must never stop the refresh.
+            future = self._inflight = concurrent.futures.Future()
+            future.set_running_or_notify_cancel()
+        worker = threading.Thread(
+            target=self._settle, args=(future,), name="claude-vertex-auth", daemon=True
+        )
+        try:
+            worker.start()
+        except RuntimeError:  # the process is at its thread limit
+            with self._lock:
+                self._inflight = None
+            future.set_exception(
+                CredentialsError(
+                    f"No thread could be started to refresh {self.description}; the process "
+                    "is at its thread limit. Retry when fewer threads run."
+                )
+            )
+        return future
+
+    def _settle(self, future: concurrent.futures.Future[str]) -> None:
+        """Run one refresh on this (its own) thread and hand its outcome to the waiters."""
+        try:
+            token = self._refresh()
+        except BaseException as exc:  # every outcome reaches the waiters, as an executor does
+            future.set_exception(exc)
+        else:
+            future.set_result(token)
 
     def _refresh(self) -> str:
         from google.auth import exceptions as google_exceptions
