@@ -2,9 +2,10 @@
 
 The SDK's Vertex clients are subclassed to take tokens from the shared
 :class:`~claude_vertex.credentials.TokenProvider` (instead of refreshing per client, without a
-lock) and to apply this package's retry policy. The hooks, ``_prepare_options``,
-``_prepare_request`` and ``_should_retry``, are the SDK's documented extension points for
-subclasses; if a future SDK renames them, this module is all that changes.
+lock) and to apply this package's retry policy and call deadlines. The hooks,
+``_prepare_options``, ``_prepare_request`` and ``_should_retry``, are the SDK's documented
+extension points for subclasses, and a response hook is added to the httpx client the SDK
+builds (``_client``); if a future SDK renames them, this module is all that changes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from anthropic._models import FinalRequestOptions
 
 from ._version import __version__
 from .credentials import TokenProvider
+from .deadlines import current_deadline
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -52,6 +54,24 @@ def _is_vertex_request(options: FinalRequestOptions) -> bool:
     return not options.url.startswith(_FIRST_PARTY_PREFIX) and (
         not isinstance(body, dict) or "anthropic_version" in body
     )
+
+
+def _bound_response(response: httpx2.Response) -> None:
+    """Response hook: the bytes of a response stop at the deadline of the call that asked."""
+    deadline = current_deadline()
+    if deadline is not None:
+        deadline.bound(response)
+
+
+async def _abound_response(response: httpx2.Response) -> None:
+    """The async client's form of :func:`_bound_response`."""
+    _bound_response(response)
+
+
+def _token_wait() -> float | None:
+    """How long the running call may wait for a token: what is left of its deadline."""
+    deadline = current_deadline()
+    return None if deadline is None else deadline.left()
 
 
 class _VertexPolicy:
@@ -95,6 +115,7 @@ class SyncTransport(_VertexPolicy, AnthropicVertex):
             **kwargs,
         )
         self._tokens = settings.tokens
+        self._client.event_hooks["response"].append(_bound_response)
 
     def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
         # The SDK's Vertex hook deep-copies every attempt's options, body included, so it can
@@ -106,7 +127,7 @@ class SyncTransport(_VertexPolicy, AnthropicVertex):
         return super()._prepare_options(options)
 
     def _prepare_request(self, request: httpx2.Request) -> None:
-        self._authorize(request, self._tokens.token())
+        self._authorize(request, self._tokens.token(timeout=_token_wait()))
 
 
 class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
@@ -120,6 +141,7 @@ class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
             **kwargs,
         )
         self._tokens = settings.tokens
+        self._client.event_hooks["response"].append(_abound_response)
 
     async def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
         # See SyncTransport._prepare_options.
@@ -128,7 +150,7 @@ class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
         return await super()._prepare_options(options)
 
     async def _prepare_request(self, request: httpx2.Request) -> None:
-        self._authorize(request, await self._tokens.atoken())
+        self._authorize(request, await self._tokens.atoken(timeout=_token_wait()))
 
 
 def request_options(headers: Mapping[str, str], timeout: float | httpx2.Timeout) -> RequestOptions:

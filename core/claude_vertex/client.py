@@ -29,6 +29,7 @@ from ._sdk import AsyncTransport, SyncTransport, request_options
 
 if TYPE_CHECKING:
     from anthropic._types import RequestOptions
+from .deadlines import Deadline, DeadlineExceeded, call_deadline, current_deadline
 from .endpoints import count_tokens_region
 from .errors import (
     StreamInterruptedError,
@@ -125,27 +126,39 @@ def _classify(exc: Exception, request: VertexRequest) -> _Failure:
         retryable = code in RETRYABLE_STATUSES or typed.retryable
         return _Failure(typed, retryable, _retry_after(exc.response), token)
     if isinstance(exc, (anthropic.APIConnectionError, httpx2.HTTPError)):
-        try:
-            http_request = exc.request
-        except (AttributeError, RuntimeError):  # httpx2 raises RuntimeError when it is unset
-            http_request = None
-        if not isinstance(http_request, httpx2.Request):
-            http_request = httpx2.Request("POST", request.path)
-        kind = (
-            "timed out"
-            if isinstance(exc, (anthropic.APITimeoutError, httpx2.TimeoutException))
-            else "failed"
-        )
-        error = VertexConnectionError(
-            f"The connection to Vertex AI region {request.region!r} {kind} "
-            f"({type(exc).__name__}). Check the network; the call is retried at the next "
-            "endpoint of its plan while attempts and its deadline allow.",
-            request=http_request,
-            region=request.region,
-        )
-        error.__cause__ = exc
-        return _Failure(error, True)
+        return _Failure(_connection_error(exc, request), True)
     raise exc
+
+
+def _connection_error(
+    exc: anthropic.APIConnectionError | httpx2.HTTPError, request: VertexRequest
+) -> VertexConnectionError:
+    """The typed error of an attempt that got no (whole) answer."""
+    try:
+        http_request = exc.request
+    except (AttributeError, RuntimeError):  # httpx2 raises RuntimeError when it is unset
+        http_request = None
+    if not isinstance(http_request, httpx2.Request):
+        http_request = httpx2.Request("POST", request.path)
+    passed = exc if isinstance(exc, DeadlineExceeded) else exc.__cause__
+    if isinstance(passed, DeadlineExceeded):
+        message = (
+            f"The call to Vertex AI region {request.region!r} passed its deadline of "
+            f"{passed.deadline.seconds:g} s while the answer was still arriving (the endpoint "
+            "may be sending only pings, or bytes very slowly). Give the call a longer "
+            "deadline, or ask for a shorter answer (max_tokens)."
+        )
+    else:
+        timed_out = isinstance(exc, (anthropic.APITimeoutError, httpx2.TimeoutException))
+        message = (
+            f"The connection to Vertex AI region {request.region!r} "
+            f"{'timed out' if timed_out else 'failed'} ({type(exc).__name__}). Check the "
+            "network; the call is retried at the next endpoint of its plan while attempts "
+            "and its deadline allow."
+        )
+    error = VertexConnectionError(message, request=http_request, region=request.region)
+    error.__cause__ = exc
+    return error
 
 
 _CONTENT_DELTAS = {
@@ -512,7 +525,9 @@ class VertexClient:
         )
 
     def _per_call(self, target: VertexRequest, timeout: float | None) -> RequestOptions:
-        return request_options(target.headers, self.timeout if timeout is None else timeout)
+        chosen = self.timeout if timeout is None else timeout
+        deadline = current_deadline()  # the call's: no attempt may outlast it
+        return request_options(target.headers, chosen if deadline is None else deadline.cap(chosen))
 
     def plan_for(self, request: VertexRequest) -> tuple[str, ...]:
         """The endpoints ``request`` may try, in order."""
@@ -543,7 +558,7 @@ class VertexClient:
         failure: _Failure,
         target: VertexRequest,
         attempt: int,
-        started: float,
+        deadline: Deadline,
         refreshed: bool,
     ) -> float | None:
         """Seconds to wait before the next attempt, or None to give up (raise)."""
@@ -556,7 +571,7 @@ class VertexClient:
         if attempt + 1 >= self.policy.max_attempts:
             return None
         delay = self.policy.delay(attempt, failure.retry_after)
-        if time.monotonic() - started + delay >= self.policy.deadline:
+        if delay >= deadline.left():
             return None
         log.debug(
             "claude_vertex: %s at %s failed (%s); next attempt in %.2fs",
@@ -577,45 +592,45 @@ class VertexClient:
         )
 
     def _call(self, request: VertexRequest, send: Callable[[VertexRequest], _T]) -> _T:
-        started = time.monotonic()
         refreshed = False
-        for attempt, target in self._attempts(request):
-            try:
-                result = send(target)
-            except Exception as exc:
-                failure = _classify(exc, target)
-                wait = self._after_failure(failure, target, attempt, started, refreshed)
-                if wait is None:
-                    raise failure.error from exc
-                refreshed = refreshed or failure.token is not None
-            else:
-                self._answered(target, attempt)
-                return result
-            finally:  # cancelled, untyped or non-retryable: a probe must not stay half-open
-                BREAKERS.release(self._breaker_key(target))
-            time.sleep(wait)
+        with call_deadline(self.policy.deadline) as deadline:
+            for attempt, target in self._attempts(request):
+                try:
+                    result = send(target)
+                except Exception as exc:
+                    failure = _classify(exc, target)
+                    wait = self._after_failure(failure, target, attempt, deadline, refreshed)
+                    if wait is None:
+                        raise failure.error from exc
+                    refreshed = refreshed or failure.token is not None
+                else:
+                    self._answered(target, attempt)
+                    return result
+                finally:  # cancelled, untyped or non-retryable: a probe must not stay half-open
+                    BREAKERS.release(self._breaker_key(target))
+                time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _acall(
         self, request: VertexRequest, send: Callable[[VertexRequest], Awaitable[_T]]
     ) -> _T:
-        started = time.monotonic()
         refreshed = False
-        for attempt, target in self._attempts(request):
-            try:
-                result = await send(target)
-            except Exception as exc:
-                failure = _classify(exc, target)
-                wait = self._after_failure(failure, target, attempt, started, refreshed)
-                if wait is None:
-                    raise failure.error from exc
-                refreshed = refreshed or failure.token is not None
-            else:
-                self._answered(target, attempt)
-                return result
-            finally:  # cancelled, untyped or non-retryable: a probe must not stay half-open
-                BREAKERS.release(self._breaker_key(target))
-            await asyncio.sleep(wait)
+        with call_deadline(self.policy.deadline) as deadline:
+            for attempt, target in self._attempts(request):
+                try:
+                    result = await send(target)
+                except Exception as exc:
+                    failure = _classify(exc, target)
+                    wait = self._after_failure(failure, target, attempt, deadline, refreshed)
+                    if wait is None:
+                        raise failure.error from exc
+                    refreshed = refreshed or failure.token is not None
+                else:
+                    self._answered(target, attempt)
+                    return result
+                finally:  # cancelled, untyped or non-retryable: a probe must not stay half-open
+                    BREAKERS.release(self._breaker_key(target))
+                await asyncio.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- the three routes ----------------------------------------------------------------

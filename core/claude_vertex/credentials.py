@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -51,6 +52,10 @@ _SCOPES = (CLOUD_PLATFORM_SCOPE,)
 
 #: Refresh this long before expiry, in the background, while the old token still serves.
 REFRESH_AHEAD = dt.timedelta(minutes=5)
+
+#: How long one HTTP exchange of a refresh may take to connect, and to send each read, instead
+#: of google-auth's 120 s default. A caller waits at most what is left of its call's deadline.
+REFRESH_TIMEOUT = 30.0
 
 #: What ``credentials=`` accepts.
 CredentialsSource = Union[None, str, "os.PathLike[str]", Mapping[str, Any], "GoogleCredentials"]
@@ -185,7 +190,7 @@ class TokenProvider:
             if self._request is None:
                 from google.auth.transport.requests import Request
 
-                self._request = Request()
+                self._request = functools.partial(Request(), timeout=REFRESH_TIMEOUT)
             assert self._credentials is not None
             self._credentials.refresh(self._request)
             token = self._credentials.token
@@ -215,15 +220,41 @@ class TokenProvider:
         usable = self._usable()
         return future if usable is None else usable  # a usable token: refresh in background
 
-    def token(self) -> str:
-        """A valid access token, refreshing (once, for all callers) when needed. Blocking."""
-        got = self._token_or_refresh()
-        return got if isinstance(got, str) else got.result()
+    def token(self, timeout: float | None = None) -> str:
+        """A valid access token, refreshing (once, for all callers) when needed. Blocking.
 
-    async def atoken(self) -> str:
-        """A valid access token; waits for a refresh without blocking the event loop."""
+        Args:
+            timeout: the most seconds to wait for a refresh; None waits for it to end (each
+                of its HTTP exchanges is bounded by :data:`REFRESH_TIMEOUT`).
+
+        Raises:
+            CredentialsError: the refresh failed, or did not end within ``timeout``; it goes
+                on for the next caller.
+        """
         got = self._token_or_refresh()
-        return got if isinstance(got, str) else await asyncio.wrap_future(got)
+        if isinstance(got, str):
+            return got
+        try:
+            return got.result(timeout)
+        except concurrent.futures.TimeoutError:
+            raise self._too_slow(timeout) from None
+
+    async def atoken(self, timeout: float | None = None) -> str:
+        """The async form of :meth:`token`; waits without blocking the event loop."""
+        got = self._token_or_refresh()
+        if isinstance(got, str):
+            return got
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(got), timeout)
+        except asyncio.TimeoutError:
+            raise self._too_slow(timeout) from None
+
+    def _too_slow(self, timeout: float | None) -> CredentialsError:
+        return CredentialsError(
+            f"No access token from {self.description} within the {timeout or 0:.1f} s left "
+            "of the call's deadline: its token endpoint is slow or unreachable. Check the "
+            "network path to it, or give the call a longer deadline."
+        )
 
     def invalidate(self, token: str) -> None:
         """Forget ``token`` (after a 401) so the next call refreshes; a no-op for static tokens."""

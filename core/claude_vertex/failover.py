@@ -29,7 +29,9 @@ class RetryPolicy:
         max_attempts: attempts in all, across endpoints (``max_retries + 1``).
         base_delay: the first backoff ceiling, in seconds; it doubles per attempt.
         max_delay: the largest backoff ceiling, and the most a ``retry-after`` is honoured.
-        deadline: seconds from the call's start after which no new attempt begins.
+        deadline: seconds from the call's start that bound all of it: the token, every
+            attempt and backoff, and the reading of the answer (see
+            :mod:`claude_vertex.deadlines`).
     """
 
     max_attempts: int = 3
