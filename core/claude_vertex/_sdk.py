@@ -4,19 +4,23 @@ The SDK's Vertex clients are subclassed to take tokens from the shared
 :class:`~claude_vertex.credentials.TokenProvider` (instead of refreshing per client, without a
 lock) and to apply this package's retry policy and call deadlines. The hooks,
 ``_prepare_options``, ``_prepare_request`` and ``_should_retry``, are the SDK's documented
-extension points for subclasses, and a response hook is added to the httpx client the SDK
-builds (``_client``); if a future SDK renames them, this module is all that changes.
+extension points for subclasses; the httpx client is the SDK's own
+(``SyncHttpxClientWrapper``, with its defaults), given a response hook and one TLS context
+for the process. If a future SDK renames them, this module is all that changes.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import httpx2
 from anthropic import AnthropicVertex, AsyncAnthropicVertex
 from anthropic import __version__ as anthropic_version
+from anthropic._base_client import AsyncHttpxClientWrapper, SyncHttpxClientWrapper
 from anthropic._models import FinalRequestOptions
 
 from ._version import __version__
@@ -74,6 +78,17 @@ def _token_wait() -> float | None:
     return None if deadline is None else deadline.left()
 
 
+@functools.lru_cache(maxsize=1)
+def tls_context() -> ssl.SSLContext:
+    """The TLS context of every connection pool of the process (httpx's default one).
+
+    Each context holds the parsed CA bundle, most of a megabyte of native memory that the
+    allocator seldom returns: one per pool made memory grow with every client ever made
+    (one per static token, say), although the clients themselves were freed.
+    """
+    return httpx2.create_ssl_context()
+
+
 class _VertexPolicy:
     """What both transports add to the SDK: shared tokens and the retry policy."""
 
@@ -112,10 +127,14 @@ class SyncTransport(_VertexPolicy, AnthropicVertex):
             region=settings.region,
             project_id=settings.project,
             base_url=settings.base_url,
+            http_client=SyncHttpxClientWrapper(
+                base_url=settings.base_url,
+                verify=tls_context(),
+                event_hooks={"response": [_bound_response]},
+            ),
             **kwargs,
         )
         self._tokens = settings.tokens
-        self._client.event_hooks["response"].append(_bound_response)
 
     def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
         # The SDK's Vertex hook deep-copies every attempt's options, body included, so it can
@@ -138,10 +157,14 @@ class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
             region=settings.region,
             project_id=settings.project,
             base_url=settings.base_url,
+            http_client=AsyncHttpxClientWrapper(
+                base_url=settings.base_url,
+                verify=tls_context(),
+                event_hooks={"response": [_abound_response]},
+            ),
             **kwargs,
         )
         self._tokens = settings.tokens
-        self._client.event_hooks["response"].append(_abound_response)
 
     async def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
         # See SyncTransport._prepare_options.

@@ -16,7 +16,9 @@ import logging
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -47,6 +49,9 @@ log = logging.getLogger("claude_vertex")
 
 DEFAULT_TIMEOUT = httpx2.Timeout(600.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
+#: How many clients :meth:`VertexClient.shared` keeps. Past it, the least recently used is
+#: dropped and closes its connection pools once no call or stream of it is in progress.
+SHARED_CLIENTS_MAX = 64
 
 #: Stream event types of the Messages API; anything else (``vertex_event``) is skipped.
 STREAM_EVENT_TYPES = frozenset(
@@ -231,8 +236,10 @@ class MessageStream:
         events: Iterator[RawMessageStreamEvent],
         first: RawMessageStreamEvent,
         request: VertexRequest,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
         self._stream = stream
+        self._on_close = on_close
         self._events = events
         self._first: RawMessageStreamEvent | None = first
         self._tally = _StreamTally(request)
@@ -269,6 +276,9 @@ class MessageStream:
     def close(self) -> None:
         """Release the connection."""
         self._stream.close()
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:
+            on_close()
 
     def __enter__(self) -> MessageStream:
         return self
@@ -286,8 +296,10 @@ class AsyncMessageStream:
         events: AsyncIterator[RawMessageStreamEvent],
         first: RawMessageStreamEvent,
         request: VertexRequest,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
         self._stream = stream
+        self._on_close = on_close
         self._events = events
         self._first: RawMessageStreamEvent | None = first
         self._tally = _StreamTally(request)
@@ -324,6 +336,9 @@ class AsyncMessageStream:
     async def close(self) -> None:
         """Release the connection."""
         await self._stream.close()
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:
+            on_close()
 
     async def __aenter__(self) -> AsyncMessageStream:
         return self
@@ -349,6 +364,40 @@ async def _afirst_event(events: AsyncIterator[RawMessageStreamEvent]) -> RawMess
 
 
 _T = TypeVar("_T")
+
+
+@dataclass
+class _Detached:
+    """Connection pools taken out of a client's use, to be closed."""
+
+    sync: list[SyncTransport]
+    loops: list[tuple[asyncio.AbstractEventLoop, _AsyncPools]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for transport in self.sync:
+            transport.close()
+        for loop, pools in self.loops:
+            _close_on_loop(loop, list(pools.by_base_url.values()))
+
+
+def _close_on_loop(loop: asyncio.AbstractEventLoop, transports: list[AsyncTransport]) -> None:
+    """Close async pools on their own event loop, from any thread, if it still runs.
+
+    The pools of a loop that no longer runs are left to the garbage collector, as
+    :meth:`VertexClient.close` leaves those of closed loops.
+    """
+    if not transports or not loop.is_running():
+        return
+
+    async def close_all() -> None:
+        for transport in transports:
+            await transport.close()
+
+    closing = close_all()
+    try:
+        asyncio.run_coroutine_threadsafe(closing, loop)
+    except RuntimeError:  # the loop closed meanwhile
+        closing.close()
 
 
 @dataclass
@@ -401,6 +450,8 @@ class VertexClient:
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncPools] = (
             weakref.WeakKeyDictionary()
         )
+        self._uses = 0  # calls and open streams in progress
+        self._retired = False  # dropped by shared(): close the pools after the last use
 
     def __repr__(self) -> str:
         return f"VertexClient({self.settings!r})"
@@ -418,7 +469,11 @@ class VertexClient:
         """The process-wide client for these settings and options, created on first use.
 
         Model objects of the adapters call this, so every instance with equal settings shares
-        one connection pool (and one token provider) however many instances exist.
+        one connection pool (and one token provider) however many instances exist. At most
+        :data:`SHARED_CLIENTS_MAX` clients are kept (settings with a static ``access_token``
+        differ for each token): past that the least recently used is dropped, and closes
+        its pools once its calls and streams in progress end. A dropped client still works
+        for whoever holds it, opening connections as it needs them.
         """
         key = (
             settings,
@@ -429,14 +484,21 @@ class VertexClient:
         )
         with _SHARED_LOCK:
             client = _SHARED.get(key)
-            if client is None:
-                client = _SHARED[key] = cls(
-                    settings,
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    default_headers=default_headers,
-                    deadline=deadline,
-                )
+            if client is not None:
+                _SHARED.move_to_end(key)
+                return client
+            client = _SHARED[key] = cls(
+                settings,
+                timeout=timeout,
+                max_retries=max_retries,
+                default_headers=default_headers,
+                deadline=deadline,
+            )
+            dropped = [
+                _SHARED.popitem(last=False)[1] for _ in range(len(_SHARED) - SHARED_CLIENTS_MAX)
+            ]
+        for old in dropped:
+            old._retire()
         return client
 
     # -- transports ----------------------------------------------------------------------
@@ -491,6 +553,15 @@ class VertexClient:
         for loop in [loop for loop in self._async if loop.is_closed()]:
             del self._async[loop]
 
+    def _detach_pools(self, *, every_loop: bool) -> _Detached:
+        """Take the pools out of use (with ``_lock`` held); the next call makes new ones."""
+        detached = _Detached(list(self._sync.values()))
+        self._sync, self._sync_by_region = {}, {}
+        self._forget_closed_loops()
+        if every_loop:
+            detached.loops, self._async = list(self._async.items()), weakref.WeakKeyDictionary()
+        return detached
+
     def close(self) -> None:
         """Close the sync connection pools and drop the async pools of closed event loops.
 
@@ -498,11 +569,39 @@ class VertexClient:
         ``close()``, drops it once its loop has closed.
         """
         with self._lock:
-            transports, self._sync = list(self._sync.values()), {}
-            self._sync_by_region = {}
-            self._forget_closed_loops()
-        for transport in transports:
-            transport.close()
+            detached = self._detach_pools(every_loop=False)
+        detached.close()
+
+    # -- uses (so a client dropped by shared() closes its pools when idle) -------------------
+    def _begin_use(self) -> None:
+        with self._lock:
+            self._uses += 1
+
+    def _end_use(self) -> None:
+        with self._lock:
+            self._uses -= 1
+            detached = self._detach_pools(every_loop=True) if self._idle_retired() else None
+        if detached is not None:
+            detached.close()
+
+    @contextmanager
+    def _in_use(self) -> Iterator[None]:
+        self._begin_use()
+        try:
+            yield
+        finally:
+            self._end_use()
+
+    def _idle_retired(self) -> bool:
+        return self._retired and self._uses == 0
+
+    def _retire(self) -> None:
+        """Dropped by :meth:`shared`: close every pool now if idle, else after the last use."""
+        with self._lock:
+            self._retired = True
+            detached = self._detach_pools(every_loop=True) if self._idle_retired() else None
+        if detached is not None:
+            detached.close()
 
     def __enter__(self) -> VertexClient:
         return self
@@ -593,7 +692,7 @@ class VertexClient:
 
     def _call(self, request: VertexRequest, send: Callable[[VertexRequest], _T]) -> _T:
         refreshed = False
-        with call_deadline(self.policy.deadline) as deadline:
+        with call_deadline(self.policy.deadline) as deadline, self._in_use():
             for attempt, target in self._attempts(request):
                 try:
                     result = send(target)
@@ -615,7 +714,7 @@ class VertexClient:
         self, request: VertexRequest, send: Callable[[VertexRequest], Awaitable[_T]]
     ) -> _T:
         refreshed = False
-        with call_deadline(self.policy.deadline) as deadline:
+        with call_deadline(self.policy.deadline) as deadline, self._in_use():
             for attempt, target in self._attempts(request):
                 try:
                     result = await send(target)
@@ -678,7 +777,8 @@ class VertexClient:
             except BaseException:
                 raw.close()
                 raise
-            return MessageStream(raw, events, first, target)
+            self._begin_use()  # until the stream is closed
+            return MessageStream(raw, events, first, target, on_close=self._end_use)
 
         return self._call(self.request_for(params, route="stream", betas=betas), send)
 
@@ -739,7 +839,8 @@ class VertexClient:
             except BaseException:
                 await raw.close()
                 raise
-            return AsyncMessageStream(raw, events, first, target)
+            self._begin_use()  # until the stream is closed
+            return AsyncMessageStream(raw, events, first, target, on_close=self._end_use)
 
         return await self._acall(self.request_for(params, route="stream", betas=betas), send)
 
@@ -760,5 +861,5 @@ class VertexClient:
         return await self._acall(self.request_for(params, route="count_tokens", betas=betas), send)
 
 
-_SHARED: dict[tuple[Any, ...], VertexClient] = {}
+_SHARED: OrderedDict[tuple[Any, ...], VertexClient] = OrderedDict()
 _SHARED_LOCK = threading.Lock()
