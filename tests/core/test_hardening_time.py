@@ -146,3 +146,28 @@ async def test_an_async_trickled_media_download_ends_at_its_deadline(
     with pytest.raises(ClaudeVertexError):
         await aload_media(f"{stalling.url}/media/cat.png", deadline=2)
     assert_in_time(started, 2)
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+async def test_pings_just_under_the_timeout_still_end_at_the_deadline(
+    use_async: bool, make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
+    """A ping every 1.8 s with timeout=2: nothing but the deadline itself can end the stream."""
+    with StallingServer(interval=1.8, max_seconds=12.0) as server:
+        settings = make_settings(
+            base_url=server.base_url, credentials=None, access_token=vertex_emulator.issue_token()
+        )
+        client = VertexClient(settings, timeout=2, deadline=4)
+
+        async def read_all() -> None:
+            if use_async:
+                async with await client.astream(hello()) as astream:
+                    [event async for event in astream]
+            else:
+                with client.stream(hello()) as stream:
+                    list(stream)
+
+        started = time.monotonic()
+        with pytest.raises(StreamInterruptedError):
+            await read_all()
+        assert_in_time(started, 4)
