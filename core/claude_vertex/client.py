@@ -275,10 +275,12 @@ class MessageStream:
 
     def close(self) -> None:
         """Release the connection."""
-        self._stream.close()
         on_close, self._on_close = self._on_close, None
-        if on_close is not None:
-            on_close()
+        try:
+            self._stream.close()
+        finally:
+            if on_close is not None:
+                on_close()
 
     def __enter__(self) -> MessageStream:
         return self
@@ -335,10 +337,12 @@ class AsyncMessageStream:
 
     async def close(self) -> None:
         """Release the connection."""
-        await self._stream.close()
         on_close, self._on_close = self._on_close, None
-        if on_close is not None:
-            on_close()
+        try:
+            await self._stream.close()
+        finally:
+            if on_close is not None:
+                on_close()
 
     async def __aenter__(self) -> AsyncMessageStream:
         return self
