@@ -31,6 +31,8 @@ __all__ = ["Deadline", "DeadlineExceeded", "call_deadline", "current_deadline"]
 #: The shortest timeout an attempt gets, so one that starts just before the deadline fails
 #: as a timeout rather than on a zero timeout's quirks.
 _MIN_TIMEOUT = 0.05
+#: The longest the watchdog sleeps between looks at its alarms.
+_WATCHDOG_NAP = 1.0
 
 
 @dataclass(frozen=True)
@@ -137,39 +139,49 @@ class _Watchdog:
     _order: itertools.count[int] = field(default_factory=itertools.count)
     _wake: threading.Condition = field(default_factory=threading.Condition)
     _thread: threading.Thread | None = None
-    _purge_at: int = 1024
 
     def arm(self, ends_at: float, sock: _Shuttable) -> _Alarm:
         alarm = _Alarm(sock)
         with self._wake:
-            self._purge()
             heapq.heappush(self._alarms, (ends_at, next(self._order), alarm))
             if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="claude-vertex-deadlines", daemon=True
-                )
-                self._thread.start()
+                self._start()
             if self._alarms[0][2] is alarm:  # the earliest now: the thread sleeps too long
                 self._wake.notify()
         return alarm
 
-    def _purge(self) -> None:
-        """Drop disarmed alarms (with the lock held), so they do not pile up till due."""
-        if len(self._alarms) < self._purge_at:
+    def _start(self) -> None:
+        thread = threading.Thread(target=self._run, name="claude-vertex-deadlines", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError:  # at the thread limit: the deadline is checked per chunk only
             return
-        self._alarms = [entry for entry in self._alarms if entry[2].armed]
-        heapq.heapify(self._alarms)
-        self._purge_at = max(1024, 2 * len(self._alarms))
+        self._thread = thread
 
     def _run(self) -> None:
-        while True:
-            with self._wake:
-                wait = self._alarms[0][0] - time.monotonic() if self._alarms else None
-                if wait is None or wait > 0:
-                    self._wake.wait(wait)
-                    continue
-                alarm = heapq.heappop(self._alarms)[2]
-            alarm.fire()
+        while self._step():
+            pass
+
+    def _step(self) -> bool:
+        """Fire the earliest alarm if due, else sleep; False once none is armed (thread ends).
+
+        Alarms of closed responses are dropped at every step, at least once a second, so
+        they do not pile up until due, and the thread ends soon after the last response.
+        """
+        with self._wake:
+            self._alarms = [entry for entry in self._alarms if entry[2].armed]
+            heapq.heapify(self._alarms)
+            if not self._alarms:
+                self._thread = None  # arm() starts another
+                return False
+            due, _, alarm = self._alarms[0]
+            wait = due - time.monotonic()
+            if wait > 0:
+                self._wake.wait(min(wait, _WATCHDOG_NAP))
+                return True
+            heapq.heappop(self._alarms)
+        alarm.fire()
+        return True
 
 
 _WATCHDOG = _Watchdog()

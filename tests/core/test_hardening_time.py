@@ -6,6 +6,7 @@ going for 12 s; every call here must end with a typed error within its deadline 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -171,3 +172,17 @@ async def test_pings_just_under_the_timeout_still_end_at_the_deadline(
         with pytest.raises(StreamInterruptedError):
             await read_all()
         assert_in_time(started, 4)
+
+
+def test_no_deadline_thread_outlives_the_calls(client: VertexClient) -> None:
+    def watchdogs() -> int:
+        return sum(t.name == "claude-vertex-deadlines" for t in threading.enumerate())
+
+    with client.stream(hello()) as stream:
+        assert watchdogs() == 1  # watching the open stream
+        list(stream)
+    client.create(hello())
+    give_up = time.monotonic() + 5
+    while watchdogs() and time.monotonic() < give_up:
+        time.sleep(0.1)
+    assert watchdogs() == 0
