@@ -2,14 +2,18 @@
 
 The SDK's Vertex clients are subclassed to take tokens from the shared
 :class:`~claude_vertex.credentials.TokenProvider` (instead of refreshing per client, without a
-lock) and to apply this package's retry policy. The hooks, ``_prepare_options``,
-``_prepare_request`` and ``_should_retry``, are the SDK's documented extension points for
-subclasses; if a future SDK renames them, this module is all that changes.
+lock) and to apply this package's retry policy and call deadlines. The hooks,
+``_prepare_options``, ``_prepare_request`` and ``_should_retry``, are the SDK's documented
+extension points for subclasses; the httpx client is the SDK's own
+(``SyncHttpxClientWrapper``, with its defaults), given a response hook and one TLS context
+for the process. If a future SDK renames them, this module is all that changes.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -17,12 +21,14 @@ import httpx2
 import pydantic
 from anthropic import AnthropicVertex, AsyncAnthropicVertex
 from anthropic import __version__ as anthropic_version
+from anthropic._base_client import AsyncHttpxClientWrapper, SyncHttpxClientWrapper
 from anthropic._constants import RAW_RESPONSE_HEADER
 from anthropic._models import FinalRequestOptions
 from anthropic._response import APIResponse, AsyncAPIResponse
 
 from ._version import __version__
 from .credentials import TokenProvider
+from .deadlines import current_deadline
 from .errors import ClaudeVertexError, MalformedResponseError
 from .settings import Settings
 
@@ -175,6 +181,35 @@ def _is_vertex_request(options: FinalRequestOptions) -> bool:
     )
 
 
+def _bound_response(response: httpx2.Response) -> None:
+    """Response hook: the bytes of a response stop at the deadline of the call that asked."""
+    deadline = current_deadline()
+    if deadline is not None:
+        deadline.bound(response)
+
+
+async def _abound_response(response: httpx2.Response) -> None:
+    """The async client's form of :func:`_bound_response`."""
+    _bound_response(response)
+
+
+def _token_wait() -> float | None:
+    """How long the running call may wait for a token: what is left of its deadline."""
+    deadline = current_deadline()
+    return None if deadline is None else deadline.left()
+
+
+@functools.lru_cache(maxsize=1)
+def tls_context() -> ssl.SSLContext:
+    """The TLS context of every connection pool of the process (httpx's default one).
+
+    Each context holds the parsed CA bundle, most of a megabyte of native memory that the
+    allocator seldom returns: one per pool made memory grow with every client ever made
+    (one per static token, say), although the clients themselves were freed.
+    """
+    return httpx2.create_ssl_context()
+
+
 class _VertexPolicy:
     """What both transports add to the SDK: shared tokens and the retry policy."""
 
@@ -213,6 +248,11 @@ class SyncTransport(_VertexPolicy, AnthropicVertex):
             region=settings.region,
             project_id=settings.project,
             base_url=settings.base_url,
+            http_client=SyncHttpxClientWrapper(
+                base_url=settings.base_url,
+                verify=tls_context(),
+                event_hooks={"response": [_bound_response]},
+            ),
             **kwargs,
         )
         self._tokens = settings.tokens
@@ -228,7 +268,7 @@ class SyncTransport(_VertexPolicy, AnthropicVertex):
         return super()._prepare_options(options)
 
     def _prepare_request(self, request: httpx2.Request) -> None:
-        self._authorize(request, self._tokens.token())
+        self._authorize(request, self._tokens.token(timeout=_token_wait()))
 
     def post_checked(
         self, path: str, *, body: object, cast_to: type[_Model], options: RequestOptions
@@ -256,6 +296,11 @@ class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
             region=settings.region,
             project_id=settings.project,
             base_url=settings.base_url,
+            http_client=AsyncHttpxClientWrapper(
+                base_url=settings.base_url,
+                verify=tls_context(),
+                event_hooks={"response": [_abound_response]},
+            ),
             **kwargs,
         )
         self._tokens = settings.tokens
@@ -268,7 +313,7 @@ class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
         return await super()._prepare_options(options)
 
     async def _prepare_request(self, request: httpx2.Request) -> None:
-        self._authorize(request, await self._tokens.atoken())
+        self._authorize(request, await self._tokens.atoken(timeout=_token_wait()))
 
     async def post_checked(
         self, path: str, *, body: object, cast_to: type[_Model], options: RequestOptions

@@ -17,7 +17,9 @@ import logging
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -30,6 +32,7 @@ from ._sdk import UNREADABLE, AsyncTransport, SyncTransport, request_options, un
 
 if TYPE_CHECKING:
     from anthropic._types import RequestOptions
+from .deadlines import Deadline, DeadlineExceeded, call_deadline, current_deadline
 from .endpoints import count_tokens_region
 from .errors import (
     ClaudeVertexError,
@@ -57,6 +60,9 @@ log = logging.getLogger("claude_vertex")
 
 DEFAULT_TIMEOUT = httpx2.Timeout(600.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
+#: How many clients :meth:`VertexClient.shared` keeps. Past it, the least recently used is
+#: dropped and closes its connection pools once no call or stream of it is in progress.
+SHARED_CLIENTS_MAX = 64
 
 #: Stream event types of the Messages API; anything else (``vertex_event``) is skipped.
 STREAM_EVENT_TYPES = frozenset(
@@ -211,27 +217,39 @@ def _classify(exc: Exception, request: VertexRequest) -> _Failure:
         retryable = code in RETRYABLE_STATUSES or typed.retryable
         return _Failure(typed, retryable, _retry_after(exc.response), token)
     if isinstance(exc, (anthropic.APIConnectionError, httpx2.HTTPError)):
-        try:
-            http_request = exc.request
-        except (AttributeError, RuntimeError):  # httpx2 raises RuntimeError when it is unset
-            http_request = None
-        if not isinstance(http_request, httpx2.Request):
-            http_request = httpx2.Request("POST", request.path)
-        kind = (
-            "timed out"
-            if isinstance(exc, (anthropic.APITimeoutError, httpx2.TimeoutException))
-            else "failed"
-        )
-        error = VertexConnectionError(
-            f"The connection to Vertex AI region {request.region!r} {kind} "
-            f"({type(exc).__name__}). Check the network; the call is retried at the next "
-            "endpoint of its plan while attempts and its deadline allow.",
-            request=http_request,
-            region=request.region,
-        )
-        error.__cause__ = exc
-        return _Failure(error, True)
+        return _Failure(_connection_error(exc, request), True)
     raise exc
+
+
+def _connection_error(
+    exc: anthropic.APIConnectionError | httpx2.HTTPError, request: VertexRequest
+) -> VertexConnectionError:
+    """The typed error of an attempt that got no (whole) answer."""
+    try:
+        http_request = exc.request
+    except (AttributeError, RuntimeError):  # httpx2 raises RuntimeError when it is unset
+        http_request = None
+    if not isinstance(http_request, httpx2.Request):
+        http_request = httpx2.Request("POST", request.path)
+    passed = exc if isinstance(exc, DeadlineExceeded) else exc.__cause__
+    if isinstance(passed, DeadlineExceeded):
+        message = (
+            f"The call to Vertex AI region {request.region!r} passed its deadline of "
+            f"{passed.deadline.seconds:g} s while the answer was still arriving (the endpoint "
+            "may be sending only pings, or bytes very slowly). Give the call a longer "
+            "deadline, or ask for a shorter answer (max_tokens)."
+        )
+    else:
+        timed_out = isinstance(exc, (anthropic.APITimeoutError, httpx2.TimeoutException))
+        message = (
+            f"The connection to Vertex AI region {request.region!r} "
+            f"{'timed out' if timed_out else 'failed'} ({type(exc).__name__}). Check the "
+            "network; the call is retried at the next endpoint of its plan while attempts "
+            "and its deadline allow."
+        )
+    error = VertexConnectionError(message, request=http_request, region=request.region)
+    error.__cause__ = exc
+    return error
 
 
 _CONTENT_DELTAS = {
@@ -316,8 +334,10 @@ class MessageStream:
         events: Iterator[RawMessageStreamEvent],
         first: RawMessageStreamEvent,
         request: VertexRequest,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
         self._stream = stream
+        self._on_close = on_close
         self._events = events
         self._first: RawMessageStreamEvent | None = first
         self._tally = _StreamTally(request)
@@ -391,7 +411,12 @@ class MessageStream:
 
     def close(self) -> None:
         """Release the connection."""
-        self._stream.close()
+        on_close, self._on_close = self._on_close, None
+        try:
+            self._stream.close()
+        finally:
+            if on_close is not None:
+                on_close()
 
     def __enter__(self) -> MessageStream:
         return self
@@ -409,8 +434,10 @@ class AsyncMessageStream:
         events: AsyncIterator[RawMessageStreamEvent],
         first: RawMessageStreamEvent,
         request: VertexRequest,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
         self._stream = stream
+        self._on_close = on_close
         self._events = events
         self._first: RawMessageStreamEvent | None = first
         self._tally = _StreamTally(request)
@@ -480,7 +507,12 @@ class AsyncMessageStream:
 
     async def close(self) -> None:
         """Release the connection."""
-        await self._stream.close()
+        on_close, self._on_close = self._on_close, None
+        try:
+            await self._stream.close()
+        finally:
+            if on_close is not None:
+                on_close()
 
     async def __aenter__(self) -> AsyncMessageStream:
         return self
@@ -523,6 +555,40 @@ async def _no_events() -> AsyncIterator[RawMessageStreamEvent]:
     """An async iterator of nothing (a stream whose first event was ``message_stop``)."""
     return
     yield  # pragma: no cover - makes this an async generator
+
+
+@dataclass
+class _Detached:
+    """Connection pools taken out of a client's use, to be closed."""
+
+    sync: list[SyncTransport]
+    loops: list[tuple[asyncio.AbstractEventLoop, _AsyncPools]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for transport in self.sync:
+            transport.close()
+        for loop, pools in self.loops:
+            _close_on_loop(loop, list(pools.by_base_url.values()))
+
+
+def _close_on_loop(loop: asyncio.AbstractEventLoop, transports: list[AsyncTransport]) -> None:
+    """Close async pools on their own event loop, from any thread, if it still runs.
+
+    The pools of a loop that no longer runs are left to the garbage collector, as
+    :meth:`VertexClient.close` leaves those of closed loops.
+    """
+    if not transports or not loop.is_running():
+        return
+
+    async def close_all() -> None:
+        for transport in transports:
+            await transport.close()
+
+    closing = close_all()
+    try:
+        asyncio.run_coroutine_threadsafe(closing, loop)
+    except RuntimeError:  # the loop closed meanwhile
+        closing.close()
 
 
 @dataclass
@@ -575,6 +641,8 @@ class VertexClient:
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncPools] = (
             weakref.WeakKeyDictionary()
         )
+        self._uses = 0  # calls and open streams in progress
+        self._retired = False  # dropped by shared(): close the pools after the last use
 
     def __repr__(self) -> str:
         return f"VertexClient({self.settings!r})"
@@ -592,7 +660,11 @@ class VertexClient:
         """The process-wide client for these settings and options, created on first use.
 
         Model objects of the adapters call this, so every instance with equal settings shares
-        one connection pool (and one token provider) however many instances exist.
+        one connection pool (and one token provider) however many instances exist. At most
+        :data:`SHARED_CLIENTS_MAX` clients are kept (settings with a static ``access_token``
+        differ for each token): past that the least recently used is dropped, and closes
+        its pools once its calls and streams in progress end. A dropped client still works
+        for whoever holds it, opening connections as it needs them.
         """
         key = (
             settings,
@@ -603,14 +675,21 @@ class VertexClient:
         )
         with _SHARED_LOCK:
             client = _SHARED.get(key)
-            if client is None:
-                client = _SHARED[key] = cls(
-                    settings,
-                    timeout=timeout,
-                    max_retries=max_retries,
-                    default_headers=default_headers,
-                    deadline=deadline,
-                )
+            if client is not None:
+                _SHARED.move_to_end(key)
+                return client
+            client = _SHARED[key] = cls(
+                settings,
+                timeout=timeout,
+                max_retries=max_retries,
+                default_headers=default_headers,
+                deadline=deadline,
+            )
+            dropped = [
+                _SHARED.popitem(last=False)[1] for _ in range(len(_SHARED) - SHARED_CLIENTS_MAX)
+            ]
+        for old in dropped:
+            old._retire()
         return client
 
     # -- transports ----------------------------------------------------------------------
@@ -665,6 +744,15 @@ class VertexClient:
         for loop in [loop for loop in self._async if loop.is_closed()]:
             del self._async[loop]
 
+    def _detach_pools(self, *, every_loop: bool) -> _Detached:
+        """Take the pools out of use (with ``_lock`` held); the next call makes new ones."""
+        detached = _Detached(list(self._sync.values()))
+        self._sync, self._sync_by_region = {}, {}
+        self._forget_closed_loops()
+        if every_loop:
+            detached.loops, self._async = list(self._async.items()), weakref.WeakKeyDictionary()
+        return detached
+
     def close(self) -> None:
         """Close the sync connection pools and drop the async pools of closed event loops.
 
@@ -672,11 +760,39 @@ class VertexClient:
         ``close()``, drops it once its loop has closed.
         """
         with self._lock:
-            transports, self._sync = list(self._sync.values()), {}
-            self._sync_by_region = {}
-            self._forget_closed_loops()
-        for transport in transports:
-            transport.close()
+            detached = self._detach_pools(every_loop=False)
+        detached.close()
+
+    # -- uses (so a client dropped by shared() closes its pools when idle) -------------------
+    def _begin_use(self) -> None:
+        with self._lock:
+            self._uses += 1
+
+    def _end_use(self) -> None:
+        with self._lock:
+            self._uses -= 1
+            detached = self._detach_pools(every_loop=True) if self._idle_retired() else None
+        if detached is not None:
+            detached.close()
+
+    @contextmanager
+    def _in_use(self) -> Iterator[None]:
+        self._begin_use()
+        try:
+            yield
+        finally:
+            self._end_use()
+
+    def _idle_retired(self) -> bool:
+        return self._retired and self._uses == 0
+
+    def _retire(self) -> None:
+        """Dropped by :meth:`shared`: close every pool now if idle, else after the last use."""
+        with self._lock:
+            self._retired = True
+            detached = self._detach_pools(every_loop=True) if self._idle_retired() else None
+        if detached is not None:
+            detached.close()
 
     def __enter__(self) -> VertexClient:
         return self
@@ -699,7 +815,9 @@ class VertexClient:
         )
 
     def _per_call(self, target: VertexRequest, timeout: float | None) -> RequestOptions:
-        return request_options(target.headers, self.timeout if timeout is None else timeout)
+        chosen = self.timeout if timeout is None else timeout
+        deadline = current_deadline()  # the call's: no attempt may outlast it
+        return request_options(target.headers, chosen if deadline is None else deadline.cap(chosen))
 
     def plan_for(self, request: VertexRequest) -> tuple[str, ...]:
         """The endpoints ``request`` may try, in order."""
@@ -707,14 +825,19 @@ class VertexClient:
             return (count_tokens_region(self.settings.region),)
         return self.settings.plan_for(request.model)
 
+    def _breaker_key(self, target: VertexRequest) -> tuple[str, ...]:
+        """The key of ``target``'s circuit breaker (shared by every client in the process)."""
+        return (
+            self.settings.base_url if self.settings.base_url_fixed else "",
+            self.settings.project,
+            target.model,
+            target.region,
+        )
+
     def _attempts(self, request: VertexRequest) -> Iterator[tuple[int, VertexRequest]]:
         """Yield (attempt, request aimed at its endpoint) until the caller stops."""
         plan = self.plan_for(request)
-        key = (
-            self.settings.base_url if self.settings.base_url_fixed else "",
-            self.settings.project,
-            request.model,
-        )
+        key = self._breaker_key(request)[:-1]
         attempt = 0
         while True:
             yield attempt, request.at(self.policy.endpoint_for(plan, attempt, BREAKERS, key))
@@ -725,26 +848,20 @@ class VertexClient:
         failure: _Failure,
         target: VertexRequest,
         attempt: int,
-        started: float,
+        deadline: Deadline,
         refreshed: bool,
     ) -> float | None:
         """Seconds to wait before the next attempt, or None to give up (raise)."""
-        key = (
-            self.settings.base_url if self.settings.base_url_fixed else "",
-            self.settings.project,
-            target.model,
-            target.region,
-        )
         if failure.token is not None and not refreshed and self.settings.tokens.refreshable:
             self.settings.tokens.invalidate(failure.token)
             return 0.0
         if not failure.retryable:
             return None
-        BREAKERS.failure(key)
+        BREAKERS.failure(self._breaker_key(target))
         if attempt + 1 >= self.policy.max_attempts:
             return None
         delay = self.policy.delay(attempt, failure.retry_after)
-        if time.monotonic() - started + delay >= self.policy.deadline:
+        if delay >= deadline.left():
             return None
         log.debug(
             "claude_vertex: %s at %s failed (%s); next attempt in %.2fs",
@@ -756,14 +873,7 @@ class VertexClient:
         return delay
 
     def _answered(self, target: VertexRequest, attempt: int) -> None:
-        BREAKERS.success(
-            (
-                self.settings.base_url if self.settings.base_url_fixed else "",
-                self.settings.project,
-                target.model,
-                target.region,
-            )
-        )
+        BREAKERS.success(self._breaker_key(target))
         log.debug(
             "claude_vertex: %s answered by region %s after %d attempt(s)",
             target.route,
@@ -772,45 +882,49 @@ class VertexClient:
         )
 
     def _call(self, request: VertexRequest, send: Callable[[VertexRequest], _T]) -> _T:
-        started = time.monotonic()
         refreshed = False
-        for attempt, target in self._attempts(request):
-            try:
-                result = send(target)
-            except Exception as exc:
-                failure = _classify(exc, target)
-                wait = self._after_failure(failure, target, attempt, started, refreshed)
-                if wait is None and failure.error is exc:
-                    raise
-                if wait is None:
-                    raise failure.error from exc
-                refreshed = refreshed or failure.token is not None
+        with call_deadline(self.policy.deadline) as deadline, self._in_use():
+            for attempt, target in self._attempts(request):
+                try:
+                    result = send(target)
+                except Exception as exc:
+                    failure = _classify(exc, target)
+                    wait = self._after_failure(failure, target, attempt, deadline, refreshed)
+                    if wait is None and failure.error is exc:
+                        raise
+                    if wait is None:
+                        raise failure.error from exc
+                    refreshed = refreshed or failure.token is not None
+                else:
+                    self._answered(target, attempt)
+                    return result
+                finally:  # cancelled, untyped or non-retryable: a probe must not stay half-open
+                    BREAKERS.release(self._breaker_key(target))
                 time.sleep(wait)
-                continue
-            self._answered(target, attempt)
-            return result
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _acall(
         self, request: VertexRequest, send: Callable[[VertexRequest], Awaitable[_T]]
     ) -> _T:
-        started = time.monotonic()
         refreshed = False
-        for attempt, target in self._attempts(request):
-            try:
-                result = await send(target)
-            except Exception as exc:
-                failure = _classify(exc, target)
-                wait = self._after_failure(failure, target, attempt, started, refreshed)
-                if wait is None and failure.error is exc:
-                    raise
-                if wait is None:
-                    raise failure.error from exc
-                refreshed = refreshed or failure.token is not None
+        with call_deadline(self.policy.deadline) as deadline, self._in_use():
+            for attempt, target in self._attempts(request):
+                try:
+                    result = await send(target)
+                except Exception as exc:
+                    failure = _classify(exc, target)
+                    wait = self._after_failure(failure, target, attempt, deadline, refreshed)
+                    if wait is None and failure.error is exc:
+                        raise
+                    if wait is None:
+                        raise failure.error from exc
+                    refreshed = refreshed or failure.token is not None
+                else:
+                    self._answered(target, attempt)
+                    return result
+                finally:  # cancelled, untyped or non-retryable: a probe must not stay half-open
+                    BREAKERS.release(self._breaker_key(target))
                 await asyncio.sleep(wait)
-                continue
-            self._answered(target, attempt)
-            return result
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- the three routes ----------------------------------------------------------------
@@ -858,7 +972,8 @@ class VertexClient:
             except BaseException:
                 raw.close()
                 raise
-            return MessageStream(raw, events, first, target)
+            self._begin_use()  # until the stream is closed
+            return MessageStream(raw, events, first, target, on_close=self._end_use)
 
         return self._call(self.request_for(params, route="stream", betas=betas), send)
 
@@ -919,7 +1034,8 @@ class VertexClient:
             except BaseException:
                 await raw.close()
                 raise
-            return AsyncMessageStream(raw, events, first, target)
+            self._begin_use()  # until the stream is closed
+            return AsyncMessageStream(raw, events, first, target, on_close=self._end_use)
 
         return await self._acall(self.request_for(params, route="stream", betas=betas), send)
 
@@ -940,5 +1056,5 @@ class VertexClient:
         return await self._acall(self.request_for(params, route="count_tokens", betas=betas), send)
 
 
-_SHARED: dict[tuple[Any, ...], VertexClient] = {}
+_SHARED: OrderedDict[tuple[Any, ...], VertexClient] = OrderedDict()
 _SHARED_LOCK = threading.Lock()

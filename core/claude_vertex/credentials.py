@@ -3,7 +3,9 @@
 One :class:`TokenProvider` exists per set of credentials in a process, and every client built
 from those credentials, sync or async, asks it for tokens. Refreshes are single-flight (one
 refresh in flight whatever the number of callers), start ahead of expiry so callers rarely
-wait, and always run on a worker thread, never on an event loop's thread.
+wait, and always run on a thread of their own, never on an event loop's thread: a slow token
+endpoint delays only the callers of its own credentials, and a caller that stops waiting
+(cancelled, timed out) never stops the refresh others wait for.
 
 Credentials can be given as:
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -50,12 +53,12 @@ _SCOPES = (CLOUD_PLATFORM_SCOPE,)
 #: Refresh this long before expiry, in the background, while the old token still serves.
 REFRESH_AHEAD = dt.timedelta(minutes=5)
 
+#: How long one HTTP exchange of a refresh may take to connect, and to send each read, instead
+#: of google-auth's 120 s default. A caller waits at most what is left of its call's deadline.
+REFRESH_TIMEOUT = 30.0
+
 #: What ``credentials=`` accepts.
 CredentialsSource = Union[None, str, "os.PathLike[str]", Mapping[str, Any], "GoogleCredentials"]
-
-_REFRESH_POOL = concurrent.futures.ThreadPoolExecutor(
-    max_workers=4, thread_name_prefix="claude-vertex-auth"
-)
 
 
 @dataclass(frozen=True)
@@ -151,15 +154,41 @@ class TokenProvider:
                 done: concurrent.futures.Future[str] = concurrent.futures.Future()
                 done.set_result(fresh)
                 return done
-            future = self._inflight = _REFRESH_POOL.submit(self._refresh)
-            return future
+            # Marked running at once, so no waiter can cancel it: a waiter's cancellation
+            # (asyncio.wrap_future passes it on) must never stop the refresh.
+            future = self._inflight = concurrent.futures.Future()
+            future.set_running_or_notify_cancel()
+        worker = threading.Thread(
+            target=self._settle, args=(future,), name="claude-vertex-auth", daemon=True
+        )
+        try:
+            worker.start()
+        except RuntimeError:  # the process is at its thread limit
+            with self._lock:
+                self._inflight = None
+            future.set_exception(
+                CredentialsError(
+                    f"No thread could be started to refresh {self.description}; the process "
+                    "is at its thread limit. Retry when fewer threads run."
+                )
+            )
+        return future
+
+    def _settle(self, future: concurrent.futures.Future[str]) -> None:
+        """Run one refresh on this (its own) thread and hand its outcome to the waiters."""
+        try:
+            token = self._refresh()
+        except BaseException as exc:  # every outcome reaches the waiters, as an executor does
+            future.set_exception(exc)
+        else:
+            future.set_result(token)
 
     def _refresh(self) -> str:
         try:
             if self._request is None:
                 from google.auth.transport.requests import Request
 
-                self._request = Request()
+                self._request = functools.partial(Request(), timeout=REFRESH_TIMEOUT)
             assert self._credentials is not None
             failure = _refresh_credentials(self._credentials, self._request, self.description)
             if failure is not None:
@@ -184,15 +213,41 @@ class TokenProvider:
         usable = self._usable()
         return future if usable is None else usable  # a usable token: refresh in background
 
-    def token(self) -> str:
-        """A valid access token, refreshing (once, for all callers) when needed. Blocking."""
-        got = self._token_or_refresh()
-        return got if isinstance(got, str) else got.result()
+    def token(self, timeout: float | None = None) -> str:
+        """A valid access token, refreshing (once, for all callers) when needed. Blocking.
 
-    async def atoken(self) -> str:
-        """A valid access token; waits for a refresh without blocking the event loop."""
+        Args:
+            timeout: the most seconds to wait for a refresh; None waits for it to end (each
+                of its HTTP exchanges is bounded by :data:`REFRESH_TIMEOUT`).
+
+        Raises:
+            CredentialsError: the refresh failed, or did not end within ``timeout``; it goes
+                on for the next caller.
+        """
         got = self._token_or_refresh()
-        return got if isinstance(got, str) else await asyncio.wrap_future(got)
+        if isinstance(got, str):
+            return got
+        try:
+            return got.result(timeout)
+        except concurrent.futures.TimeoutError:
+            raise self._too_slow(timeout) from None
+
+    async def atoken(self, timeout: float | None = None) -> str:
+        """The async form of :meth:`token`; waits without blocking the event loop."""
+        got = self._token_or_refresh()
+        if isinstance(got, str):
+            return got
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(got), timeout)
+        except asyncio.TimeoutError:
+            raise self._too_slow(timeout) from None
+
+    def _too_slow(self, timeout: float | None) -> CredentialsError:
+        return CredentialsError(
+            f"No access token from {self.description} within the {timeout or 0:.1f} s left "
+            "of the call's deadline: its token endpoint is slow or unreachable. Check the "
+            "network path to it, or give the call a longer deadline."
+        )
 
     def invalidate(self, token: str) -> None:
         """Forget ``token`` (after a 401) so the next call refreshes; a no-op for static tokens."""

@@ -29,7 +29,9 @@ class RetryPolicy:
         max_attempts: attempts in all, across endpoints (``max_retries + 1``).
         base_delay: the first backoff ceiling, in seconds; it doubles per attempt.
         max_delay: the largest backoff ceiling, and the most a ``retry-after`` is honoured.
-        deadline: seconds from the call's start after which no new attempt begins.
+        deadline: seconds from the call's start that bound all of it: the token, every
+            attempt and backoff, and the reading of the answer (see
+            :mod:`claude_vertex.deadlines`).
     """
 
     max_attempts: int = 3
@@ -72,8 +74,9 @@ class CircuitBreakers:
     """Per-endpoint circuit breakers: ``threshold`` failures in a row open a circuit.
 
     An open circuit is skipped for ``cooldown`` seconds; then one call probes it (half-open):
-    success closes it, failure opens it again. Thread-safe; shared by every client through
-    :data:`BREAKERS`.
+    success closes it, failure opens it again, and a probe without a verdict (cancelled, or a
+    non-retryable answer) is released so the next call probes. Thread-safe; shared by every
+    client through :data:`BREAKERS`.
     """
 
     def __init__(self, threshold: int = 3, cooldown: float = 30.0) -> None:
@@ -114,6 +117,19 @@ class CircuitBreakers:
             circuit.probing = False
             if circuit.failures >= self.threshold or circuit.opened_at is not None:
                 circuit.opened_at = now
+
+    def release(self, key: tuple[str, ...]) -> None:
+        """End an attempt on ``key`` that gave no verdict, so the next call may probe.
+
+        Every attempt ends with this, whatever happened: a probe that was cancelled, or that
+        ended in an answer saying nothing about the endpoint's health (a 400, 403, a token
+        that could not be had), must not leave the circuit half-open for good. After
+        :meth:`success` or :meth:`failure` it changes nothing.
+        """
+        with self._lock:
+            circuit = self._circuits.get(key)
+            if circuit is not None:
+                circuit.probing = False
 
     def reset(self) -> None:
         """Close every circuit (for tests)."""

@@ -27,6 +27,7 @@ from urllib.parse import quote, unquote_to_bytes, urlsplit
 import httpx2
 
 from .credentials import TokenProvider
+from .deadlines import Deadline, DeadlineExceeded
 from .errors import ConfigurationError, MediaError
 
 __all__ = [
@@ -303,6 +304,8 @@ def _finish(response: httpx2.Response, body: bytes, reference: str) -> Media:
 
 
 _TIMEOUT = httpx2.Timeout(30.0, connect=10.0)
+#: The most seconds one download may take in all, connect to last byte (``deadline=``).
+FETCH_DEADLINE = 60.0
 
 
 def _append(body: bytearray, chunk: bytes, reference: str | Path) -> None:
@@ -311,11 +314,22 @@ def _append(body: bytearray, chunk: bytes, reference: str | Path) -> None:
         raise MediaError(f"{_describe(str(reference))} is over {MAX_FETCH_BYTES:,} bytes.")
 
 
+def _fetch_error(exc: httpx2.HTTPError, reference: str | Path, deadline: Deadline) -> MediaError:
+    if isinstance(exc, DeadlineExceeded):
+        return MediaError(
+            f"Fetching {_describe(str(reference))} took longer than its deadline of "
+            f"{deadline.seconds:g} s (the server sends too slowly). Download it yourself, or "
+            "pass a longer deadline=."
+        )
+    return MediaError(f"Fetching {_describe(str(reference))} failed: {type(exc).__name__}.")
+
+
 def load_media(
     reference: str | Path,
     *,
     tokens: TokenProvider | None = None,
     local_dirs: LocalDirs = (),
+    deadline: float = FETCH_DEADLINE,
 ) -> Media:
     """Read an image or document from a URL, ``gs://`` URI, ``data:`` URL or file.
 
@@ -325,6 +339,8 @@ def load_media(
         tokens: the token provider whose credentials read ``gs://`` objects.
         local_dirs: the directories local files may be read from; by default none, and
             every local file is refused.
+        deadline: the most seconds a download may take in all (each read also times out
+            after 30 s).
 
     Raises:
         MediaError: the reference cannot be read, is too large, or is of a type Claude
@@ -335,19 +351,20 @@ def load_media(
     if isinstance(plan, Media):
         return _check(plan, _describe(str(reference)))
     url, kind = plan
-    headers = {"Authorization": f"Bearer {tokens.token()}"} if kind and tokens else {}
+    bound = Deadline.after(deadline)
+    token = tokens.token(timeout=bound.left()) if kind and tokens else None
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         with (
-            httpx2.Client(timeout=_TIMEOUT, follow_redirects=True) as http,
+            httpx2.Client(timeout=bound.cap(_TIMEOUT), follow_redirects=True) as http,
             http.stream("GET", url, headers=headers) as response,
         ):
+            bound.bound(response)
             body = bytearray()
             for chunk in response.iter_bytes():
                 _append(body, chunk, reference)
     except httpx2.HTTPError as exc:
-        raise MediaError(
-            f"Fetching {_describe(str(reference))} failed: {type(exc).__name__}."
-        ) from None
+        raise _fetch_error(exc, reference, bound) from None
     return _finish(response, bytes(body), str(reference))
 
 
@@ -356,23 +373,25 @@ async def aload_media(
     *,
     tokens: TokenProvider | None = None,
     local_dirs: LocalDirs = (),
+    deadline: float = FETCH_DEADLINE,
 ) -> Media:
     """The async form of :func:`load_media` (local files are read inline)."""
     plan = _plan(reference, tokens, local_dirs)
     if isinstance(plan, Media):
         return _check(plan, _describe(str(reference)))
     url, kind = plan
-    headers = {"Authorization": f"Bearer {await tokens.atoken()}"} if kind and tokens else {}
+    bound = Deadline.after(deadline)
+    token = await tokens.atoken(timeout=bound.left()) if kind and tokens else None
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         async with (
-            httpx2.AsyncClient(timeout=_TIMEOUT, follow_redirects=True) as http,
+            httpx2.AsyncClient(timeout=bound.cap(_TIMEOUT), follow_redirects=True) as http,
             http.stream("GET", url, headers=headers) as response,
         ):
+            bound.bound(response)
             body = bytearray()
             async for chunk in response.aiter_bytes():
                 _append(body, chunk, reference)
     except httpx2.HTTPError as exc:
-        raise MediaError(
-            f"Fetching {_describe(str(reference))} failed: {type(exc).__name__}."
-        ) from None
+        raise _fetch_error(exc, reference, bound) from None
     return _finish(response, bytes(body), str(reference))

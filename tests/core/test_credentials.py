@@ -18,6 +18,7 @@ from claude_vertex import (
 )
 from claude_vertex.testing import VertexEmulator
 from tests.helpers import MakeSettings, hello
+from tests.stalling_server import StallingServer
 
 
 def token_grants(emulator: VertexEmulator) -> int:
@@ -290,3 +291,46 @@ def test_provider_repr_holds_no_secret(vertex_emulator: VertexEmulator) -> None:
     assert "PRIVATE KEY" not in repr(provider)
     assert provider.credentials is not None
     assert str(provider.credentials.token) not in repr(provider)
+
+
+# -- refreshes that are slow, hung or given up on ------------------------------------------------
+def stalling_key(emulator: VertexEmulator, server: StallingServer, name: str) -> dict[str, str]:
+    """A service-account key of its own whose token endpoint is ``server``."""
+    info = emulator.service_account_info(f"{name}@{emulator.project}.iam.gserviceaccount.com")
+    return {**info, "token_uri": server.token_uri}
+
+
+async def test_a_cancelled_wait_never_disables_the_refresh(
+    vertex_emulator: VertexEmulator,
+) -> None:
+    with StallingServer() as server:
+        server.token = vertex_emulator.issue_token()
+        providers = [
+            token_provider(stalling_key(vertex_emulator, server, f"slow-{i}")) for i in range(5)
+        ]
+        first_four = [asyncio.ensure_future(p.atoken()) for p in providers[:4]]
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(providers[4].atoken(), 0.5)  # cancels the wait
+        server.gate.set()
+        assert await asyncio.gather(*first_four) == [server.token] * 4
+        assert await asyncio.wait_for(providers[4].atoken(), 10) == server.token
+        assert await asyncio.to_thread(providers[4].token) == server.token
+    assert server.token_requests == 5
+
+
+async def test_slow_credentials_do_not_stall_other_credentials(
+    vertex_emulator: VertexEmulator, vertex_key_file: Path
+) -> None:
+    with StallingServer() as server:
+        slow = [
+            token_provider(stalling_key(vertex_emulator, server, f"stuck-{i}")) for i in range(6)
+        ]
+        stuck = [asyncio.ensure_future(p.atoken()) for p in slow]
+        await asyncio.sleep(0.2)
+        fast = token_provider(vertex_key_file)
+        assert await asyncio.wait_for(fast.atoken(), 5)  # while six refreshes hang
+        assert await asyncio.wait_for(asyncio.to_thread(fast.token), 5)
+        assert not any(task.done() for task in stuck)
+        for task in stuck:
+            task.cancel()
+        await asyncio.gather(*stuck, return_exceptions=True)

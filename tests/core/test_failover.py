@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import time
@@ -11,6 +12,8 @@ import pytest
 from claude_vertex import (
     AuthenticationError,
     ConfigurationError,
+    CredentialsError,
+    PermissionDeniedError,
     QuotaExhaustedError,
     StreamInterruptedError,
     VertexClient,
@@ -325,3 +328,61 @@ async def test_async_stream_broken_after_content_raises(
 
     with pytest.raises(StreamInterruptedError):
         await drain()
+
+
+# -- half-open probes always end -------------------------------------------------------------
+@pytest.fixture
+def open_global_circuit(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator, monkeypatch: pytest.MonkeyPatch
+) -> VertexClient:
+    """A client whose ``global`` circuit is open, with a cooldown that has already passed."""
+    monkeypatch.setattr(BREAKERS, "cooldown", 0.2)
+    vertex_emulator.inject(Fault.quota_exhausted(), times=BREAKERS.threshold, region="global")
+    client = VertexClient(make_settings(), max_retries=1)
+    for _ in range(BREAKERS.threshold):
+        assert client.create(hello()).vertex_region != "global"
+    time.sleep(0.3)
+    vertex_emulator.reset()
+    return client
+
+
+def test_a_probe_ending_in_a_non_retryable_error_releases_the_circuit(
+    open_global_circuit: VertexClient, vertex_emulator: VertexEmulator
+) -> None:
+    vertex_emulator.inject(Fault.permission_denied(), region="global")
+    with pytest.raises(PermissionDeniedError):
+        open_global_circuit.create(hello())  # the probe: 403
+    assert open_global_circuit.create(hello()).vertex_region == "global"  # probed again
+
+
+def test_a_probe_ending_in_an_untyped_error_releases_the_circuit(
+    open_global_circuit: VertexClient,
+    vertex_emulator: VertexEmulator,
+    make_settings: MakeSettings,
+) -> None:
+    from google.oauth2 import credentials as user_credentials
+
+    info = vertex_emulator.authorized_user_info()
+    revoked = user_credentials.Credentials(
+        token=None,
+        refresh_token="1//revoked-refresh-token",
+        token_uri=info["token_uri"],
+        client_id=info["client_id"],
+        client_secret=info["client_secret"],
+    )
+    with (
+        VertexClient(make_settings(credentials=revoked), max_retries=0) as other,
+        pytest.raises(CredentialsError),
+    ):
+        other.create(hello())  # probes global, fails before any HTTP answer
+    assert open_global_circuit.create(hello()).vertex_region == "global"
+
+
+async def test_a_cancelled_probe_releases_the_circuit(
+    open_global_circuit: VertexClient, vertex_emulator: VertexEmulator
+) -> None:
+    vertex_emulator.inject(Fault.slow(3.0), region="global")
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(open_global_circuit.acreate(hello()), 0.5)
+    message = await open_global_circuit.acreate(hello())
+    assert message.vertex_region == "global"
