@@ -29,3 +29,25 @@ def secrets_of(emulator: VertexEmulator, key_file: Path) -> list[str]:
     info = json.loads(key_file.read_text())
     key_body = info["private_key"].splitlines()[1]
     return [key_body, token_provider(key_file).token()]
+
+
+def user_credentials(
+    emulator: VertexEmulator, refresh_token: str | None = None, *, quota_project: bool = False
+) -> Any:
+    """gcloud-style user credentials (a ``google.oauth2.credentials.Credentials``) that refresh
+    at the emulator, with its refresh token unless another (a revoked one, say) is given.
+
+    google-auth pins the token_uri of authorized-user *files* to Google's endpoint, so they are
+    built as an object, as gcloud's ADC loader does.
+    """
+    from google.oauth2 import credentials
+
+    info = emulator.authorized_user_info()
+    return credentials.Credentials(
+        token=None,
+        refresh_token=refresh_token or info["refresh_token"],
+        token_uri=info["token_uri"],
+        client_id=info["client_id"],
+        client_secret=info["client_secret"],
+        quota_project_id=info["quota_project_id"] if quota_project else None,
+    )

@@ -17,7 +17,7 @@ from claude_vertex import (
     token_provider,
 )
 from claude_vertex.testing import VertexEmulator
-from tests.helpers import MakeSettings, hello
+from tests.helpers import MakeSettings, hello, user_credentials
 from tests.stalling_server import StallingServer
 
 
@@ -162,32 +162,23 @@ def test_credentials_object_is_used_and_shared(
 def test_authorized_user_refresh_token_flow(
     vertex_emulator: VertexEmulator, make_settings: MakeSettings
 ) -> None:
-    from google.oauth2 import credentials as user_credentials
-
-    # google-auth pins the token_uri of authorized-user *files* to Google's endpoint, so the
-    # user credentials are built as an object, as gcloud's ADC loader does.
-    info = vertex_emulator.authorized_user_info()
-    creds = user_credentials.Credentials(
-        token=None,
-        refresh_token=info["refresh_token"],
-        token_uri=info["token_uri"],
-        client_id=info["client_id"],
-        client_secret=info["client_secret"],
-        quota_project_id=info["quota_project_id"],
-    )
+    creds = user_credentials(vertex_emulator, quota_project=True)
     with VertexClient(make_settings(credentials=creds)) as client:
         client.create(hello())
     assert b"grant_type=refresh_token" in vertex_emulator.token_requests[0].raw_body
-    assert vertex_emulator.requests[0].headers["x-goog-user-project"] == info["quota_project_id"]
+    assert (
+        vertex_emulator.requests[0].headers["x-goog-user-project"]
+        == vertex_emulator.authorized_user_info()["quota_project_id"]
+    )
 
 
 def test_authorized_user_info_is_loaded_as_user_credentials(
     vertex_emulator: VertexEmulator,
 ) -> None:
-    from google.oauth2 import credentials as user_credentials
+    from google.oauth2 import credentials as google_user
 
     provider = token_provider(vertex_emulator.authorized_user_info())
-    assert isinstance(provider.credentials, user_credentials.Credentials)
+    assert isinstance(provider.credentials, google_user.Credentials)
     assert provider.quota_project_id == vertex_emulator.project
 
 
@@ -265,16 +256,7 @@ def test_missing_key_file_is_a_credentials_error(
 def test_refused_grant_is_a_credentials_error_without_secrets(
     vertex_emulator: VertexEmulator, make_settings: MakeSettings
 ) -> None:
-    from google.oauth2 import credentials as user_credentials
-
-    info = vertex_emulator.authorized_user_info()
-    creds = user_credentials.Credentials(
-        token=None,
-        refresh_token="1//revoked-refresh-token",
-        token_uri=info["token_uri"],
-        client_id=info["client_id"],
-        client_secret=info["client_secret"],
-    )
+    creds = user_credentials(vertex_emulator, "1//revoked-refresh-token")
     with (
         VertexClient(make_settings(credentials=creds), max_retries=0) as client,
         pytest.raises(CredentialsError) as caught,

@@ -24,7 +24,7 @@ from claude_vertex import (
 from claude_vertex.endpoints import endpoint_plan
 from claude_vertex.failover import BREAKERS, CircuitBreakers, RetryPolicy
 from claude_vertex.testing import Fault, VertexEmulator
-from tests.helpers import MakeSettings, hello
+from tests.helpers import MakeSettings, hello, user_credentials
 
 SONNET = resolve_model("claude-sonnet-4-5")
 
@@ -360,16 +360,7 @@ def test_a_probe_ending_in_an_untyped_error_releases_the_circuit(
     vertex_emulator: VertexEmulator,
     make_settings: MakeSettings,
 ) -> None:
-    from google.oauth2 import credentials as user_credentials
-
-    info = vertex_emulator.authorized_user_info()
-    revoked = user_credentials.Credentials(
-        token=None,
-        refresh_token="1//revoked-refresh-token",
-        token_uri=info["token_uri"],
-        client_id=info["client_id"],
-        client_secret=info["client_secret"],
-    )
+    revoked = user_credentials(vertex_emulator, "1//revoked-refresh-token")
     with (
         VertexClient(make_settings(credentials=revoked), max_retries=0) as other,
         pytest.raises(CredentialsError),

@@ -23,6 +23,7 @@ from claude_vertex import AuthenticationError, CredentialsError
 from claude_vertex.testing import VertexEmulator
 from langchain_claude_vertex import ChatClaudeVertex
 from llama_index.llms.claude_vertex import ClaudeVertex
+from tests.helpers import user_credentials
 
 # --------------------------------------------------------------------------- through the adapters
 # Both adapters' own tests cover repr, LangChain dumps and LlamaIndex to_dict/to_payload for a
@@ -47,24 +48,10 @@ class Given:
     secrets: list[str]
 
 
-def user_credentials(emulator: VertexEmulator, refresh_token: str | None = None) -> Given:
-    """gcloud-style user credentials that refresh at the emulator.
-
-    google-auth pins the token_uri of authorized-user dicts to Google's, so they are built
-    as an object, as gcloud's ADC loader does.
-    """
-    from google.oauth2 import credentials
-
-    info = emulator.authorized_user_info()
-    refresh_token = refresh_token or info["refresh_token"]
-    creds = credentials.Credentials(
-        token=None,
-        refresh_token=refresh_token,
-        token_uri=info["token_uri"],
-        client_id=info["client_id"],
-        client_secret=info["client_secret"],
-    )
-    return Given(creds, [refresh_token, info["client_secret"]])
+def user_given(emulator: VertexEmulator, refresh_token: str | None = None) -> Given:
+    """gcloud-style user credentials that refresh at the emulator, with their secrets."""
+    creds = user_credentials(emulator, refresh_token)
+    return Given(creds, [creds.refresh_token, creds.client_secret])
 
 
 def service_account_key(emulator: VertexEmulator) -> dict[str, str]:
@@ -78,7 +65,7 @@ def given_credentials(form: CredentialForm, emulator: VertexEmulator) -> Given:
     from google.oauth2 import service_account
 
     if form == "authorized_user":
-        return user_credentials(emulator)
+        return user_given(emulator)
     info = service_account_key(emulator)
     key_secrets = [info["private_key"].splitlines()[1], info["private_key_id"]]
     if form == "service_account_object":
@@ -240,7 +227,7 @@ def test_a_refused_refresh_through_the_adapters_shows_no_key_or_refresh_token(
             info["private_key"] = elsewhere.service_account_info()["private_key"]
         given = Given(info, [info["private_key"].splitlines()[1], info["private_key_id"]])
     else:  # a refresh token the emulator does not know: revoked
-        given = user_credentials(vertex_emulator, "1//vrtx-revoked-" + uuid.uuid4().hex)
+        given = user_given(vertex_emulator, "1//vrtx-revoked-" + uuid.uuid4().hex)
     model = build_model(adapter, vertex_emulator, credentials=given.credentials)
     for mode in ("sync", "async"):
         with pytest.raises(CredentialsError) as caught:
