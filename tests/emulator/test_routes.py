@@ -19,7 +19,7 @@ import pytest
 from google.oauth2 import service_account
 
 import claude_vertex.cli
-from claude_vertex.testing import RecordedRequest, VertexEmulator
+from claude_vertex.testing import Fault, RecordedRequest, VertexEmulator
 
 SONNET = "claude-sonnet-4-5@20250929"
 REGION = "us-east5"
@@ -515,6 +515,28 @@ def test_reset_clears_logs_but_keeps_tokens(
     vertex_emulator.reset()
     assert vertex_emulator.requests == []
     assert httpx2.post(url, json=body(), headers=auth).status_code == 200
+
+
+def test_a_request_still_answered_at_a_reset_stays_out_of_the_new_log(
+    vertex_emulator: VertexEmulator, auth: dict[str, str]
+) -> None:
+    # A test whose client gave up on a slow answer must not leave it in the next test's log.
+    url = vertex_emulator.model_url(SONNET, REGION)
+    vertex_emulator.inject(Fault.slow(0.5), times=1)
+    statuses: list[int] = []
+    slow = threading.Thread(
+        target=lambda: statuses.append(httpx2.post(url, json=body(), headers=auth).status_code)
+    )
+    slow.start()
+    give_up = time.monotonic() + 10
+    while vertex_emulator.in_flight == 0 and time.monotonic() < give_up:
+        time.sleep(0.005)
+    assert vertex_emulator.in_flight == 1
+    vertex_emulator.reset()
+    slow.join(10)
+    assert statuses == [200]
+    assert vertex_emulator.requests == []
+    assert vertex_emulator.in_flight == 0
 
 
 # --------------------------------------------------------------------------- HTTP behaviour

@@ -100,6 +100,9 @@ class _Incoming:
     path: str
     headers: dict[str, str]
     raw_body: bytes
+    #: The emulator's reset count when the request arrived: a request that arrived before a
+    #: reset (one still being answered slowly, say) stays out of the log the reset began.
+    generation: int = 0
 
 
 def _parse_json(raw: bytes) -> object:
@@ -139,6 +142,8 @@ class VertexEmulator:
         self._cache = PromptCache()
         self._faults = FaultPlan()
         self._lock = threading.Lock()
+        self._generation = 0
+        self._in_flight = 0
         self._requests: list[RecordedRequest] = []
         self._token_requests: list[RecordedRequest] = []
         self._available: dict[str, tuple[str, ...]] = {}
@@ -284,13 +289,13 @@ class VertexEmulator:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """The model-route requests (and requests to unknown paths), in arrival order."""
+        """The model-route requests (and requests to unknown paths), in the order answered."""
         with self._lock:
             return list(self._requests)
 
     @property
     def token_requests(self) -> list[RecordedRequest]:
-        """The requests to ``/token`` and IAM ``generateAccessToken``, in arrival order."""
+        """The requests to ``/token`` and IAM ``generateAccessToken``, in the order answered."""
         with self._lock:
             return list(self._token_requests)
 
@@ -343,19 +348,47 @@ class VertexEmulator:
             self._objects[(bucket, name)] = (bytes(data), content_type)
         return f"gs://{bucket}/{name}"
 
+    @property
+    def in_flight(self) -> int:
+        """How many requests have arrived and are not yet fully answered."""
+        with self._lock:
+            return self._in_flight
+
     def reset(self) -> None:
         """Clear the request logs, faults, availability overrides and the prompt cache.
 
-        Issued tokens and keys stay valid.
+        Issued tokens and keys stay valid. A request that arrived before the reset and is
+        still being answered (a slow fault, say) is answered but not logged: the new logs hold
+        only what arrived after it, so a test never sees another test's late request.
         """
         self._faults.clear()
         self._cache.clear()
         with self._lock:
+            self._generation += 1
             self._requests.clear()
             self._token_requests.clear()
             self._available.clear()
 
     # ----------------------------------------------------------- routing
+
+    @contextlib.contextmanager
+    def _serving(
+        self, method: str, path: str, headers: dict[str, str], raw_body: bytes
+    ) -> Iterator[Reply | StreamReply]:
+        """The answer to one request, counted in :attr:`in_flight` until it is written."""
+        with self._lock:
+            self._in_flight += 1
+            incoming = _Incoming(method, path, headers, raw_body, self._generation)
+        try:
+            try:
+                answer = self._handle(incoming)
+            except Exception as problem:  # a bug of the emulator: answer 500 and show it
+                traceback.print_exc()
+                answer = Reply.json(500, google_error(500, f"Emulator error: {problem!r}"))
+            yield answer
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
     def _handle(self, incoming: _Incoming) -> Reply | StreamReply:
         path = urlsplit(incoming.path).path
@@ -401,7 +434,9 @@ class VertexEmulator:
             status,
         )
         with self._lock:
-            (self._token_requests if route in ("token", "iam") else self._requests).append(entry)
+            if incoming.generation == self._generation:
+                log = self._token_requests if route in ("token", "iam") else self._requests
+                log.append(entry)
         return reply
 
     def _token(self, incoming: _Incoming) -> Reply:
@@ -653,21 +688,15 @@ class _Handler(BaseHTTPRequestHandler):
             )
             self._write(Reply.json(413, error))
             return
-        incoming = _Incoming(
-            self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, raw
-        )
-        try:
-            answer = self.server.emulator._handle(incoming)
-        except Exception as problem:  # a bug of the emulator: answer 500 and show it
-            traceback.print_exc()
-            answer = Reply.json(500, google_error(500, f"Emulator error: {problem!r}"))
-        try:
-            if isinstance(answer, StreamReply):
-                self._write_stream(answer)
-            else:
-                self._write(answer)
-        except (ConnectionError, TimeoutError):
-            self.close_connection = True
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        with self.server.emulator._serving(self.command, self.path, headers, raw) as answer:
+            try:
+                if isinstance(answer, StreamReply):
+                    self._write_stream(answer)
+                else:
+                    self._write(answer)
+            except (ConnectionError, TimeoutError):
+                self.close_connection = True
 
     def _read_body(self) -> bytes | None:
         """The request body; ``None`` (after reading it all) if it is over the size limit."""
