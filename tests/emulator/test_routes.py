@@ -528,15 +528,23 @@ def test_a_request_still_answered_at_a_reset_stays_out_of_the_new_log(
         target=lambda: statuses.append(httpx2.post(url, json=body(), headers=auth).status_code)
     )
     slow.start()
-    give_up = time.monotonic() + 10
-    while vertex_emulator.in_flight == 0 and time.monotonic() < give_up:
-        time.sleep(0.005)
-    assert vertex_emulator.in_flight == 1
+    assert settles(lambda: vertex_emulator.in_flight == 1)
     vertex_emulator.reset()
     slow.join(10)
     assert statuses == [200]
     assert vertex_emulator.requests == []
-    assert vertex_emulator.in_flight == 0
+    # The server's thread finishes its bookkeeping just after the client has the answer.
+    assert settles(lambda: vertex_emulator.in_flight == 0)
+
+
+def settles(condition: Callable[[], bool], within: float = 10.0) -> bool:
+    """Whether ``condition`` becomes true within ``within`` seconds."""
+    give_up = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > give_up:
+            return False
+        time.sleep(0.005)
+    return True
 
 
 # --------------------------------------------------------------------------- HTTP behaviour
