@@ -209,8 +209,10 @@ class TokenProvider:
         fresh = self._current(ahead=REFRESH_AHEAD)
         if fresh is not None:
             return fresh
-        future = self._start_refresh()
+        # Read before the refresh starts: a refresh that finishes at once must not decide
+        # which token this caller gets (it gets the one held, and never waits for a new one).
         usable = self._usable()
+        future = self._start_refresh()
         return future if usable is None else usable  # a usable token: refresh in background
 
     def token(self, timeout: float | None = None) -> str:
