@@ -18,13 +18,13 @@ from tests.helpers import MakeSettings
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """``--soak``: run the long soak (tests/test_soak.py), as ``CLAUDE_VERTEX_SOAK=1`` does."""
+    """``--soak``: the long soaks of tests/system/test_soak.py, as ``CLAUDE_VERTEX_SOAK=1``."""
     parser.addoption(
         "--soak",
         action="store_true",
         default=False,
-        help="run the long soak test: at least 5,000 calls at concurrency 50 "
-        "under random faults (CLAUDE_VERTEX_SOAK=1 does the same)",
+        help="run the long soak tests: 5,000 calls each at concurrency 50 under random "
+        "faults, and with cancellations and hostile replies (CLAUDE_VERTEX_SOAK=1 does the same)",
     )
 
 

@@ -239,10 +239,16 @@ class TokenProvider:
         got = self._token_or_refresh()
         if isinstance(got, str):
             return got
+        # asyncio.wait, not wait_for: before Python 3.12, a wait_for cancelled just as the
+        # refresh hands its token over returns the token and drops the cancellation.
+        waiter = asyncio.wrap_future(got)
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(got), timeout)
-        except asyncio.TimeoutError:
-            raise self._too_slow(timeout) from None
+            done, _ = await asyncio.wait({waiter}, timeout=timeout)
+        finally:
+            waiter.cancel()  # a no-op once done; the refresh itself goes on regardless
+        if not done:
+            raise self._too_slow(timeout)
+        return waiter.result()
 
     def _too_slow(self, timeout: float | None) -> CredentialsError:
         return CredentialsError(

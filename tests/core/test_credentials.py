@@ -316,3 +316,28 @@ async def test_slow_credentials_do_not_stall_other_credentials(
         for task in stuck:
             task.cancel()
         await asyncio.gather(*stuck, return_exceptions=True)
+
+
+async def test_a_wait_cancelled_as_its_refresh_ends_is_cancelled(
+    vertex_emulator: VertexEmulator,
+) -> None:
+    """A cancellation that meets the refresh's token on its way is not swallowed.
+
+    The refresh hands its token over from its own thread; the event loop (blocked here
+    meanwhile) runs that hand-over before the cancelled wait resumes. ``asyncio.wait_for``
+    of Python before 3.12 then returns the token and drops the cancellation, and the
+    cancelled call would carry on to Vertex (found by the hostile soak).
+    """
+    with StallingServer() as server:
+        server.token = vertex_emulator.issue_token()
+        provider = token_provider(stalling_key(vertex_emulator, server, "cancelled"))
+        waiting = asyncio.ensure_future(provider.atoken(timeout=10))
+        await asyncio.sleep(0.2)  # the wait and the refresh are under way
+        server.gate.set()
+        while provider.refresh_count == 0:  # the loop stays blocked: no task runs
+            threading.Event().wait(0.01)
+        threading.Event().wait(0.2)  # the refresh hands its token over meanwhile
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert await asyncio.wait_for(provider.atoken(), 5) == server.token

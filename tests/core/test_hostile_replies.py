@@ -26,28 +26,20 @@ from claude_vertex import (
 )
 from claude_vertex.testing import VertexEmulator
 from tests.helpers import MakeSettings, hello
-from tests.hostile import HostileServer, Scripted, message, message_end, message_start, text_block
-
-DEEP = b"[" * 10_000 + b"]" * 10_000
-
-#: Bodies of a 200 that are not a Messages API answer.
-UNREADABLE = {
-    "html": Scripted.body(b"<html><body>Sign in to the Wi-Fi</body></html>", "text/html"),
-    "invalid utf-8": Scripted.body(b'{"id": "msg_\xff\xfe", "type": "message"}'),
-    "json 10,000 deep": Scripted.body(DEEP),
-    "json of another shape": Scripted.json({"hello": "world"}),
-    "json null": Scripted.json(None),
-}
-
-#: Streams whose events cannot be read.
-UNREADABLE_STREAMS = {
-    "html": Scripted.body(b"<html><body>Sign in</body></html>", "text/html"),
-    "invalid utf-8": Scripted.events(b'event: message_start\ndata: {"type": "\xff"}\n\n'),
-    "json 10,000 deep": Scripted.events(b"event: message_start\ndata: " + DEEP + b"\n\n"),
-    "deep json after content": Scripted.events(
-        message_start(), *text_block(0, "Hi"), b"event: message_delta\ndata: " + DEEP + b"\n\n"
-    ),
-}
+from tests.hostile import (
+    DEEP,
+    OUT_OF_ORDER,
+    UNREADABLE,
+    UNREADABLE_STREAMS,
+    HostileServer,
+    Scripted,
+    huge,
+    message,
+    message_end,
+    message_start,
+    out_of_order,
+    text_block,
+)
 
 
 def _client(make_settings: MakeSettings, server: HostileServer, **options: Any) -> VertexClient:
@@ -220,33 +212,12 @@ async def test_events_after_message_stop_are_dropped_async(make_settings: MakeSe
     assert _text_of(events) == "Hi"
 
 
-def _start(index: object) -> dict[str, Any]:
-    return {"type": "content_block_start", "index": index, "content_block": {"type": "text"}}
-
-
-def _delta(index: object) -> dict[str, Any]:
-    return {"type": "content_block_delta", "index": index, "delta": {"type": "text_delta"}}
-
-
-OUT_OF_ORDER = {
-    "a block starting at index 10**8": [_start(10**8)],
-    "a delta for a block never started": [_delta(0)],
-    "a stop for a block never started": [
-        *text_block(0, "Hi"),
-        {"type": "content_block_stop", "index": 1},
-    ],
-    "a block starting twice": [*text_block(0, "Hi"), _start(0)],
-    "an index that is not a number": [_start("0")],
-}
-
-
 @pytest.mark.parametrize("events", OUT_OF_ORDER.values(), ids=OUT_OF_ORDER.keys())
 def test_events_out_of_order_are_a_typed_error(
     make_settings: MakeSettings, events: list[dict[str, Any]]
 ) -> None:
-    reply = Scripted.events(message_start(), *events, *text_block(0, "Hi"), *message_end())
     with (
-        HostileServer([reply]) as server,
+        HostileServer([out_of_order(events)]) as server,
         _client(make_settings, server) as client,
         client.stream(hello()) as stream,
         pytest.raises(StreamInterruptedError) as caught,
@@ -257,22 +228,13 @@ def test_events_out_of_order_are_a_typed_error(
 
 # --------------------------------------------------------------------------- size
 
-MEGABYTE = b"x" * 1024 * 1024
-
-
-def _huge_error_body(megabytes: int) -> Scripted:
-    """A 400 whose JSON error message is ``megabytes`` long, sent a megabyte at a time."""
-    head = b'{"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "'
-    chunks = [head, *[MEGABYTE] * megabytes, b'"}}']
-    return Scripted(400, {"content-type": "application/json"}, chunks)
-
 
 @pytest.mark.parametrize(
     "reply",
     [
-        _huge_error_body(100),
-        Scripted(200, {"content-type": "application/json"}, [b'{"id": "', *[MEGABYTE] * 100]),
-        Scripted(200, {"content-type": "text/event-stream"}, [b"data: ", *[MEGABYTE] * 100]),
+        huge("error", 100),
+        huge("answer", 100),
+        huge("event", 100),
     ],
     ids=["a 100 MB error message", "a 100 MB answer", "a 100 MB stream event"],
 )

@@ -7,15 +7,16 @@ behind: file descriptors, sockets and threads.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Coroutine, Generator, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from langchain_core.messages import HumanMessage
 from llama_index.core.base.llms.types import ChatMessage
@@ -67,7 +68,10 @@ class Outcome:
     """How one call ended, and how long it took.
 
     ``result`` is ``ok``, a typed error's class name, ``untyped <class>`` for any other
-    exception, or ``wrong answer`` (a silently short stream, say).
+    exception, or ``wrong answer`` (a silently short stream, say). A call whose answer is
+    not judged (a hostile server's) that returns is ``answered``; a call cut short by its
+    caller is ``broke off`` (out of a stream), ``cancelled`` or ``timed out``; one that
+    outlived its hang limit is ``hang``.
     """
 
     kind: CallKind
@@ -77,10 +81,22 @@ class Outcome:
     events_received: int | None = None
     #: The error message or the wrong answer, for the test's report.
     detail: str = ""
+    #: Which server answered the call (``emulator`` or ``hostile``), for the report.
+    server: str = "emulator"
+
+
+#: The results of a call its caller cut short: the cancellation itself, not an error.
+CUT_SHORT = {"broke off", "cancelled", "timed out"}
 
 
 def _ended(
-    kind: CallKind, prompt: str, started: float, text: str | None, error: Exception | None = None
+    kind: CallKind,
+    prompt: str,
+    started: float,
+    text: str | None,
+    error: Exception | None = None,
+    *,
+    judged: bool = True,
 ) -> Outcome:
     """The outcome of a call that returned ``text`` or raised ``error``."""
     seconds = time.perf_counter() - started
@@ -88,55 +104,149 @@ def _ended(
         return Outcome(kind, type(error).__name__, seconds, getattr(error, "events_received", None))
     if error is not None:
         return Outcome(kind, f"untyped {type(error).__name__}", seconds, detail=str(error))
+    if not judged:
+        return Outcome(kind, "answered", seconds)
     if text != EXPECTED.format(prompt=prompt):
         return Outcome(kind, "wrong answer", seconds, detail=repr(text))
     return Outcome(kind, "ok", seconds)
 
 
-def call_sync(models: Models, kind: CallKind, prompt: str) -> Outcome:
-    """Make one sync call of ``kind``, timed to its last chunk."""
+def _sync_answers(models: Models, kind: CallKind, prompt: str) -> Generator[str, None, None]:
+    """The answer so far at each chunk of a sync stream; the whole answer of an invoke."""
+    if kind.adapter == "langchain":
+        if not kind.streaming:
+            yield models.chat.invoke([HumanMessage(prompt)]).text
+            return
+        text = ""
+        for chunk in models.chat.stream([HumanMessage(prompt)]):
+            text += chunk.text
+            yield text
+        return
+    messages = [ChatMessage(role="user", content=prompt)]
+    if not kind.streaming:
+        yield str(models.llm.chat(messages).message.content)
+        return
+    for response in models.llm.stream_chat(messages):
+        yield str(response.message.content)
+
+
+async def _async_answers(models: Models, kind: CallKind, prompt: str) -> AsyncIterator[str]:
+    """The async form of :func:`_sync_answers`."""
+    if kind.adapter == "langchain":
+        if not kind.streaming:
+            yield (await models.chat.ainvoke([HumanMessage(prompt)])).text
+            return
+        text = ""
+        async for chunk in models.chat.astream([HumanMessage(prompt)]):
+            text += chunk.text
+            yield text
+        return
+    messages = [ChatMessage(role="user", content=prompt)]
+    if not kind.streaming:
+        yield str((await models.llm.achat(messages)).message.content)
+        return
+    async for response in await models.llm.astream_chat(messages):
+        yield str(response.message.content)
+
+
+def call_sync(
+    models: Models,
+    kind: CallKind,
+    prompt: str,
+    *,
+    judged: bool = True,
+    break_after: int | None = None,
+) -> Outcome:
+    """Make one sync call of ``kind``, timed to its last chunk.
+
+    ``judged``: whether the answer must be the emulator's; ``break_after``: break out of a
+    stream after that many chunks (the generator is closed then, as a ``for`` loop's is).
+    """
+    started = time.perf_counter()
+    text = ""
+    answers = _sync_answers(models, kind, prompt)
+    try:
+        for count, answer in enumerate(answers, 1):
+            text = answer
+            if count == break_after:
+                return Outcome(kind, "broke off", time.perf_counter() - started)
+    except Exception as error:  # classified: typed, or a defect the test reports
+        return _ended(kind, prompt, started, None, error)
+    finally:
+        answers.close()
+    return _ended(kind, prompt, started, text, judged=judged)
+
+
+async def call_async(
+    models: Models,
+    kind: CallKind,
+    prompt: str,
+    *,
+    judged: bool = True,
+    break_after: int | None = None,
+) -> Outcome:
+    """Make one async call of ``kind``, timed to its last chunk.
+
+    As :func:`call_sync`, but a stream broken out of is left to the event loop to close
+    (as a plain ``break`` out of ``async for`` leaves it).
+    """
     started = time.perf_counter()
     text = ""
     try:
-        if kind.adapter == "langchain":
-            if kind.streaming:
-                text = "".join(chunk.text for chunk in models.chat.stream([HumanMessage(prompt)]))
-            else:
-                text = models.chat.invoke([HumanMessage(prompt)]).text
-        else:
-            messages = [ChatMessage(role="user", content=prompt)]
-            if kind.streaming:
-                for response in models.llm.stream_chat(messages):
-                    text = str(response.message.content)
-            else:
-                text = str(models.llm.chat(messages).message.content)
+        count = 0
+        async for answer in _async_answers(models, kind, prompt):
+            text, count = answer, count + 1
+            if count == break_after:
+                return Outcome(kind, "broke off", time.perf_counter() - started)
     except Exception as error:  # classified: typed, or a defect the test reports
         return _ended(kind, prompt, started, None, error)
-    return _ended(kind, prompt, started, text)
+    return _ended(kind, prompt, started, text, judged=judged)
 
 
-async def call_async(models: Models, kind: CallKind, prompt: str) -> Outcome:
-    """Make one async call of ``kind``, timed to its last chunk."""
+async def cut_short(
+    call: Coroutine[Any, Any, Outcome], kind: CallKind, how: str, after: float
+) -> Outcome:
+    """Run ``call``, cancelling it after ``after`` s: ``how`` is ``cancel`` or ``wait_for``.
+
+    ``cancel`` cancels its task; ``wait_for`` runs it under :func:`asyncio.wait_for`. A call
+    done by then keeps its outcome. A call whose task was cancelled and that ends other than
+    by ``CancelledError`` swallowed the cancellation: ``cancel swallowed (<its result>)``.
+    (Under ``wait_for`` that cannot be told from a call that ended in time.)
+    """
     started = time.perf_counter()
-    text = ""
+    task = asyncio.ensure_future(call)
+    if how == "wait_for":
+        try:
+            return await asyncio.wait_for(task, after)
+        except asyncio.TimeoutError:  # the wait_for's own: call_async lets none through
+            return Outcome(kind, "timed out", time.perf_counter() - started)
+    done, _ = await asyncio.wait({task}, timeout=after)
+    cancelled = not done and task.cancel()
     try:
-        if kind.adapter == "langchain":
-            if kind.streaming:
-                text = "".join(
-                    [chunk.text async for chunk in models.chat.astream([HumanMessage(prompt)])]
-                )
-            else:
-                text = (await models.chat.ainvoke([HumanMessage(prompt)])).text
-        else:
-            messages = [ChatMessage(role="user", content=prompt)]
-            if kind.streaming:
-                async for response in await models.llm.astream_chat(messages):
-                    text = str(response.message.content)
-            else:
-                text = str((await models.llm.achat(messages)).message.content)
-    except Exception as error:  # classified: typed, or a defect the test reports
-        return _ended(kind, prompt, started, None, error)
-    return _ended(kind, prompt, started, text)
+        outcome = await task
+    except asyncio.CancelledError:
+        if not cancelled:
+            raise
+        return Outcome(kind, "cancelled", time.perf_counter() - started)
+    if cancelled:
+        return replace(outcome, result=f"cancel swallowed ({outcome.result})")
+    return outcome
+
+
+async def unless_hung(running: asyncio.Future[Outcome], kind: CallKind, limit: float) -> Outcome:
+    """The outcome of ``running``, or ``hang`` if it has not ended after ``limit`` s.
+
+    A sync call's thread cannot be stopped: a hung one keeps the soak's thread pool from
+    closing, and the soak's overall timeout (faulthandler) ends the run.
+    """
+    done, _ = await asyncio.wait({running}, timeout=limit)
+    if not done:
+        running.cancel()
+        return Outcome(kind, "hang", limit)
+    try:
+        return running.result()
+    except asyncio.CancelledError as error:  # no one cancelled it: the library raised it
+        return Outcome(kind, "untyped CancelledError", limit, detail=str(error))
 
 
 def tally(outcomes: Iterable[Outcome]) -> str:
@@ -210,15 +320,54 @@ class Resources:
         return f"{fds}, {self.threads} threads"
 
 
-def settle(baseline: Resources, slack: Resources, patience: float = 10.0) -> Resources:
-    """Counts once they are back within ``slack`` of ``baseline``, or after ``patience`` s.
+#: The names of the threads the core starts for a while: one per token refresh (it ends with
+#: its token request) and the deadline watchdog (it ends about a second after the last
+#: response of a call with a deadline closed).
+CORE_THREADS = ("claude-vertex-auth", "claude-vertex-deadlines")
 
-    The emulator runs in this process: its handler thread for a connection ends, and its end
-    of the socket closes, a moment after the client closes the connection.
+
+_NONE = Resources(0, 0, 0)
+
+
+def core_threads() -> list[str]:
+    """The core's background threads alive now (see :data:`CORE_THREADS`)."""
+    return [thread.name for thread in threading.enumerate() if thread.name in CORE_THREADS]
+
+
+def at_rest(patience: float = 10.0) -> Resources:
+    """Counts once the core's background threads have ended (or after ``patience`` s).
+
+    A baseline taken right after a token refresh could count the refresh's thread, which
+    ends a moment after handing the token over, and so hide a leaked thread.
     """
     give_up = time.monotonic() + patience
+    while core_threads() and time.monotonic() < give_up:
+        time.sleep(0.05)
+    return Resources.now()
+
+
+def settle(
+    baseline: Resources, slack: Resources, patience: float = 10.0, linger: float = 1.0
+) -> Resources:
+    """Counts once they are back at ``baseline`` and the core's background threads have ended.
+
+    Counts within ``slack`` of ``baseline`` are returned after ``linger`` s more, and any
+    counts after ``patience`` s. The emulator runs in this process: its handler thread for a
+    connection ends, and its end of the socket closes, a moment after the client closes the
+    connection. The core's watchdog sleeps at most a second between looks, and a refresh
+    against the emulator ends at once: the default patience is ample for both.
+    """
+    give_up = time.monotonic() + patience
+    close_since: float | None = None
     while True:
         now = Resources.now()
-        if now.within(baseline, slack) or time.monotonic() > give_up:
+        quiet = not core_threads()
+        if quiet and now.within(baseline, _NONE):
+            return now
+        if quiet and now.within(baseline, slack):
+            close_since = close_since or time.monotonic()
+            if time.monotonic() - close_since > linger:
+                return now
+        elif time.monotonic() > give_up:
             return now
         time.sleep(0.05)
