@@ -401,6 +401,14 @@ async def with_tokens_expiring(
         expiring.cancel()
 
 
+#: Before Python 3.11 asyncio has no ``Task.uncancel``, and the HTTP stack under the anthropic
+#: SDK (httpx2 on anyio) can lose a cancellation that lands as a response completes: a plain
+#: ``httpx2.AsyncClient().post`` cancelled at random showed it about once in a hundred
+#: cancellations on 3.10 and never on 3.11. There the soak counts such calls but cannot fail
+#: on them; from 3.11 on a swallowed cancellation is a defect.
+SWALLOWS_CANCELLATION = sys.version_info < (3, 11)
+
+
 def defect(outcome: Outcome) -> bool:
     """Whether the soak forbids ``outcome``.
 
@@ -408,6 +416,8 @@ def defect(outcome: Outcome) -> bool:
     the emulator's faults (and its expiring tokens) cannot cause.
     """
     if outcome.result in CUT_SHORT or outcome.result == "ok":
+        return False
+    if outcome.result.startswith("cancel swallowed") and SWALLOWS_CANCELLATION:
         return False
     if outcome.server == "hostile":
         return outcome.result not in TYPED and outcome.result != "answered"
@@ -463,7 +473,7 @@ def test_calls_cut_short_or_answered_by_a_hostile_server_end_typed_and_leak_noth
     by_server = {
         name: [o for o in outcomes if o.server == name] for name in ("emulator", "hostile")
     }
-    untyped = [o for o in outcomes if o.result.startswith(("untyped", "cancel swallowed"))]
+    untyped = [o for o in outcomes if defect(o) and o.result.startswith(("untyped", "cancel"))]
     hangs = [o for o in outcomes if o.result == "hang"]
     late = [o for o in outcomes if o.seconds >= (hostile_bound if o.server == "hostile" else bound)]
     with capsys.disabled():
@@ -477,6 +487,9 @@ def test_calls_cut_short_or_answered_by_a_hostile_server_end_typed_and_leak_noth
             print(f"{name}, calls by outcome:\n{tally(some)}")
             print(f"{name} call duration: {durations(some, its_bound)}")
         print(f"untyped errors: {len(untyped)}, hangs: {len(hangs)}, late: {len(late)}")
+        if SWALLOWS_CANCELLATION:
+            swallowed = [o for o in outcomes if o.result.startswith("cancel swallowed")]
+            print(f"cancellations lost in the HTTP stack (Python < 3.11): {len(swallowed)}")
         print(f"before: {baseline}\nafter:  {after}")
 
     defects = [o for o in outcomes if defect(o)]
