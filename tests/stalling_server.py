@@ -20,19 +20,8 @@ from socketserver import TCPServer
 from types import TracebackType
 from typing import Any
 
-MESSAGE_START = {
-    "type": "message_start",
-    "message": {
-        "id": "msg_stalling",
-        "type": "message",
-        "role": "assistant",
-        "model": "claude-sonnet-4-5",
-        "content": [],
-        "stop_reason": None,
-        "stop_sequence": None,
-        "usage": {"input_tokens": 1, "output_tokens": 1},
-    },
-}
+from tests.hostile import message_start
+
 PROMISED_BYTES = 1_000_000
 
 
@@ -126,7 +115,7 @@ class StallingServer:
         handler.send_header("Content-Type", "text/event-stream")
         handler.send_header("Transfer-Encoding", "chunked")
         handler.end_headers()
-        handler.wfile.write(_sse("message_start", MESSAGE_START))
+        handler.wfile.write(_sse("message_start", message_start()))
         handler.wfile.flush()
         started = time.monotonic()
         while self.waited(started):
