@@ -84,7 +84,7 @@ class _SettingsCache:
 class ChatClaudeVertex(BaseChatModel):
     """Claude on Google Vertex AI, as a LangChain chat model.
 
-    Setup: ``pip install "claude-vertex[langchain]"``, then ``gcloud auth
+    Setup: ``pip install langchain-claude-vertex``, then ``gcloud auth
     application-default login`` and ``GOOGLE_CLOUD_PROJECT=<project>`` (or pass ``project``
     and ``credentials``).
 
@@ -145,7 +145,7 @@ class ChatClaudeVertex(BaseChatModel):
     data_residency: Literal["us", "eu"] | None = None
     """Keep every attempt (and count-tokens) inside this geography."""
     deadline: float | None = None
-    """Seconds after a call's start when it begins no new attempt (the core's default)."""
+    """Seconds from a call's start that bound all of it, streams included (the core's default)."""
     streaming: bool = False
     """Stream even from ``invoke`` (the answer is gathered from the stream)."""
     stream_usage: bool = True

@@ -133,7 +133,9 @@ class ClaudeVertex(FunctionCallingLLM):
         default=None, description="Keep every attempt inside this geography."
     )
     deadline: float | None = Field(
-        default=None, gt=0, description="Seconds after which a call starts no new attempt."
+        default=None,
+        gt=0,
+        description="Seconds from a call's start that bound all of it, streams included.",
     )
     betas: list[str] = Field(
         default_factory=list,
@@ -208,7 +210,7 @@ class ClaudeVertex(FunctionCallingLLM):
             max_retries: retries of retryable failures (429, 529, 5xx, connection errors).
             fallback_regions: endpoints to fail over to, in order, instead of the default plan.
             data_residency: ``"us"`` or ``"eu"``: every attempt stays in that geography.
-            deadline: seconds after a call's start when it begins no new attempt.
+            deadline: seconds from a call's start that bound all of it, streams included.
             betas: ``anthropic-beta`` values.
             additional_kwargs: further Messages API parameters for every call.
             local_media_dirs: directories whose files ``path=`` blocks and ``file://`` URLs
