@@ -112,11 +112,10 @@ def _environment_dir(resolution: str, version: str) -> Path:
     return ROOT / ".venvs" / f"{resolution}-py{version}"
 
 
-def ensure_environment(resolution: str = "locked", python: str | None = None) -> Path:
-    """The environment of ``resolution`` on ``python`` (default: this interpreter), installed."""
-    version, interpreter = THIS_PYTHON, sys.executable
-    if python is not None:
-        version, interpreter = python, find_python(python) or sys.exit(f"No Python {python}.")
+def ensure_environment(
+    resolution: str = "locked", version: str = THIS_PYTHON, interpreter: str = sys.executable
+) -> Path:
+    """The environment of ``resolution`` on ``interpreter`` (Python ``version``), installed."""
     environment = _environment_dir(resolution, version)
     stamp = environment / ".claude-vertex-installed"
     wanted = f"{resolution} {version} {_fingerprint()}"
@@ -166,15 +165,15 @@ def checks(environment: Path, resolution: str) -> list[tuple[str, list[str | Pat
 
 def test(args: argparse.Namespace, pytest_args: list[str]) -> int:
     """Run the checks and the suite once per requested interpreter; 0 only if all pass."""
-    versions = args.python or [None]
     ran = 0
-    for version in versions:
-        if version is not None and find_python(version) is None:
+    for version in args.python or [THIS_PYTHON]:
+        interpreter = sys.executable if version == THIS_PYTHON else find_python(version)
+        if interpreter is None:
             print(f"== Python {version}: skipped, no interpreter found (looked for "
                   f"python{version} on PATH and under pyenv's versions/)", flush=True)  # fmt: skip
             continue
-        environment = ensure_environment(args.resolution, version)
-        label = f"{args.resolution}, Python {version or THIS_PYTHON}"
+        environment = ensure_environment(args.resolution, version, interpreter)
+        label = f"{args.resolution}, Python {version}"
         for name, command in checks(environment, args.resolution):
             print(f"== {name} ({label})", flush=True)
             if _run(*command) != 0:
