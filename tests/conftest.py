@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from claude_vertex import Settings, VertexClient, resolve_settings
+from claude_vertex.call_policy import forget_warnings
 from claude_vertex.testing import VertexEmulator
 from tests.helpers import MakeSettings
 
@@ -38,6 +39,12 @@ _ENV = (
     "GOOGLE_APPLICATION_CREDENTIALS",
     "CLOUDSDK_CONFIG",
 )
+
+
+@pytest.fixture(autouse=True)
+def fresh_policy_warnings() -> None:
+    """Each test sees the call policy's once-per-process warnings afresh."""
+    forget_warnings()
 
 
 @pytest.fixture(autouse=True)

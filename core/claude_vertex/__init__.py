@@ -17,6 +17,14 @@ The core is framework-free. Typical use::
 from __future__ import annotations
 
 from ._version import __version__
+from .call_policy import (
+    CallPolicyWarning,
+    ModelDeprecationWarning,
+    apply_call_policy,
+    merge_params,
+    strict_tool,
+    tool_choice_param,
+)
 from .client import AsyncMessageStream, MessageStream, VertexClient, VertexMessage
 from .credentials import Impersonation, TokenProvider, token_provider
 from .endpoints import base_url_for_region
@@ -32,6 +40,7 @@ from .errors import (
     ModelNotFoundError,
     ModelNotServableInRegionError,
     OverloadedError,
+    ParameterError,
     PermissionDeniedError,
     PromptTooLongError,
     QuotaExhaustedError,
@@ -42,15 +51,26 @@ from .errors import (
     VertexConnectionError,
 )
 from .media import Media, aload_media, load_media, local_media_dirs
-from .models import MODELS, ModelInfo, Pricing, default_region, resolve_model
+from .models import (
+    EFFORTS,
+    MODELS,
+    ModelInfo,
+    Pricing,
+    all_models,
+    default_region,
+    register_model,
+    resolve_model,
+)
 from .settings import Settings, resolve_settings
 from .transform import VERTEX_ANTHROPIC_VERSION, VertexBetaWarning, VertexRequest, build_request
 
 __all__ = [
+    "EFFORTS",
     "MODELS",
     "VERTEX_ANTHROPIC_VERSION",
     "AsyncMessageStream",
     "AuthenticationError",
+    "CallPolicyWarning",
     "ClaudeVertexError",
     "ConfigurationError",
     "CredentialsError",
@@ -61,10 +81,12 @@ __all__ = [
     "MediaError",
     "MessageStream",
     "MessageValidationError",
+    "ModelDeprecationWarning",
     "ModelInfo",
     "ModelNotFoundError",
     "ModelNotServableInRegionError",
     "OverloadedError",
+    "ParameterError",
     "PermissionDeniedError",
     "Pricing",
     "PromptTooLongError",
@@ -81,13 +103,19 @@ __all__ = [
     "VertexMessage",
     "VertexRequest",
     "__version__",
+    "all_models",
     "aload_media",
+    "apply_call_policy",
     "base_url_for_region",
     "build_request",
     "default_region",
     "load_media",
     "local_media_dirs",
+    "merge_params",
+    "register_model",
     "resolve_model",
     "resolve_settings",
+    "strict_tool",
     "token_provider",
+    "tool_choice_param",
 ]

@@ -32,6 +32,7 @@ from ._sdk import UNREADABLE, AsyncTransport, SyncTransport, request_options, un
 
 if TYPE_CHECKING:
     from anthropic._types import RequestOptions
+from .call_policy import apply_call_policy
 from .deadlines import Deadline, DeadlineExceeded, call_deadline, current_deadline
 from .endpoints import count_tokens_region
 from .errors import (
@@ -804,9 +805,13 @@ class VertexClient:
     def request_for(
         self, params: Mapping[str, Any], *, route: Route | None = None, betas: Iterable[str] = ()
     ) -> VertexRequest:
-        """The request these settings send first for ``params`` (see :func:`build_request`)."""
+        """The request these settings send first for ``params``.
+
+        The call policy applies first (see :func:`~claude_vertex.call_policy.apply_call_policy`),
+        then the transform (see :func:`build_request`).
+        """
         return build_request(
-            params,
+            apply_call_policy(params, counting=route == "count_tokens"),
             project=self.settings.project,
             region=self.settings.region,
             route=route,

@@ -150,10 +150,14 @@ def endpoint_plan(
     * else a ``pinned`` region (chosen by the caller) is never left;
     * else ``primary``, then every endpoint that serves the model (``global`` first).
 
-    With ``data_residency`` every endpoint of the plan is inside that geography.
+    With ``data_residency`` every endpoint of the plan is inside that geography. Endpoints
+    the model table says do not serve the model are left out, and a ``pinned`` one that does
+    not is refused: no request goes where it can only be refused.
 
     Raises:
-        ConfigurationError: a fallback is malformed, or outside the residency geography.
+        ConfigurationError: a fallback is malformed or outside the residency geography, or
+            the pinned endpoint (or every endpoint of the plan) does not serve the model;
+            the message names the endpoints that do.
     """
     if fallback_regions is not None:
         candidates = [primary, *(validate_region(r) for r in fallback_regions)]
@@ -161,7 +165,11 @@ def endpoint_plan(
         candidates = [primary]
     else:
         candidates = [primary, *model.served_in]
-    plan = tuple(dict.fromkeys(candidates))
+    if pinned and not model.is_served_in(primary):
+        raise _not_served(model, f"Region {primary!r} does not serve it")
+    plan = tuple(r for r in dict.fromkeys(candidates) if model.is_served_in(r))
+    if not plan:
+        raise _not_served(model, f"None of {', '.join(dict.fromkeys(candidates))} serves it")
     if data_residency is not None:
         outside = [r for r in plan if not in_geography(r, data_residency)]
         if outside and (fallback_regions is not None or pinned):
@@ -171,6 +179,14 @@ def endpoint_plan(
             )
         plan = tuple(r for r in plan if in_geography(r, data_residency))
     return plan
+
+
+def _not_served(model: ModelInfo, problem: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"{model.vertex_id} is served at {', '.join(model.served_in)} on Vertex AI. {problem}: "
+        "choose one of those endpoints (region=...), or leave the region unset for the "
+        "model's default."
+    )
 
 
 def count_tokens_region(region: str) -> str:

@@ -35,6 +35,7 @@ __all__ = [
     "ModelNotFoundError",
     "ModelNotServableInRegionError",
     "OverloadedError",
+    "ParameterError",
     "PermissionDeniedError",
     "PromptTooLongError",
     "QuotaExhaustedError",
@@ -57,6 +58,13 @@ class ConfigurationError(ClaudeVertexError, ValueError):
 
 class MessageValidationError(ConfigurationError):
     """A conversation Vertex would refuse; raised before sending, naming message and block."""
+
+
+class ParameterError(ConfigurationError):
+    """A call parameter the model would refuse (a thinking budget, an effort level...).
+
+    Raised before sending; the message names the parameter, the model and what to send instead.
+    """
 
 
 class CredentialsError(ClaudeVertexError):

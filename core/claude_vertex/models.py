@@ -9,13 +9,18 @@ model before this table knows it.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 __all__ = [
+    "EFFORTS",
     "MODELS",
     "ModelInfo",
     "Pricing",
+    "all_models",
     "default_region",
+    "register_model",
     "resolve_model",
 ]
 
@@ -53,6 +58,14 @@ class Pricing:
         return total if region == "global" else total * self.regional_multiplier
 
 
+#: Every ``output_config.effort`` level, lowest first (a model offers some of them).
+EFFORTS = ("low", "medium", "high", "xhigh", "max")
+
+#: Where a model is in its life on Vertex: ``deprecated`` still serves (a retirement is
+#: announced), ``retired`` no longer does.
+Lifecycle = Literal["active", "deprecated", "retired"]
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """What the package knows of one Claude model on Vertex AI."""
@@ -65,12 +78,12 @@ class ModelInfo:
     alias: str
     context_window: int
     max_output_tokens: int
-    #: Extended thinking with ``{"type": "enabled", "budget_tokens": N}``.
+    #: Extended thinking with a budget, ``{"type": "enabled", "budget_tokens": N}``.
     thinking: bool
     #: Adaptive thinking, ``{"type": "adaptive"}``.
     adaptive_thinking: bool
-    #: The ``effort`` setting of ``output_config``.
-    effort: bool
+    #: The ``output_config.effort`` levels the model accepts (none: no effort setting).
+    efforts: tuple[str, ...]
     #: Structured outputs through ``output_config.format``.
     structured_outputs: bool
     #: Whether the global endpoint serves the model.
@@ -78,8 +91,31 @@ class ModelInfo:
     #: The regional and multi-region endpoints that serve the model.
     regions: tuple[str, ...]
     pricing: Pricing | None
+    #: Whether ``temperature``, ``top_p`` and ``top_k`` may take other than their defaults
+    #: (Claude Opus 4.7 refuses them: "temperature is deprecated for this model").
+    sampling: bool = True
+    #: Whether a conversation may end on an assistant turn (a prefill); the 4.6 models
+    #: and later refuse it.
+    prefill: bool = True
+    #: Whether ``thinking`` takes ``display`` (``"summarized"`` or ``"omitted"``).
+    thinking_display: bool = False
+    lifecycle: Lifecycle = "active"
+    #: When Google retires (or retired) the model, as announced (ISO date or month).
+    retirement: str | None = None
+    #: The model to move to when this one is deprecated or retired.
+    successor: str | None = None
     #: False for ids that are not in the table (facts are defaults, not knowledge).
     known: bool = field(default=True, compare=False)
+
+    @property
+    def effort(self) -> bool:
+        """Whether the model takes ``output_config.effort`` at all."""
+        return bool(self.efforts)
+
+    @property
+    def adaptive_only(self) -> bool:
+        """Whether adaptive thinking is the model's only thinking mode (no budgets)."""
+        return self.adaptive_thinking and not self.thinking
 
     @property
     def served_in(self) -> tuple[str, ...]:
@@ -112,11 +148,17 @@ def _row(
     max_output_tokens: int,
     thinking: bool = True,
     adaptive_thinking: bool = False,
-    effort: bool = False,
+    efforts: tuple[str, ...] = (),
     structured_outputs: bool = False,
     global_endpoint: bool,
     regions: tuple[str, ...],
     pricing: Pricing,
+    sampling: bool = True,
+    prefill: bool = True,
+    thinking_display: bool = False,
+    lifecycle: Lifecycle = "active",
+    retirement: str | None = None,
+    successor: str | None = None,
 ) -> ModelInfo:
     return ModelInfo(
         vertex_id=vertex_id,
@@ -126,47 +168,77 @@ def _row(
         max_output_tokens=max_output_tokens,
         thinking=thinking,
         adaptive_thinking=adaptive_thinking,
-        effort=effort,
+        efforts=efforts,
         structured_outputs=structured_outputs,
         global_endpoint=global_endpoint,
         regions=regions,
         pricing=pricing,
+        sampling=sampling,
+        prefill=prefill,
+        thinking_display=thinking_display,
+        lifecycle=lifecycle,
+        retirement=retirement,
+        successor=successor,
     )
 
 
-#: The model table, newest first.
+_FOUR_EFFORTS = ("low", "medium", "high", "max")
+
+#: The model table, newest first. Sources: Anthropic's model and migration pages, Google's
+#: Claude on Vertex AI pages (see CONTRIBUTING.md, "Adding a model").
 MODELS: tuple[ModelInfo, ...] = (
+    _row(
+        "claude-opus-4-7",
+        "claude-opus-4-7",
+        context_window=1_000_000,
+        max_output_tokens=128_000,
+        thinking=False,
+        adaptive_thinking=True,
+        efforts=EFFORTS,
+        structured_outputs=True,
+        global_endpoint=True,
+        regions=_US_EU,
+        pricing=_PRICE_OPUS_NEW,
+        sampling=False,
+        prefill=False,
+        thinking_display=True,
+    ),
     _row(
         "claude-opus-4-6",
         "claude-opus-4-6",
         max_output_tokens=128_000,
         adaptive_thinking=True,
-        effort=True,
+        efforts=_FOUR_EFFORTS,
         structured_outputs=True,
         global_endpoint=True,
         regions=_US_EU + _NEW,
         pricing=_PRICE_OPUS_NEW,
+        prefill=False,
     ),
     _row(
         "claude-sonnet-4-6",
         "claude-sonnet-4-6",
-        max_output_tokens=64_000,
+        max_output_tokens=128_000,
         adaptive_thinking=True,
-        effort=True,
+        efforts=_FOUR_EFFORTS,
         structured_outputs=True,
         global_endpoint=True,
         regions=_US_EU + _NEW,
         pricing=_PRICE_SONNET_NEW,
+        prefill=False,
     ),
     _row(
         "claude-opus-4-5@20251101",
         "claude-opus-4-5",
         max_output_tokens=64_000,
-        effort=True,
+        efforts=("low", "medium", "high"),
         structured_outputs=True,
         global_endpoint=True,
         regions=_US_EU + _NEW,
         pricing=_PRICE_OPUS_NEW,
+        lifecycle="deprecated",
+        retirement="early 2027",
+        successor="claude-opus-4-7",
     ),
     _row(
         "claude-haiku-4-5@20251001",
@@ -194,6 +266,8 @@ MODELS: tuple[ModelInfo, ...] = (
         global_endpoint=False,
         regions=("us-east5", "europe-west1"),
         pricing=_PRICE_OPUS_OLD,
+        lifecycle="deprecated",
+        successor="claude-opus-4-7",
     ),
     _row(
         "claude-opus-4@20250514",
@@ -202,6 +276,8 @@ MODELS: tuple[ModelInfo, ...] = (
         global_endpoint=False,
         regions=("us-east5", "europe-west1"),
         pricing=_PRICE_OPUS_OLD,
+        lifecycle="deprecated",
+        successor="claude-opus-4-7",
     ),
     _row(
         "claude-sonnet-4@20250514",
@@ -210,6 +286,8 @@ MODELS: tuple[ModelInfo, ...] = (
         global_endpoint=False,
         regions=("us-east5", "europe-west1", "asia-east1"),
         pricing=_PRICE_SONNET_OLD,
+        lifecycle="deprecated",
+        successor="claude-sonnet-4-6",
     ),
     _row(
         "claude-3-7-sonnet@20250219",
@@ -218,6 +296,8 @@ MODELS: tuple[ModelInfo, ...] = (
         global_endpoint=False,
         regions=_OLD,
         pricing=_PRICE_SONNET_OLD,
+        lifecycle="retired",
+        successor="claude-sonnet-4-6",
     ),
     _row(
         "claude-3-5-sonnet-v2@20241022",
@@ -228,6 +308,8 @@ MODELS: tuple[ModelInfo, ...] = (
         global_endpoint=False,
         regions=_OLD,
         pricing=_PRICE_SONNET_OLD,
+        lifecycle="retired",
+        successor="claude-sonnet-4-6",
     ),
     _row(
         "claude-3-5-haiku@20241022",
@@ -237,6 +319,8 @@ MODELS: tuple[ModelInfo, ...] = (
         global_endpoint=False,
         regions=("us-east5",),
         pricing=Pricing(0.80, 4.0, 1.0, 0.08),
+        lifecycle="deprecated",
+        successor="claude-haiku-4-5",
     ),
     _row(
         "claude-3-opus@20240229",
@@ -246,6 +330,8 @@ MODELS: tuple[ModelInfo, ...] = (
         global_endpoint=False,
         regions=("us-east5",),
         pricing=_PRICE_OPUS_OLD,
+        lifecycle="retired",
+        successor="claude-opus-4-7",
     ),
     _row(
         "claude-3-haiku@20240307",
@@ -255,6 +341,8 @@ MODELS: tuple[ModelInfo, ...] = (
         global_endpoint=False,
         regions=_OLD,
         pricing=Pricing(0.25, 1.25, 0.30, 0.03),
+        lifecycle="retired",
+        successor="claude-haiku-4-5",
     ),
 )
 
@@ -262,9 +350,58 @@ MODELS: tuple[ModelInfo, ...] = (
 DEFAULT_LIMITS = {"context_window": 200_000, "max_output_tokens": 8_192}
 
 _BY_ID: dict[str, ModelInfo] = {}
+_REGISTERED: dict[str, ModelInfo] = {}  # vertex id -> row added or replaced at run time
+_REGISTRY_LOCK = threading.Lock()
+
+
+def _index(info: ModelInfo, *, replace_ids: bool) -> None:
+    for key in (info.vertex_id, info.first_party_id, info.alias):
+        if replace_ids:
+            _BY_ID[key] = info
+        else:
+            _BY_ID.setdefault(key, info)
+
+
 for _info in MODELS:
-    for _key in (_info.vertex_id, _info.first_party_id, _info.alias):
-        _BY_ID.setdefault(_key, _info)
+    _index(_info, replace_ids=False)
+
+
+def register_model(info: ModelInfo) -> ModelInfo:
+    """Add a row to the model table, or replace the row of the same ids, for this process.
+
+    For a model Vertex serves before this package's table knows it, or a fact that changed::
+
+        from dataclasses import replace
+        from claude_vertex import register_model, resolve_model
+
+        register_model(replace(resolve_model("claude-opus-4-7"),
+                               vertex_id="claude-opus-4-8", first_party_id="claude-opus-4-8",
+                               alias="claude-opus-4-8"))
+
+    Its vertex, first-party and alias ids then resolve to ``info`` everywhere: call rules,
+    default endpoints, prices, the emulator. Returns the row as registered.
+
+    Raises:
+        ConfigurationError: an id that cannot go into a Vertex URL.
+    """
+    from .endpoints import validate_model  # endpoints imports this module
+
+    for key in {info.vertex_id, info.first_party_id, info.alias}:
+        validate_model(key)
+    row = replace(info, known=True)
+    with _REGISTRY_LOCK:
+        _REGISTERED[row.vertex_id] = row
+        _index(row, replace_ids=True)
+    return row
+
+
+def all_models() -> tuple[ModelInfo, ...]:
+    """The model table as this process sees it: registered rows first, then :data:`MODELS`."""
+    with _REGISTRY_LOCK:
+        registered = tuple(_REGISTERED.values())
+    replaced = {row.vertex_id for row in registered}
+    return registered + tuple(row for row in MODELS if row.vertex_id not in replaced)
+
 
 _VERSION_SUFFIX = re.compile(r"@[^@]*$")
 
@@ -293,7 +430,7 @@ def resolve_model(model: str) -> ModelInfo:
         max_output_tokens=DEFAULT_LIMITS["max_output_tokens"],
         thinking=True,
         adaptive_thinking=False,
-        effort=False,
+        efforts=(),
         structured_outputs=False,
         global_endpoint=True,
         regions=(),

@@ -140,6 +140,14 @@ def resolve_settings(
     validate_residency(data_residency)
     region, pinned = _resolve_region(model, region, data_residency, env)
     fallbacks = _resolve_fallbacks(model, region, fallback_regions, data_residency)
+    if model is not None:  # a chosen region that cannot serve the model: say so now
+        endpoint_plan(
+            resolve_model(model),
+            region,
+            pinned=pinned,
+            fallback_regions=fallbacks,
+            data_residency=data_residency,
+        )
     if base_url is None:
         base_url = _env_value(env, (BASE_URL_ENV,))
     fixed = base_url is not None

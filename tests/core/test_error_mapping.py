@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from claude_vertex import (
+    ConfigurationError,
     InvalidRequestError,
     ModelNotFoundError,
     ModelNotServableInRegionError,
@@ -68,15 +69,33 @@ def test_unknown_model_is_not_found_with_a_hint(client: VertexClient) -> None:
         client.create(hello(model="claude-nonexistent-1@20990101"))
 
 
-def test_old_model_on_global_is_not_servable_and_names_its_regions(
-    make_settings: MakeSettings,
+@pytest.mark.filterwarnings("ignore::claude_vertex.ModelDeprecationWarning")
+def test_a_pinned_region_that_does_not_serve_the_model_is_refused_before_sending(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
 ) -> None:
     with (
         VertexClient(make_settings(region="global"), max_retries=0) as client,
-        pytest.raises(ModelNotServableInRegionError) as caught,
+        pytest.raises(ConfigurationError) as caught,
     ):
-        client.create(hello(model="claude-3-5-haiku@20241022"))
-    assert "us-east5" in str(caught.value)
+        client.create(hello(model="claude-3-5-haiku"))
+    assert "us-east5" in str(caught.value), "names the endpoints that serve it"
+    assert vertex_emulator.requests == []
+
+
+def test_the_services_not_servable_answer_is_typed_and_names_regions(
+    client: VertexClient, vertex_emulator: VertexEmulator
+) -> None:
+    # The table can lag behind Google: the service's own refusal still maps to its type.
+    vertex_emulator.inject(
+        Fault.google(
+            400,
+            "Publisher Model `claude-sonnet-4-5` is not servable in region global.",
+            "FAILED_PRECONDITION",
+        )
+    )
+    with pytest.raises(ModelNotServableInRegionError) as caught:
+        client.create(hello())
+    assert "global" in str(caught.value)
 
 
 def test_invalid_request_is_typed_and_carries_the_field(client: VertexClient) -> None:
