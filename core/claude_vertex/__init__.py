@@ -54,6 +54,7 @@ from .media import Media, aload_media, load_media, local_media_dirs
 from .models import (
     EFFORTS,
     MODELS,
+    Effort,
     ModelInfo,
     Pricing,
     all_models,
@@ -74,6 +75,7 @@ __all__ = [
     "ClaudeVertexError",
     "ConfigurationError",
     "CredentialsError",
+    "Effort",
     "Impersonation",
     "InvalidRequestError",
     "MalformedResponseError",

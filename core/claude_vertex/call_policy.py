@@ -32,6 +32,7 @@ __all__ = [
     "ModelDeprecationWarning",
     "apply_call_policy",
     "forget_warnings",
+    "json_schema_format",
     "merge_params",
     "strict_tool",
     "thinking_on",
@@ -51,8 +52,18 @@ _THINKING_KEYS = {
     "disabled": frozenset({"type"}),
 }
 _DISPLAYS = ("summarized", "omitted")
-#: Modules whose frames a warning skips, so it points at the caller's own line.
-_OWN_MODULES = ("claude_vertex", "langchain_claude_vertex", "llama_index.llms.claude_vertex")
+#: Modules whose frames a warning skips, so it points at the caller's own line: this
+#: package, its adapters, and the frameworks and libraries that call them.
+_OWN_MODULES = (
+    "claude_vertex",
+    "langchain",
+    "langgraph",
+    "llama_index",
+    "pydantic",
+    "asyncio",
+    "concurrent",
+    "threading",
+)
 
 
 class CallPolicyWarning(UserWarning):
@@ -80,9 +91,7 @@ def _caller_stacklevel() -> int:
     """The ``stacklevel`` of the first frame outside this package and its adapters."""
     frame = sys._getframe(2)
     level = 2
-    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith(
-        _OWN_MODULES
-    ):
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith(_OWN_MODULES):
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     return level
@@ -169,6 +178,14 @@ def strict_tool(tool: Mapping[str, Any]) -> dict[str, Any]:
         strict["input_schema"] = transform_schema(dict(strict["input_schema"]))
     strict["strict"] = True
     return strict
+
+
+def json_schema_format(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """``output_config.format`` asking for JSON that follows ``schema`` (structured outputs).
+
+    The schema is rewritten to the subset structured outputs accept.
+    """
+    return {"type": "json_schema", "schema": transform_schema(dict(schema))}
 
 
 # --------------------------------------------------------------------------- the policy

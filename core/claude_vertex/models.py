@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, get_args
 
 __all__ = [
     "EFFORTS",
     "MODELS",
+    "Effort",
     "ModelInfo",
     "Pricing",
     "all_models",
@@ -58,8 +59,10 @@ class Pricing:
         return total if region == "global" else total * self.regional_multiplier
 
 
+#: An ``output_config.effort`` level.
+Effort = Literal["low", "medium", "high", "xhigh", "max"]
 #: Every ``output_config.effort`` level, lowest first (a model offers some of them).
-EFFORTS = ("low", "medium", "high", "xhigh", "max")
+EFFORTS: tuple[str, ...] = get_args(Effort)
 
 #: Where a model is in its life on Vertex: ``deprecated`` still serves (a retirement is
 #: announced), ``retired`` no longer does.

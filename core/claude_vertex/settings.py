@@ -73,10 +73,22 @@ class Settings:
         return replace(self, region=region, base_url=base_url)
 
     def plan_for(self, model: str) -> tuple[str, ...]:
-        """The endpoints a call to ``model`` may try, in order (see :func:`endpoint_plan`)."""
+        """The endpoints a call to ``model`` may try, in order (see :func:`endpoint_plan`).
+
+        A region the caller chose comes first; otherwise the model's own default endpoint
+        does (``global`` where it is served there), so a call to another model than the
+        settings were resolved for goes where that model is served.
+        """
+        info = resolve_model(model)
+        if self.region_pinned:
+            primary = self.region
+        elif self.data_residency:
+            primary = residency_region(info, self.data_residency)
+        else:
+            primary = default_region(info)
         return endpoint_plan(
-            resolve_model(model),
-            self.region,
+            info,
+            primary,
             pinned=self.region_pinned,
             fallback_regions=self.fallback_regions,
             data_residency=self.data_residency,

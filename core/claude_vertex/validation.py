@@ -14,7 +14,7 @@ from typing import Any
 from .errors import MessageValidationError
 from .media import DOCUMENT_MEDIA_TYPES, IMAGE_MEDIA_TYPES, MAX_IMAGE_BYTES
 
-__all__ = ["validate_messages"]
+__all__ = ["nothing_to_send", "validate_messages"]
 
 _ROLES = ("user", "assistant")
 #: What an assistant turn's blocks can answer: no tool call (never added to).
@@ -200,3 +200,16 @@ def validate_messages(messages: object) -> None:
         previous_role = role
     if previous_role == "user":
         _unanswered(calls, answered, len(messages) - 1)
+
+
+def nothing_to_send(empty: Sequence[str]) -> MessageValidationError:
+    """The error for a conversation whose messages were all left out as empty.
+
+    Args:
+        empty: where each left-out message was, e.g. ``"messages[0] (HumanMessage)"``.
+    """
+    return MessageValidationError(
+        f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty (empty text is left "
+        "out), which leaves no message to send. Give the conversation a user message with "
+        "content."
+    )

@@ -62,7 +62,7 @@ def test_project_and_region_are_resolved_at_construction(
     assert from_env.region == "europe-west4"
     # With no region configured anywhere, each model gets its default endpoint.
     monkeypatch.delenv("CLOUD_ML_REGION")
-    assert make_chat(model="claude-3-haiku").region == "us-east5"
+    assert make_chat(model="claude-3-5-haiku").region == "us-east5"
     assert make_chat().region == "global"
     # The project came from the service-account key.
     assert from_env.project == vertex_emulator.project
@@ -136,7 +136,7 @@ def test_max_tokens_defaults_to_the_models_output_limit(
     vertex_emulator: VertexEmulator,
 ) -> None:
     make_chat().invoke("hi")
-    make_chat(model="claude-3-haiku").invoke("hi")
+    make_chat(model="claude-3-5-haiku").invoke("hi")
     assert [c.body["max_tokens"] for c in vertex_emulator.requests] == [64_000, 4_096]
 
 
@@ -182,11 +182,11 @@ def test_a_per_call_model_override_goes_to_that_model(
     chat: ChatClaudeVertex,
     vertex_emulator: VertexEmulator,
 ) -> None:
-    answer = chat.invoke("hi", model="claude-3-haiku")
+    answer = chat.invoke("hi", model="claude-3-5-haiku")
     call = vertex_emulator.requests[-1]
-    assert (call.model, call.region) == ("claude-3-haiku@20240307", "us-east5")
-    assert answer.response_metadata["model_name"] == "claude-3-haiku@20240307"
-    assert chat._get_ls_params(model="claude-3-haiku")["ls_model_name"] == "claude-3-haiku"
+    assert (call.model, call.region) == ("claude-3-5-haiku@20241022", "us-east5")
+    assert answer.response_metadata["model_name"] == "claude-3-5-haiku@20241022"
+    assert chat._get_ls_params(model="claude-3-5-haiku")["ls_model_name"] == "claude-3-5-haiku"
 
 
 def test_ls_params_describe_the_call(make_chat: Make) -> None:
@@ -208,9 +208,7 @@ def test_models_with_the_same_settings_share_one_client_and_token(
     first, second = make_chat(), make_chat(temperature=0.1)
     first.invoke("one")
     second.invoke("two")
-    assert first._client(first._settings(first.model)) is second._client(
-        second._settings(second.model)
-    )
+    assert first._client(first._settings()) is second._client(second._settings())
     assert len({c.headers["authorization"] for c in vertex_emulator.requests}) == 1
 
 

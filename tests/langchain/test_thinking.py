@@ -162,10 +162,12 @@ def test_sampling_settings_thinking_refuses_are_dropped_with_a_warning(
     make_chat: Callable[..., ChatClaudeVertex],
     vertex_emulator: VertexEmulator,
 ) -> None:
-    model = make_chat(thinking=THINKING, max_tokens=4096, temperature=0.2, top_k=5, top_p=0.5)
     with pytest.warns(ThinkingConflictWarning) as caught:
+        model = make_chat(thinking=THINKING, max_tokens=4096, temperature=0.2, top_k=5, top_p=0.5)
+    assert len(caught) == 3, "at construction, once per setting"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not again per call
         model.invoke("hi")
-    assert len(caught) == 3
     body = vertex_emulator.requests[0].body
     assert not {"temperature", "top_k", "top_p"} & set(body)
     with warnings.catch_warnings():

@@ -10,6 +10,7 @@ from llama_index.core.base.llms.types import (
     TextBlock,
 )
 
+from claude_vertex import ParameterError
 from claude_vertex.testing import VertexEmulator
 from tests.llama_index.support import MakeLLM
 
@@ -56,10 +57,19 @@ def test_a_cache_point_marks_the_block_before_it_in_messages(
     assert last.additional_kwargs["usage"]["cache_creation_input_tokens"] > 0
 
 
-def test_a_cache_ttl_vertex_does_not_offer_is_refused_before_sending(
+def test_a_one_hour_cache_point_is_sent_with_its_ttl(
     make_llm: MakeLLM, vertex_emulator: VertexEmulator
 ) -> None:
     hour = CachePoint(cache_control=CacheControl(type="ephemeral", ttl="1h"))
-    with pytest.raises(ValueError, match="5-minute"):
-        make_llm().chat([ChatMessage(role="user", blocks=[TextBlock(text=MANUAL), hour])])
+    make_llm().chat([ChatMessage(role="user", blocks=[TextBlock(text=MANUAL), hour])])
+    block = vertex_emulator.requests[0].body["messages"][0]["content"][0]
+    assert block["cache_control"] == {"type": "ephemeral", "ttl": "1h"}
+
+
+def test_a_cache_ttl_vertex_does_not_offer_is_refused_before_sending(
+    make_llm: MakeLLM, vertex_emulator: VertexEmulator
+) -> None:
+    day = CachePoint(cache_control=CacheControl(type="ephemeral", ttl="24h"))
+    with pytest.raises(ParameterError, match="'5m' or '1h'"):
+        make_llm().chat([ChatMessage(role="user", blocks=[TextBlock(text=MANUAL), day])])
     assert vertex_emulator.requests == []

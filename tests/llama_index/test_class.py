@@ -11,7 +11,7 @@ from llama_index.core.base.llms.base import BaseLLM
 from llama_index.core.llms import ChatMessage
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 
-from claude_vertex import ConfigurationError, resolve_model
+from claude_vertex import CallPolicyWarning, ConfigurationError, resolve_model
 from claude_vertex.testing import VertexEmulator
 from llama_index.llms.claude_vertex import ClaudeVertex
 from tests.llama_index.support import THINKING, MakeLLM
@@ -79,9 +79,9 @@ def test_project_and_region_resolve_through_the_core(
 ) -> None:
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", vertex_emulator.project)
     monkeypatch.setenv("ANTHROPIC_VERTEX_BASE_URL", vertex_emulator.base_url)
-    llm = ClaudeVertex(model="claude-3-haiku", credentials=vertex_key_file)
+    llm = ClaudeVertex(model="claude-3-5-haiku", credentials=vertex_key_file)
     assert llm.project == vertex_emulator.project
-    assert llm.region == resolve_model("claude-3-haiku").regions[0], "a region that serves it"
+    assert llm.region == resolve_model("claude-3-5-haiku").regions[0], "a region that serves it"
     assert llm.base_url == vertex_emulator.base_url
 
 
@@ -106,10 +106,9 @@ def test_a_malformed_region_is_refused_before_any_request(
         ({"thinking": {"type": "enabled", "budget_tokens": 100}}, "at least 1,024"),
         ({"thinking": {"type": "sometimes"}}, "must be one of"),
         ({"thinking": {"type": "adaptive"}}, "adaptive thinking"),
-        ({"model": "claude-3-5-haiku", "thinking": THINKING}, "extended thinking"),
+        ({"model": "claude-haiku-4-5", "thinking": {"type": "adaptive"}}, "adaptive"),
         ({"effort": "high"}, "effort"),
-        ({"thinking": THINKING, "temperature": 0.2}, "temperature"),
-        ({"thinking": THINKING, "top_k": 5}, "top_k"),
+        ({"model": "claude-opus-4-6", "effort": "xhigh"}, "'low', 'medium', 'high', 'max'"),
     ],
 )
 def test_options_vertex_would_refuse_are_refused_at_construction(
@@ -118,6 +117,16 @@ def test_options_vertex_would_refuse_are_refused_at_construction(
     with pytest.raises(ValueError, match=message):
         make_llm(**options)
     assert vertex_emulator.requests == []
+
+
+def test_sampling_options_thinking_rules_out_warn_at_construction_and_are_not_sent(
+    make_llm: MakeLLM, vertex_emulator: VertexEmulator
+) -> None:
+    with pytest.warns(CallPolicyWarning) as caught:
+        llm = make_llm(thinking=THINKING, max_tokens=4096, temperature=0.2, top_k=5)
+    assert len(caught) == 2
+    llm.complete("hi")
+    assert not {"temperature", "top_k"} & set(vertex_emulator.requests[0].body)
 
 
 def test_models_with_adaptive_thinking_and_effort_accept_them(make_llm: MakeLLM) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn, TypeGuard
 
 from claude_vertex.betas import VERTEX_BETAS
-from claude_vertex.models import ModelInfo, resolve_model
+from claude_vertex.models import EFFORTS, ModelInfo, resolve_model
 from claude_vertex.transform import VERTEX_ANTHROPIC_VERSION
 
 __all__ = [
@@ -91,7 +91,6 @@ SERVER_TOOL_PREFIXES = (
     "memory_",
     "tool_search_tool_",
 )
-EFFORTS = ("low", "medium", "high", "max")
 THINKING_TYPES = ("enabled", "disabled", "adaptive")
 CONTEXT_MANAGEMENT_BETA = "context-management-2025-06-27"
 LARGE_OUTPUT_BETA = "output-128k-2025-02-19"
@@ -283,6 +282,18 @@ def _check_stop_sequences(stops: object) -> None:
             _fail(f"stop_sequences.{index}: each stop sequence must contain non-whitespace")
 
 
+def _check_sampling_defaults(body: JSON) -> None:
+    """A model without sampling settings (Claude Opus 4.7) takes them only at their defaults.
+
+    The wording is the service's as public reports quote it (for ``temperature``).
+    """
+    for name in ("temperature", "top_p"):
+        if body.get(name) not in (None, 1, 1.0):
+            _fail(f"{name}: `{name}` is deprecated for this model.")
+    if body.get("top_k") is not None:
+        _fail("top_k: `top_k` is deprecated for this model.")
+
+
 def _check_sampling_with_thinking(body: JSON) -> None:
     """The sampling settings thinking allows: temperature 1, no ``top_k``, ``top_p`` >= 0.95."""
     if body.get("temperature") not in (None, 1, 1.0):
@@ -338,8 +349,14 @@ class _Checker:
             self._check_max_tokens(body, model)
         thinking_on = self._check_thinking(body, model)
         turns = self._check_messages(body.get("messages"))
+        if self.route != "count_tokens" and not model.prefill and turns[-1].role == "assistant":
+            # Wording unconfirmed: the 4.6 models and later refuse prefills with a 400.
+            _fail(
+                f"messages.{len(body['messages']) - 1}: This model does not support assistant "
+                "message prefill. The conversation must end with a user message."
+            )
         self._check_system(body.get("system"))
-        self._check_sampling(body, thinking_on)
+        self._check_sampling(body, thinking_on, model)
         tool_names = self._check_tools(body.get("tools"))
         self._check_tool_choice(body.get("tool_choice"), tool_names, thinking_on)
         self._check_tool_pairing(turns)
@@ -433,12 +450,15 @@ class _Checker:
         if kind == "disabled":
             _only_keys("thinking.disabled", thinking, frozenset({"type"}))
             return False
+        display = frozenset({"display"}) if model.thinking_display else frozenset()
+        if display and thinking.get("display") not in (None, "summarized", "omitted"):
+            _bad_tag(f"thinking.{kind}.display", thinking["display"], ("summarized", "omitted"))
         if kind == "adaptive":
-            _only_keys("thinking.adaptive", thinking, frozenset({"type"}))
+            _only_keys("thinking.adaptive", thinking, frozenset({"type"}) | display)
             if not model.adaptive_thinking:
                 _fail(f"thinking.type: adaptive thinking is not supported by {model.vertex_id}")
             return True
-        _only_keys("thinking.enabled", thinking, frozenset({"type", "budget_tokens"}))
+        _only_keys("thinking.enabled", thinking, frozenset({"type", "budget_tokens"}) | display)
         if not model.thinking:
             _fail(f"thinking.type: extended thinking is not supported by {model.vertex_id}")
         budget = thinking.get("budget_tokens")
@@ -507,8 +527,8 @@ class _Checker:
         if value.get("type") != "ephemeral":
             _fail(f"{path}.type: Input should be 'ephemeral'")
         ttl = value.get("ttl", "5m")
-        if ttl != "5m":
-            _fail(f"{path}.ttl: Input should be '5m' (Vertex AI has no 1-hour cache), got {ttl!r}")
+        if ttl not in ("5m", "1h"):  # Google's Claude prompt-caching page documents both
+            _fail(f"{path}.ttl: Input should be '5m' or '1h', got {ttl!r}")
         self.breakpoints += 1
 
     def _check_text(self, path: str, block: JSON) -> None:
@@ -690,9 +710,11 @@ class _Checker:
         for index, block in enumerate(system):
             self._check_block(f"system.{index}", block, frozenset({"text"}))
 
-    def _check_sampling(self, body: JSON, thinking_on: bool) -> None:
+    def _check_sampling(self, body: JSON, thinking_on: bool, model: ModelInfo) -> None:
         _check_sampling_ranges(body)
         _check_stop_sequences(body.get("stop_sequences"))
+        if not model.sampling:
+            _check_sampling_defaults(body)
         if thinking_on:
             _check_sampling_with_thinking(body)
 
@@ -770,6 +792,11 @@ class _Checker:
                 )
             if not model.effort:
                 _fail(f"output_config.effort: effort is not supported by {model.vertex_id}")
+            if model.known and effort not in model.efforts:
+                _fail(
+                    f"output_config.effort: {effort!r} is not supported by {model.vertex_id}; "
+                    f"use one of {', '.join(repr(e) for e in model.efforts)}"
+                )
         output_format = config.get("format")
         if output_format is not None:
             output_format = _require_dict("output_config.format", output_format)

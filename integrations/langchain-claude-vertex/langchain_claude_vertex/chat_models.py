@@ -24,17 +24,19 @@ from langchain_core.utils import get_pydantic_field_names
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
 from claude_vertex import (
+    Effort,
     Settings,
     VertexClient,
     VertexMessage,
     local_media_dirs,
     resolve_model,
     resolve_settings,
+    tool_choice_param,
 )
 from claude_vertex.client import read_answer
 
 from .messages import aresolve_prompt, resolve_prompt
-from .payload import CallDefaults, PreparedCall, prepare_call
+from .payload import CallDefaults, PreparedCall, check_defaults, prepare_call
 from .responses import chat_result
 from .streaming import StreamConverter
 from .tools import (
@@ -43,7 +45,6 @@ from .tools import (
     ToolLike,
     convert_to_anthropic_tool,
     structured_output,
-    tool_choice_param,
 )
 
 __all__ = ["ACCESS_TOKEN_SECRET", "CREDENTIALS_SECRET", "ChatClaudeVertex"]
@@ -132,7 +133,7 @@ class ChatClaudeVertex(BaseChatModel):
     """Stop sequences (also per call, as ``stop=``)."""
     thinking: dict[str, Any] | None = None
     """``{"type": "enabled", "budget_tokens": N}`` or ``{"type": "adaptive"}``."""
-    effort: Literal["low", "medium", "high", "max"] | None = None
+    effort: Effort | None = None
     """``output_config.effort`` on models that support it."""
     betas: list[str] | None = None
     """``anthropic-beta`` values; those Vertex refuses are dropped with a warning."""
@@ -212,10 +213,11 @@ class ChatClaudeVertex(BaseChatModel):
         local_media_dirs(self.local_media_dirs)  # raises now if one is not a directory
         # Resolved here rather than in a validator so the core's typed errors surface as
         # they are, not wrapped in a pydantic ValidationError.
+        check_defaults(self._defaults())
         self._region_given = self.region is not None
-        settings = self._settings(self.model)
+        settings = self._settings()
         self.project, self.region = settings.project, settings.region
-        self._settings_cache.put(self._settings_key(self.model), settings)
+        self._settings_cache.put(self._settings_key(), settings)  # under the resolved project
 
     # -- serialisation and tracing ---------------------------------------------------------
     @classmethod
@@ -291,17 +293,21 @@ class ChatClaudeVertex(BaseChatModel):
         )
 
     # -- where calls go --------------------------------------------------------------------
-    def _settings(self, model: str) -> Settings:
-        """The settings for a call to ``model`` (resolved once per configuration)."""
+    def _settings(self) -> Settings:
+        """The settings of this configuration (resolved once; copies share them).
+
+        A call to another model than ``model`` uses them too: the core sends it to that
+        model's own default endpoint unless a region was given.
+        """
         region = self.region if self._region_given else None
         token = self.access_token.get_secret_value() if self.access_token else None
         credentials = self.credentials
         if isinstance(credentials, SecretStr):
             credentials = credentials.get_secret_value()
         return self._settings_cache.get(
-            self._settings_key(model),
+            self._settings_key(),
             lambda: resolve_settings(
-                model=model,
+                model=self.model,
                 project=self.project,
                 region=region,
                 base_url=self.base_url,
@@ -314,12 +320,12 @@ class ChatClaudeVertex(BaseChatModel):
             ),
         )
 
-    def _settings_key(self, model: str) -> tuple[Any, ...]:
+    def _settings_key(self) -> tuple[Any, ...]:
         """What settings depend on: the model only when no region was given."""
         region = self.region if self._region_given else None
         token = self.access_token.get_secret_value() if self.access_token else None
         return (
-            None if region else resolve_model(model).vertex_id,
+            None if region else resolve_model(self.model).vertex_id,
             self.project,
             region,
             self.base_url,
@@ -350,10 +356,8 @@ class ChatClaudeVertex(BaseChatModel):
             deadline=self.deadline,
         )
 
-    def _prepare(
-        self, messages: Sequence[BaseMessage], stop: Sequence[str] | None, kwargs: Mapping[str, Any]
-    ) -> tuple[PreparedCall, Settings]:
-        defaults = CallDefaults(
+    def _defaults(self) -> CallDefaults:
+        return CallDefaults(
             model=self.model,
             max_tokens=self.max_tokens,
             temperature=self.temperature,
@@ -367,8 +371,11 @@ class ChatClaudeVertex(BaseChatModel):
             stream_usage=self.stream_usage,
             model_kwargs=self.model_kwargs,
         )
-        call = prepare_call(defaults, messages, stop, kwargs)
-        return call, self._settings(call.model)
+
+    def _prepare(
+        self, messages: Sequence[BaseMessage], stop: Sequence[str] | None, kwargs: Mapping[str, Any]
+    ) -> tuple[PreparedCall, Settings]:
+        return prepare_call(self._defaults(), messages, stop, kwargs), self._settings()
 
     # -- calls -----------------------------------------------------------------------------
     def _generate(
@@ -507,7 +514,7 @@ class ChatClaudeVertex(BaseChatModel):
             kwargs: further call arguments to bind.
         """
         formatted = [convert_to_anthropic_tool(tool, strict=strict) for tool in tools]
-        choice = tool_choice_param(tool_choice, parallel_tool_calls=parallel_tool_calls)
+        choice = tool_choice_param(tool_choice, parallel=parallel_tool_calls)
         if choice is not None:
             kwargs["tool_choice"] = choice
         return super().bind(tools=formatted, **kwargs)

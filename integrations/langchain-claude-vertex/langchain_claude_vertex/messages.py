@@ -47,6 +47,7 @@ from claude_vertex import (
     load_media,
 )
 from claude_vertex.media import LocalDirs
+from claude_vertex.validation import nothing_to_send
 
 __all__ = [
     "PendingMedia",
@@ -658,13 +659,8 @@ def to_prompt(messages: Sequence[BaseMessage], *, keep_thinking: bool) -> Prompt
             prompt.messages[-1]["content"].extend(items)
         else:
             prompt.messages.append({"role": role, "content": items})
-    _trim_prefill(prompt)
     if not prompt.messages and empty:
-        raise MessageValidationError(
-            f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty (empty text is "
-            "left out), which leaves no message to send. Give the conversation a user "
-            "message with content."
-        )
+        raise nothing_to_send(empty)
     return prompt
 
 
@@ -680,22 +676,6 @@ def _system_blocks(message: BaseMessage) -> list[Block]:
     if blocks and isinstance(cache_control, Mapping):
         blocks[-1] = {**blocks[-1], "cache_control": dict(cache_control)}
     return blocks
-
-
-def _trim_prefill(prompt: Prompt) -> None:
-    """A final assistant turn (a prefill) may not end with whitespace."""
-    if not prompt.messages or prompt.messages[-1]["role"] != "assistant":
-        return
-    content = prompt.messages[-1]["content"]
-    last = content[-1]
-    if isinstance(last, dict) and last.get("type") == "text":
-        trimmed = str(last["text"]).rstrip()
-        if trimmed:
-            content[-1] = {**last, "text": trimmed}
-        else:
-            content.pop()
-            if not content:
-                prompt.messages.pop()
 
 
 # --------------------------------------------------------------------------- media

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, Literal, Protocol
 
-from anthropic import transform_schema
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage
 from langchain_core.output_parsers import (
@@ -28,12 +27,13 @@ from langchain_core.utils.function_calling import convert_to_json_schema, conver
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel
 
+from claude_vertex.call_policy import json_schema_format, strict_tool
+
 __all__ = [
     "StructuredOutputMethod",
     "ToolChoice",
     "convert_to_anthropic_tool",
     "structured_output",
-    "tool_choice_param",
 ]
 
 ToolLike = Mapping[str, Any] | type | Callable[..., Any] | BaseTool
@@ -84,8 +84,7 @@ def convert_to_anthropic_tool(tool: ToolLike, *, strict: bool | None = None) -> 
         if isinstance(extras, Mapping):
             formatted.update({k: extras[k] for k in _TOOL_EXTRAS if k in extras})
     if strict and "input_schema" in formatted:
-        formatted["input_schema"] = transform_schema(formatted["input_schema"])
-        formatted["strict"] = True
+        formatted = strict_tool(formatted)
     elif strict is False and "input_schema" in formatted:
         formatted["strict"] = False
     return formatted
@@ -170,39 +169,6 @@ def _recursive_schema(schema: Mapping[str, Any] | None) -> dict[str, Any] | None
     return {k: v for k, v in root.items() if k not in ("title", "description")}
 
 
-def tool_choice_param(
-    tool_choice: ToolChoice, *, parallel_tool_calls: bool | None = None
-) -> dict[str, Any] | None:
-    """The Messages API ``tool_choice`` for LangChain's ``tool_choice`` argument.
-
-    ``"auto"``, ``"any"`` (also ``"required"`` or ``True``), ``"none"``, a tool name, or a
-    dict (Anthropic's shape, or OpenAI's ``{"type": "function", "function": {"name"}}``).
-    ``parallel_tool_calls=False`` sets ``disable_parallel_tool_use``.
-    """
-    choice: dict[str, Any] | None
-    if tool_choice is None or tool_choice is False:
-        choice = None
-    elif tool_choice is True or tool_choice in ("any", "required"):
-        choice = {"type": "any"}
-    elif tool_choice in ("auto", "none"):
-        choice = {"type": tool_choice}
-    elif isinstance(tool_choice, str):
-        choice = {"type": "tool", "name": tool_choice}
-    elif isinstance(tool_choice, Mapping):
-        if tool_choice.get("type") == "function":
-            choice = {"type": "tool", "name": tool_choice["function"]["name"]}
-        else:
-            choice = dict(tool_choice)
-    else:
-        raise ValueError(
-            f"Unrecognised tool_choice {tool_choice!r}: use 'auto', 'any', "
-            "'none', a tool name, or a dict."
-        )
-    if parallel_tool_calls is False:
-        choice = {**(choice or {"type": "auto"}), "disable_parallel_tool_use": True}
-    return choice
-
-
 def _parser_for_tool(schema: Any, name: str) -> Runnable[AIMessage, Any]:
     if isinstance(schema, type) and is_basemodel_subclass(schema):
         return PydanticToolsParser(tools=[schema], first_tool_only=True)
@@ -285,7 +251,7 @@ def structured_output(
     json_schema = _recursive_schema(_source_schema(schema)) or convert_to_json_schema(
         _schema_arg(schema)
     )
-    output_format = {"type": "json_schema", "schema": transform_schema(json_schema)}
+    output_format = json_schema_format(json_schema)
     llm = model.bind(output_config={"format": output_format}, ls_structured_output_format=trace)
     return _with_raw(llm, _parser_for_text(schema), include_raw)
 

@@ -36,11 +36,14 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 
 from claude_vertex import (
+    Effort,
     Impersonation,
     ModelInfo,
     Settings,
     VertexClient,
     VertexMessage,
+    apply_call_policy,
+    merge_params,
     resolve_model,
     resolve_settings,
 )
@@ -54,7 +57,7 @@ from .messages import to_messages_params
 from .responses import chat_response
 from .streaming import StreamAssembler
 from .tools import keep_first_tool_call, tool_choice_param, tool_params, tool_selections
-from .utils import JSON, check_sampling, check_thinking, thinking_is_on
+from .utils import JSON
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
@@ -62,7 +65,17 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_MODEL", "ClaudeVertex"]
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
-Effort = Literal["low", "medium", "high", "max"]
+#: Options that are Messages API parameters of the same name (``effort`` is merged into
+#: ``output_config``).
+_OPTION_PARAMS = (
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "top_k",
+    "stop_sequences",
+    "thinking",
+    "effort",
+)
 
 
 def _chat_response(message: VertexMessage) -> ChatResponse:
@@ -275,17 +288,9 @@ class ClaudeVertex(FunctionCallingLLM):
 
     @model_validator(mode="after")
     def _check_options(self) -> ClaudeVertex:
-        info = resolve_model(self.model)
-        if self.thinking is not None:
-            check_thinking(self.thinking, info, self._output_tokens(info))
-        if self.effort is not None and info.known and not info.effort:
-            raise ValueError(f"{info.vertex_id} does not offer the effort setting.")
-        check_sampling(
-            thinking_on=thinking_is_on(self.thinking),
-            temperature=self.temperature,
-            top_p=self.top_p,
-            top_k=self.top_k,
-        )
+        # The call policy on the options alone: what the model refuses raises now, what it
+        # adapts warns now (once), not only at the first call.
+        apply_call_policy(self._options_params())
         return self
 
     @classmethod
@@ -322,34 +327,26 @@ class ClaudeVertex(FunctionCallingLLM):
         return {**super().to_payload(), "project": self.project, "region": self.region}
 
     # -- requests ------------------------------------------------------------------------
+    def _options_params(self) -> JSON:
+        """The Messages API parameters the options give, before any call's own."""
+        return merge_params(
+            {"model": self.model},
+            {name: getattr(self, name) for name in _OPTION_PARAMS},
+            {"betas": self.betas or None},
+            self.additional_kwargs,
+        )
+
     def _params(
         self, messages: Sequence[ChatMessage], media: LoadedMedia, kwargs: dict[str, Any]
     ) -> JSON:
-        """The Messages API parameters of one call.
+        """The Messages API parameters of one call, the core's call policy applied.
 
         Options first, then ``additional_kwargs``, then the call's keyword arguments; the
         ``output_config`` objects and ``betas`` lists merge.
         """
-        params: JSON = {"model": self.model, "max_tokens": self._output_tokens()}
-        params.update(
-            to_messages_params(messages, media, system_prompt=self.system_prompt).as_params()
-        )
-        for name in ("temperature", "top_p", "top_k", "stop_sequences", "thinking"):
-            value = getattr(self, name)
-            if value is not None:
-                params[name] = value
-        if self.effort is not None:
-            params["output_config"] = {"effort": self.effort}
-        if self.betas:
-            params["betas"] = list(self.betas)
-        for key, value in {**self.additional_kwargs, **kwargs}.items():
-            if key == "output_config" and isinstance(value, dict):
-                params[key] = {**params.get(key, {}), **value}
-            elif key == "betas":
-                params[key] = [*params.get(key, []), *value]
-            else:
-                params[key] = value
-        return params
+        conversation = to_messages_params(messages, media, system_prompt=self.system_prompt)
+        params = merge_params(self._options_params(), kwargs, conversation.as_params())
+        return apply_call_policy(params)
 
     def _prepared(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> JSON:
         media = load_message_media(messages, self._settings.tokens, self.local_media_dirs)
@@ -444,7 +441,8 @@ class ClaudeVertex(FunctionCallingLLM):
 
         ``tool_choice`` is ``"auto"``, ``"any"``, ``"none"``, a tool name or a Messages API
         ``tool_choice``; without it, ``tool_required`` asks for ``any``. With thinking on,
-        forced tool use becomes ``auto`` (Claude refuses it) with a warning.
+        forced tool use becomes ``auto`` (Claude refuses it) with a
+        :class:`~claude_vertex.CallPolicyWarning`.
         """
         messages = list(chat_history or [])
         if isinstance(user_msg, str):
@@ -458,7 +456,6 @@ class ClaudeVertex(FunctionCallingLLM):
                 tool_choice,
                 tool_required=tool_required,
                 allow_parallel_tool_calls=allow_parallel_tool_calls,
-                thinking_on=thinking_is_on(kwargs.get("thinking", self.thinking)),
             )
         return prepared
 

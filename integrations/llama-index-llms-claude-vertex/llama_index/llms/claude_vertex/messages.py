@@ -29,7 +29,8 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.llms.utils import parse_partial_json
 
-from claude_vertex import MediaError, MessageValidationError
+from claude_vertex import MediaError
+from claude_vertex.validation import nothing_to_send
 
 from .media import LoadedMedia, MediaBlock, inline_media
 from .utils import JSON, REDACTED_THINKING_KEY, SIGNATURE_KEY
@@ -86,14 +87,11 @@ class _Converter:
 
     def _cache_point(self, target: str, point: CachePoint) -> None:
         control = point.cache_control
-        if control.ttl and control.ttl != _FIVE_MINUTES:
-            raise ValueError(
-                f"CachePoint ttl {control.ttl!r}: Vertex AI offers the 5-minute prompt cache "
-                "only; use CacheControl(type='ephemeral')."
-            )
         block = self._cacheable[target]
         if block is not None:
-            block["cache_control"] = {"type": control.type or "ephemeral"}
+            # The ttl is checked with the call's other parameters (the core's call policy).
+            ttl = {"ttl": control.ttl} if control.ttl and control.ttl != _FIVE_MINUTES else {}
+            block["cache_control"] = {"type": control.type or "ephemeral", **ttl}
 
     # -- messages ---------------------------------------------------------------------
     def add(self, message: ChatMessage) -> bool:
@@ -264,7 +262,6 @@ class _Converter:
                     b for b in blocks if b["type"] != "tool_result"
                 ]
             messages.append({"role": turn.role, "content": blocks})
-        _strip_final_assistant_text(messages)
         return MessagesParams(self.system, messages)
 
 
@@ -315,15 +312,6 @@ def _legacy_tool_calls(message: ChatMessage) -> list[JSON]:
     return converted
 
 
-def _strip_final_assistant_text(messages: list[JSON]) -> None:
-    """A final assistant turn (a prefill) may not end with whitespace."""
-    if not messages or messages[-1]["role"] != "assistant":
-        return
-    blocks = messages[-1]["content"]
-    if blocks and blocks[-1]["type"] == "text":
-        blocks[-1]["text"] = blocks[-1]["text"].rstrip()
-
-
 def to_messages_params(
     messages: Sequence[ChatMessage],
     media: LoadedMedia | None = None,
@@ -356,9 +344,5 @@ def to_messages_params(
     ]
     converted = converter.result()
     if not converted.messages and empty:
-        raise MessageValidationError(
-            f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty (empty text is "
-            "left out), which leaves no message to send. Give the conversation a user "
-            "message with content."
-        )
+        raise nothing_to_send(empty)
     return converted

@@ -1,18 +1,20 @@
 """LlamaIndex tools in, Messages API ``tools`` and ``tool_choice`` out; tool calls back out.
 
-Claude refuses forced tool use (``tool_choice`` ``any`` or a named tool) while it thinks, so
-with thinking on a forced choice becomes ``auto`` with a :class:`ForcedToolChoiceWarning`.
+Claude's rules about tool choice (forced use while thinking, a choice without tools) are
+the core's call policy (:func:`claude_vertex.apply_call_policy`).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, ToolCallBlock
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
+
+from claude_vertex import CallPolicyWarning
+from claude_vertex import tool_choice_param as core_tool_choice_param
 
 from .utils import JSON
 
@@ -27,11 +29,9 @@ __all__ = [
     "tool_selections",
 ]
 
-_CHOICE_TYPES = ("auto", "any", "none")
 
-
-class ForcedToolChoiceWarning(UserWarning):
-    """Forced tool use was asked for while thinking is on; ``auto`` was sent instead."""
+#: The core's :class:`~claude_vertex.CallPolicyWarning`, under its earlier name.
+ForcedToolChoiceWarning = CallPolicyWarning
 
 
 def tool_params(tools: Sequence[BaseTool]) -> list[JSON]:
@@ -54,7 +54,6 @@ def tool_choice_param(
     *,
     tool_required: bool,
     allow_parallel_tool_calls: bool,
-    thinking_on: bool,
 ) -> JSON:
     """The ``tool_choice`` for a call.
 
@@ -63,28 +62,12 @@ def tool_choice_param(
             Messages API ``tool_choice`` object; ``None`` follows ``tool_required``.
         tool_required: whether the answer must call a tool (``any``).
         allow_parallel_tool_calls: whether Claude may call several tools in one answer.
-        thinking_on: whether thinking is on, which rules out forced tool use.
     """
-    if isinstance(choice, Mapping):
-        param: JSON = dict(choice)
-    elif choice in _CHOICE_TYPES:
-        param = {"type": choice}
-    elif choice == "required":
-        param = {"type": "any"}
-    elif isinstance(choice, str) and choice:
-        param = {"type": "tool", "name": choice}
-    else:
-        param = {"type": "any" if tool_required else "auto"}
-    if thinking_on and param.get("type") in ("any", "tool"):
-        warnings.warn(
-            "Claude cannot be forced to call a tool while it thinks; sending tool_choice "
-            "'auto' instead. The answer may hold no tool call.",
-            ForcedToolChoiceWarning,
-            stacklevel=4,
-        )
-        param = {k: v for k, v in param.items() if k != "name"} | {"type": "auto"}
-    if param.get("type") != "none" and not allow_parallel_tool_calls:
-        param["disable_parallel_tool_use"] = True
+    param = core_tool_choice_param(
+        choice if choice is not None else ("any" if tool_required else "auto"),
+        parallel=allow_parallel_tool_calls,
+    )
+    assert param is not None  # a choice was given
     return param
 
 
