@@ -137,7 +137,7 @@ def test_max_tokens_defaults_to_the_models_output_limit(
 ) -> None:
     make_chat().invoke("hi")
     make_chat(model="claude-3-5-haiku").invoke("hi")
-    assert [c.body["max_tokens"] for c in vertex_emulator.requests] == [64_000, 4_096]
+    assert [c.body["max_tokens"] for c in vertex_emulator.requests] == [64_000, 8_192]
 
 
 def test_call_arguments_override_the_models(
