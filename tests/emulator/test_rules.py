@@ -9,6 +9,7 @@ from typing import Any
 import httpx2
 import pytest
 
+from claude_vertex import resolve_model
 from claude_vertex.testing import VertexEmulator
 from claude_vertex.testing.rules import RequestContext, check_request
 
@@ -393,9 +394,9 @@ REJECTED = [
     # system and cache_control
     case("system-non-text-block", "system.0.type: Input tag 'image'", system=[image()]),
     case(
-        "system-one-hour-cache",
-        "system.0.cache_control.ttl: Input should be '5m'",
-        system=[text("rules", cache_control={"type": "ephemeral", "ttl": "1h"})],
+        "system-day-long-cache",
+        "system.0.cache_control.ttl: Input should be '5m' or '1h'",
+        system=[text("rules", cache_control={"type": "ephemeral", "ttl": "24h"})],
     ),
     case(
         "cache-control-bad-type",
@@ -463,6 +464,43 @@ REJECTED = [
         tools=[LOOKUP],
         tool_choice={"type": "auto", "disable_parallel_tool_use": 1},
     ),
+    # the rules of newer models (Claude Opus 4.7, the 4.6 models)
+    case(
+        "temperature-on-a-model-without-sampling",
+        "temperature: `temperature` is deprecated for this model.",
+        url_model="claude-opus-4-7",
+        temperature=0.2,
+    ),
+    case(
+        "top-k-on-a-model-without-sampling",
+        "top_k: `top_k` is deprecated",
+        url_model="claude-opus-4-7",
+        top_k=5,
+    ),
+    case(
+        "budgeted-thinking-on-an-adaptive-only-model",
+        "thinking.type: extended thinking is not supported by claude-opus-4-7",
+        url_model="claude-opus-4-7",
+        thinking=THINKING,
+    ),
+    case(
+        "prefill-on-a-model-without-prefill",
+        "messages.1: This model does not support assistant message prefill",
+        url_model="claude-sonnet-4-6",
+        messages=[user("hi"), assistant(text("Sure"))],
+    ),
+    case(
+        "display-on-a-model-without-it",
+        "thinking.adaptive.display: Extra inputs are not permitted",
+        url_model="claude-opus-4-6",
+        thinking={"type": "adaptive", "display": "summarized"},
+    ),
+    case(
+        "effort-level-the-model-lacks",
+        "output_config.effort: 'xhigh' is not supported by claude-opus-4-6",
+        url_model="claude-opus-4-6",
+        output_config={"effort": "xhigh"},
+    ),
     # output_config and the rest
     case(
         "effort-on-model-without-effort",
@@ -511,7 +549,8 @@ def call(vertex_emulator: VertexEmulator) -> Any:
 
     def send(item: Case) -> httpx2.Response:
         name = "count-tokens" if item.route == "count_tokens" else item.url_model
-        url = vertex_emulator.model_url(name, REGION, stream=item.route == "stream")
+        region = REGION if resolve_model(name).is_served_in(REGION) else "us"
+        url = vertex_emulator.model_url(name, region, stream=item.route == "stream")
         headers = {"Authorization": f"Bearer {token}", **item.headers}
         return httpx2.post(url, json=item.body, headers=headers)
 
@@ -530,6 +569,25 @@ def test_vertex_rejects(call: Any, item: Case) -> None:
 
 ACCEPTED = [
     case("plain", ""),
+    case(
+        "opus-4-7-with-adaptive-thinking-shown-xhigh-effort-default-temperature",
+        "",
+        url_model="claude-opus-4-7",
+        thinking={"type": "adaptive", "display": "summarized"},
+        output_config={"effort": "xhigh"},
+        temperature=1,
+    ),
+    case(
+        "one-hour-cache-before-five-minutes",
+        "",
+        system=[text("rules", cache_control={"type": "ephemeral", "ttl": "1h"})],
+        messages=[user(text("hi", cache_control={"type": "ephemeral"}))],
+    ),
+    case(
+        "prefill-where-the-model-takes-it",
+        "",
+        messages=[user("hi"), assistant(text("Sure"))],
+    ),
     case("stream", "", route="stream"),
     case(
         "count-tokens-with-tools-and-thinking",
