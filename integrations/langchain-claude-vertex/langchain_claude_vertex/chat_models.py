@@ -387,7 +387,7 @@ class ChatClaudeVertex(BaseChatModel):
     ) -> ChatResult:
         call, settings = self._prepare(messages, stop, kwargs)
         params = self._params(call, settings)
-        message = self._client(settings).create(params, betas=call.betas, timeout=call.timeout)
+        message = self._client(settings).create(params, timeout=call.timeout)
         return self._result(call, message)
 
     async def _agenerate(
@@ -400,7 +400,7 @@ class ChatClaudeVertex(BaseChatModel):
         call, settings = self._prepare(messages, stop, kwargs)
         params = await self._aparams(call, settings)
         message = await self._client(settings).acreate(
-            params, betas=call.betas, timeout=call.timeout
+            params, timeout=call.timeout
         )
         return self._result(call, message)
 
@@ -414,7 +414,7 @@ class ChatClaudeVertex(BaseChatModel):
         call, settings = self._prepare(messages, stop, kwargs)
         params = self._params(call, settings)
         with self._client(settings).stream(
-            params, betas=call.betas, timeout=call.timeout
+            params, timeout=call.timeout
         ) as events:
             converter = self._converter(call, events.region, events.request_id)
             for chunk in events.converted(converter.convert):
@@ -432,7 +432,7 @@ class ChatClaudeVertex(BaseChatModel):
         call, settings = self._prepare(messages, stop, kwargs)
         params = await self._aparams(call, settings)
         stream = await self._client(settings).astream(
-            params, betas=call.betas, timeout=call.timeout
+            params, timeout=call.timeout
         )
         async with stream as events:
             converter = self._converter(call, events.region, events.request_id)
@@ -476,7 +476,7 @@ class ChatClaudeVertex(BaseChatModel):
         """
         call, settings = self._prepare(messages, None, {"tools": tools} if tools else {})
         params = self._params(call, settings)
-        return self._client(settings).count_tokens(params, betas=call.betas)
+        return self._client(settings).count_tokens(params)
 
     async def aget_num_tokens_from_messages(
         self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
@@ -484,7 +484,7 @@ class ChatClaudeVertex(BaseChatModel):
         """The async form of :meth:`get_num_tokens_from_messages`."""
         call, settings = self._prepare(messages, None, {"tools": tools} if tools else {})
         params = await self._aparams(call, settings)
-        return await self._client(settings).acount_tokens(params, betas=call.betas)
+        return await self._client(settings).acount_tokens(params)
 
     def get_num_tokens(self, text: str) -> int:
         """The input tokens of ``text`` sent as one user message, from count-tokens."""

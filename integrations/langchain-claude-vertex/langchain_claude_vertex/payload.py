@@ -88,9 +88,8 @@ class PreparedCall:
     model: str
     info: ModelInfo
     prompt: Prompt
-    #: Everything but ``system`` and ``messages``.
+    #: Everything but ``system`` and ``messages`` (``betas`` included: the core sorts them).
     params: dict[str, Any]
-    betas: tuple[str, ...]
     timeout: float | None
     stream_usage: bool
 
@@ -208,7 +207,6 @@ def prepare_call(
     if isinstance(cache_control, Mapping):
         prompt.mark_last_block(cache_control)
     checked = apply_call_policy({**params, "messages": prompt.messages, "system": prompt.system})
-    betas = tuple(checked.pop("betas", ()))
     for name in ("messages", "system"):
         checked.pop(name, None)
     return PreparedCall(
@@ -216,7 +214,6 @@ def prepare_call(
         info=resolve_model(model),
         prompt=prompt,
         params=checked,
-        betas=betas,
         timeout=_pick(kwargs, "timeout", defaults.timeout),
         stream_usage=bool(_pick(kwargs, "stream_usage", defaults.stream_usage)),
     )
