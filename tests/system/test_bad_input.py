@@ -22,7 +22,7 @@ from llama_index.core.base.llms.types import (
 )
 
 from claude_vertex import ClaudeVertexError, ConfigurationError, MediaError
-from claude_vertex.media import MAX_IMAGE_BYTES
+from claude_vertex.media_types import MAX_IMAGE_BYTES
 from claude_vertex.testing import VertexEmulator
 from langchain_claude_vertex import ChatClaudeVertex
 from llama_index.llms.claude_vertex import ClaudeVertex
