@@ -42,6 +42,7 @@ from .errors import (
     VertexConnectionError,
 )
 from .media import Media, aload_media, load_media, local_media_dirs
+from .media_sources import MediaSource, aresolve_media, resolve_media
 from .models import MODELS, ModelInfo, Pricing, default_region, resolve_model
 from .settings import Settings, resolve_settings
 from .transform import VERTEX_ANTHROPIC_VERSION, VertexBetaWarning, VertexRequest, build_request
@@ -59,6 +60,7 @@ __all__ = [
     "MalformedResponseError",
     "Media",
     "MediaError",
+    "MediaSource",
     "MessageStream",
     "MessageValidationError",
     "ModelInfo",
@@ -82,11 +84,13 @@ __all__ = [
     "VertexRequest",
     "__version__",
     "aload_media",
+    "aresolve_media",
     "base_url_for_region",
     "build_request",
     "default_region",
     "load_media",
     "local_media_dirs",
+    "resolve_media",
     "resolve_model",
     "resolve_settings",
     "token_provider",
