@@ -41,6 +41,8 @@ from claude_vertex import (
     Settings,
     VertexClient,
     VertexMessage,
+    aresolve_media,
+    resolve_media,
     resolve_model,
     resolve_settings,
 )
@@ -49,7 +51,6 @@ from claude_vertex.credentials import CredentialsSource
 from claude_vertex.media import LocalDirs
 from claude_vertex.media import local_media_dirs as checked_local_dirs
 
-from .media import LoadedMedia, aload_message_media, load_message_media
 from .messages import to_messages_params
 from .responses import chat_response
 from .streaming import StreamAssembler
@@ -322,18 +323,14 @@ class ClaudeVertex(FunctionCallingLLM):
         return {**super().to_payload(), "project": self.project, "region": self.region}
 
     # -- requests ------------------------------------------------------------------------
-    def _params(
-        self, messages: Sequence[ChatMessage], media: LoadedMedia, kwargs: dict[str, Any]
-    ) -> JSON:
+    def _params(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> JSON:
         """The Messages API parameters of one call.
 
         Options first, then ``additional_kwargs``, then the call's keyword arguments; the
         ``output_config`` objects and ``betas`` lists merge.
         """
         params: JSON = {"model": self.model, "max_tokens": self._output_tokens()}
-        params.update(
-            to_messages_params(messages, media, system_prompt=self.system_prompt).as_params()
-        )
+        params.update(to_messages_params(messages, system_prompt=self.system_prompt).as_params())
         for name in ("temperature", "top_p", "top_k", "stop_sequences", "thinking"):
             value = getattr(self, name)
             if value is not None:
@@ -352,12 +349,16 @@ class ClaudeVertex(FunctionCallingLLM):
         return params
 
     def _prepared(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> JSON:
-        media = load_message_media(messages, self._settings.tokens, self.local_media_dirs)
-        return self._params(messages, media, kwargs)
+        """The call's parameters, its media read by the core's pipeline."""
+        params = self._params(messages, kwargs)
+        return resolve_media(params, tokens=self._settings.tokens, local_dirs=self.local_media_dirs)
 
     async def _aprepared(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> JSON:
-        media = await aload_message_media(messages, self._settings.tokens, self.local_media_dirs)
-        return self._params(messages, media, kwargs)
+        """The async form of :meth:`_prepared` (media read concurrently)."""
+        params = self._params(messages, kwargs)
+        return await aresolve_media(
+            params, tokens=self._settings.tokens, local_dirs=self.local_media_dirs
+        )
 
     # -- chat ----------------------------------------------------------------------------
     @llm_chat_callback()
