@@ -54,7 +54,7 @@ def test_sniffing_by_leading_bytes(data: bytes, expected: str) -> None:
 
 def test_sniffing_falls_back_to_the_name_suffix() -> None:
     assert sniff_media_type(b"", None, "https://x/notes.md?v=2") == "text/plain"
-    assert sniff_media_type(b"", "binary/octet-stream", "/tmp/a.JPG") == "image/jpeg"
+    assert sniff_media_type(b"", "binary/octet-stream", "/srv/photos/a.JPG") == "image/jpeg"
 
 
 @pytest.mark.parametrize(
