@@ -51,6 +51,7 @@ from .errors import (
     VertexConnectionError,
 )
 from .media import Media, aload_media, load_media, local_media_dirs
+from .media_sources import MediaSource, aresolve_media, resolve_media
 from .models import (
     EFFORTS,
     MODELS,
@@ -81,6 +82,7 @@ __all__ = [
     "MalformedResponseError",
     "Media",
     "MediaError",
+    "MediaSource",
     "MessageStream",
     "MessageValidationError",
     "ModelDeprecationWarning",
@@ -108,6 +110,7 @@ __all__ = [
     "all_models",
     "aload_media",
     "apply_call_policy",
+    "aresolve_media",
     "base_url_for_region",
     "build_request",
     "default_region",
@@ -115,6 +118,7 @@ __all__ = [
     "local_media_dirs",
     "merge_params",
     "register_model",
+    "resolve_media",
     "resolve_model",
     "resolve_settings",
     "strict_tool",

@@ -1,8 +1,10 @@
-"""Images and documents by reference, read client-side and sent inline as base64.
+"""Images and documents read client-side, by reference or from bytes given inline.
 
-Vertex does not fetch URL sources, so both adapters turn every reference into a base64
-``source`` block here: ``data:`` URLs, ``http(s)://`` URLs, ``gs://`` objects (read through the
-Cloud Storage JSON API with the caller's own credentials) and local files.
+Vertex does not fetch URL sources, so every reference is read here (:func:`load_media`) and
+sent as a base64 ``source`` (:mod:`.media_sources` does that for a whole request): ``data:``
+URLs, ``http(s)://`` URLs, ``gs://`` objects (read through the Cloud Storage JSON API with the
+caller's own credentials) and local files. Bytes given inline are checked by the same rules
+(:func:`inline_media`).
 
 Local files (``file://`` URLs and paths) are refused unless the caller names the directories
 they may come from (``local_dirs``, the adapters' ``local_media_dirs``): message content often
@@ -29,13 +31,20 @@ import httpx2
 from .credentials import TokenProvider
 from .deadlines import Deadline, DeadlineExceeded
 from .errors import ConfigurationError, MediaError
+from .media_types import (
+    DOCUMENT_MEDIA_TYPES,
+    IMAGE_MEDIA_TYPES,
+    MAX_FETCH_BYTES,
+    MAX_IMAGE_BYTES,
+    sniff_inline_media_type,
+    sniff_media_type,
+)
 
 __all__ = [
-    "IMAGE_MEDIA_TYPES",
-    "MAX_IMAGE_BYTES",
     "LocalDirs",
     "Media",
     "aload_media",
+    "inline_media",
     "load_media",
     "local_media_dirs",
 ]
@@ -43,37 +52,11 @@ __all__ = [
 #: Directories local media may be read from (``local_dirs=``); empty: no local file at all.
 LocalDirs = Iterable[str | os.PathLike[str]]
 
-#: Image types the Messages API accepts.
-IMAGE_MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
-#: Document types sent as base64 ``document`` sources.
-DOCUMENT_MEDIA_TYPES = ("application/pdf", "text/plain")
-#: The largest image the API accepts (decoded bytes).
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
-#: The largest file read at all (the API's request size).
-MAX_FETCH_BYTES = 32 * 1024 * 1024
 #: Where ``gs://`` reads go; ``STORAGE_EMULATOR_HOST`` (the google-cloud-storage convention)
 #: points them at an emulator.
 STORAGE_HOST = "https://storage.googleapis.com"
 
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]", re.ASCII)
-_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"%PDF-", "application/pdf"),
-)
-_GENERIC = {"", "application/octet-stream", "binary/octet-stream"}
-_SUFFIXES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".pdf": "application/pdf",
-    ".txt": "text/plain",
-    ".md": "text/plain",
-}
 
 
 @dataclass(frozen=True)
@@ -108,22 +91,6 @@ class Media:
         return {"type": "image" if self.is_image else "document", "source": self.source()}
 
 
-def sniff_media_type(data: bytes, declared: str | None = None, name: str = "") -> str:
-    """The media type of ``data``: the declared one unless generic, else from bytes or name."""
-    declared = (declared or "").split(";")[0].strip().lower()
-    if declared == "image/jpg":
-        declared = "image/jpeg"
-    if declared not in _GENERIC:
-        return declared
-    for magic, media_type in _MAGIC:
-        if data.startswith(magic):
-            return media_type
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    suffix = Path(urlsplit(name).path).suffix.lower()
-    return _SUFFIXES.get(suffix, "application/octet-stream")
-
-
 def _check(media: Media, reference: str) -> Media:
     allowed = IMAGE_MEDIA_TYPES + DOCUMENT_MEDIA_TYPES
     if media.media_type not in allowed:
@@ -137,6 +104,21 @@ def _check(media: Media, reference: str) -> Media:
             f"at most {MAX_IMAGE_BYTES:,}. Resize or recompress it."
         )
     return media
+
+
+def inline_media(data: bytes, media_type: str | None = None) -> Media:
+    """Bytes given inline as :class:`Media`, checked like any media read from a reference.
+
+    Args:
+        data: the raw bytes (not base64); they are kept as they are.
+        media_type: their declared type; when missing or generic it is sniffed from the
+            leading bytes (bytes of no known type that are UTF-8 text are plain text).
+
+    Raises:
+        MediaError: the bytes are of a type Claude does not read, or an image too large.
+    """
+    media = Media(sniff_inline_media_type(data, media_type), data)
+    return _check(media, "The media given inline")
 
 
 def _describe(reference: str) -> str:

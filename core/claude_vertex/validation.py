@@ -12,16 +12,22 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .errors import MessageValidationError
-from .media import DOCUMENT_MEDIA_TYPES, IMAGE_MEDIA_TYPES, MAX_IMAGE_BYTES
+from .media_types import (
+    DOCUMENT_MEDIA_TYPES,
+    IMAGE_MEDIA_TYPES,
+    MAX_IMAGE_BYTES,
+    base64_decoded_size,
+)
 
-__all__ = ["nothing_to_send", "validate_messages"]
+__all__ = ["block_place", "nothing_to_send", "validate_messages"]
 
 _ROLES = ("user", "assistant")
 #: What an assistant turn's blocks can answer: no tool call (never added to).
 _NOTHING: frozenset[str] = frozenset()
 
 
-def _where(index: int, role: object, block: int | None = None, kind: object = None) -> str:
+def block_place(index: int, role: object, block: int | None = None, kind: object = None) -> str:
+    """Where a message or block is, as errors name it: ``messages[i] (role), content[j] (kind)``."""
     place = f"messages[{index}] ({role})"
     return place if block is None else f"{place}, content[{block}] ({kind})"
 
@@ -58,7 +64,8 @@ def _check_source(source: object, where: str, kind: str) -> None:
     if source_type in ("url", "file"):
         raise MessageValidationError(
             f"{where}: Vertex AI does not fetch {source_type} sources. Send the bytes as a "
-            "base64 source (claude_vertex.load_media reads URLs, gs:// objects and files)."
+            "base64 source (claude_vertex.resolve_media reads a MediaSource's URL, gs:// "
+            "object or file)."
         )
     if source_type != "base64":
         return
@@ -72,9 +79,10 @@ def _check_source(source: object, where: str, kind: str) -> None:
     data = source.get("data")
     if not isinstance(data, str) or not data:
         raise MessageValidationError(f"{where}: the base64 data is empty.")
-    if kind == "image" and len(data) * 3 // 4 > MAX_IMAGE_BYTES:
+    size = base64_decoded_size(data)
+    if kind == "image" and size > MAX_IMAGE_BYTES:
         raise MessageValidationError(
-            f"{where}: the image is about {len(data) * 3 // 4:,} bytes; Vertex accepts at "
+            f"{where}: the image is about {size:,} bytes; Vertex accepts at "
             f"most {MAX_IMAGE_BYTES:,}. Resize or recompress it."
         )
 
@@ -87,27 +95,28 @@ def _check_block(
     answerable: set[str] | frozenset[str],
     answered: set[str],
 ) -> None:
-    # The place of the block (``_where``) is only formatted on the way to an error: valid
+    # The place of the block (``block_place``) is only formatted on the way to an error: valid
     # conversations, the common case, pay one type check per block.
     if not isinstance(block, Mapping):
         raise MessageValidationError(
-            f"{_where(index, role, position, None)}: a content block must be a dict with a 'type'."
+            f"{block_place(index, role, position, None)}: a content block must be a dict "
+            "with a 'type'."
         )
     kind = block.get("type")
     if kind == "text":
         text = block.get("text")
         if not (text if isinstance(text, str) else str(text or "")).strip():
             raise MessageValidationError(
-                f"{_where(index, role, position, kind)}: text blocks must hold non-whitespace "
+                f"{block_place(index, role, position, kind)}: text blocks must hold non-whitespace "
                 "text; drop the empty block."
             )
     elif kind in ("image", "document"):
-        _check_source(block.get("source"), _where(index, role, position, kind), str(kind))
+        _check_source(block.get("source"), block_place(index, role, position, kind), str(kind))
     elif kind == "tool_result":
         tool_use_id = str(block.get("tool_use_id"))
         if tool_use_id not in answerable:
             raise MessageValidationError(
-                f"{_where(index, role, position, kind)}: tool_result for {tool_use_id!r} "
+                f"{block_place(index, role, position, kind)}: tool_result for {tool_use_id!r} "
                 "answers no tool_use of the assistant message right before it. Keep each tool "
                 "result directly after the assistant turn that called the tool."
             )
@@ -118,7 +127,7 @@ def _check_block(
                 if isinstance(inner, Mapping) and inner.get("type") in ("image", "document"):
                     _check_source(
                         inner.get("source"),
-                        _where(index, role, position, kind),
+                        block_place(index, role, position, kind),
                         str(inner.get("type")),
                     )
 
@@ -161,11 +170,11 @@ def _check_content(
     if isinstance(content, str):
         if not content.strip():
             raise MessageValidationError(
-                f"{_where(index, role)} is empty; every message needs non-whitespace content."
+                f"{block_place(index, role)} is empty; every message needs non-whitespace content."
             )
     elif not isinstance(content, Sequence) or not content:
         raise MessageValidationError(
-            f"{_where(index, role)}{_text_excerpt(message)} has no content blocks."
+            f"{block_place(index, role)}{_text_excerpt(message)} has no content blocks."
         )
     else:
         for position, block in enumerate(content):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from claude_vertex import ConfigurationError, MediaError, aload_media, load_media, token_provider
-from claude_vertex.media import MAX_FETCH_BYTES, MAX_IMAGE_BYTES, sniff_media_type
+from claude_vertex.media_types import MAX_FETCH_BYTES, MAX_IMAGE_BYTES, sniff_media_type
 from claude_vertex.testing import VertexEmulator
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

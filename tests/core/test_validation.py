@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from claude_vertex import MessageValidationError, VertexClient
-from claude_vertex.media import MAX_IMAGE_BYTES
+from claude_vertex.media_types import MAX_IMAGE_BYTES
 from claude_vertex.testing import VertexEmulator
 from claude_vertex.validation import validate_messages
 from tests.helpers import hello

@@ -21,7 +21,7 @@ from llama_index.core.base.llms.types import (
     TextBlock,
 )
 
-from claude_vertex import MediaError
+from claude_vertex import MediaError, MediaSource, resolve_media
 from claude_vertex.testing import VertexEmulator
 from llama_index.llms.claude_vertex.messages import to_messages_params
 from tests.llama_index.support import PDF, PNG, MakeLLM
@@ -197,9 +197,16 @@ def test_streamed_citations_of_a_document_arrive_as_citation_blocks(
     assert last.raw.content[-1].citations[0].type == "page_location"
 
 
-def test_converting_unread_blocks_never_reads_their_files(tmp_path: Path) -> None:
-    """to_messages_params without the loaded media refuses, rather than read the file itself."""
+def test_converting_blocks_never_reads_their_files(tmp_path: Path) -> None:
+    """to_messages_params leaves a path for the core's pipeline, which applies the rules."""
     local = tmp_path / "local.png"
     local.write_bytes(PNG)
-    with pytest.raises(MediaError, match="load_message_media"):
-        to_messages_params(ask(ImageBlock(path=local)))
+    params = to_messages_params(ask(ImageBlock(path=local))).as_params()
+    image = params["messages"][0]["content"][0]
+    assert image == {"type": "image", "source": MediaSource(local, image_only=True)}
+    with pytest.raises(MediaError, match="local_media_dirs"):
+        resolve_media(params)  # no local_dirs: the file is not read
+    assert resolve_media(params, local_dirs=[tmp_path])["messages"][0]["content"][0] == {
+        "type": "image",
+        "source": PNG_SOURCE,
+    }

@@ -22,7 +22,7 @@ from llama_index.core.base.llms.types import (
 )
 
 from claude_vertex import ClaudeVertexError, ConfigurationError, MediaError
-from claude_vertex.media import MAX_IMAGE_BYTES
+from claude_vertex.media_types import MAX_IMAGE_BYTES
 from claude_vertex.testing import VertexEmulator
 from langchain_claude_vertex import ChatClaudeVertex
 from llama_index.llms.claude_vertex import ClaudeVertex
@@ -119,7 +119,7 @@ MALFORMED = [
         [user(TextBlock(text="Look:"), ImageBlock(image=HUGE_PNG, image_mimetype="image/png"))],
         ClaudeVertexError,  # MessageValidationError (LangChain), MediaError (LlamaIndex)
         ("messages[0] (user), content[1] (image)", "5,242,880"),
-        ("messages[0] (user), blocks[1] (ImageBlock)", "5,242,880"),
+        ("messages[0] (user), content[1] (image)", "5,242,880"),
     ),
     Malformed(
         "an image given by URL larger than Vertex accepts",
@@ -137,7 +137,7 @@ MALFORMED = [
         [user(TextBlock(text="Look:"), ImageBlock(url=f"data:image/png;base64,{b64(HUGE_PNG)}"))],
         MediaError,
         ("messages[0] (user), content[1]", "5,242,880"),
-        ("messages[0] (user), blocks[1] (ImageBlock)", "5,242,880"),
+        ("messages[0] (user), content[1] (image)", "5,242,880"),
     ),
     Malformed(
         "an unsupported image type",
@@ -145,7 +145,7 @@ MALFORMED = [
         [user(TextBlock(text="Look:"), ImageBlock(image=BMP, image_mimetype="image/bmp"))],
         MediaError,
         ("messages[0] (user), content[1]", "'image/bmp'"),
-        ("messages[0] (user), blocks[1] (ImageBlock)", "'image/bmp'"),
+        ("messages[0] (user), content[1] (image)", "'image/bmp'"),
     ),
     Malformed(
         "an unsupported document type",
@@ -168,7 +168,7 @@ MALFORMED = [
         ],
         MediaError,
         ("messages[2] (user), content[1]", "'application/zip'"),
-        ("messages[2] (user), blocks[1] (DocumentBlock)", "'application/zip'"),
+        ("messages[2] (user), content[1] (document)", "'application/zip'"),
     ),
 ]
 

@@ -34,10 +34,9 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
 )
 
-from claude_vertex import MessageValidationError, token_provider
+from claude_vertex import MessageValidationError, resolve_media, token_provider
 from claude_vertex.validation import validate_messages
 from langchain_claude_vertex.messages import resolve_prompt, to_prompt, tool_use_id
-from llama_index.llms.claude_vertex.media import load_message_media
 from llama_index.llms.claude_vertex.messages import to_messages_params
 
 FUZZ = settings(
@@ -446,7 +445,7 @@ def test_llama_index_converter_never_crashes_and_loses_nothing(conversation: Con
     messages = list(llama_index_messages(conversation))
 
     def convert() -> dict[str, Any]:
-        return to_messages_params(messages, load_message_media(messages)).as_params()
+        return resolve_media(to_messages_params(messages).as_params())
 
     if not conversation.has_content:
         event("refused")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn, TypeGuard
 
 from claude_vertex.betas import VERTEX_BETAS
+from claude_vertex.media_types import IMAGE_SIGNATURES, MAX_IMAGE_BYTES
 from claude_vertex.models import EFFORTS, ModelInfo, resolve_model
 from claude_vertex.transform import VERTEX_ANTHROPIC_VERSION
 
@@ -74,14 +75,6 @@ COUNT_TOKENS_FIELDS = frozenset(
 )
 
 MAX_CACHE_BREAKPOINTS = 4
-MAX_IMAGE_BYTES = 5 * 1024 * 1024
-#: Leading bytes of each image type Vertex accepts.
-IMAGE_SIGNATURES = {
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/gif": (b"GIF87a", b"GIF89a"),
-    "image/webp": (b"RIFF",),
-}
 #: ``type`` prefixes of the Anthropic-defined tools Vertex serves.
 SERVER_TOOL_PREFIXES = (
     "bash_",

@@ -399,9 +399,7 @@ class ChatClaudeVertex(BaseChatModel):
     ) -> ChatResult:
         call, settings = self._prepare(messages, stop, kwargs)
         params = await self._aparams(call, settings)
-        message = await self._client(settings).acreate(
-            params, timeout=call.timeout
-        )
+        message = await self._client(settings).acreate(params, timeout=call.timeout)
         return self._result(call, message)
 
     def _stream(
@@ -413,9 +411,7 @@ class ChatClaudeVertex(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         call, settings = self._prepare(messages, stop, kwargs)
         params = self._params(call, settings)
-        with self._client(settings).stream(
-            params, timeout=call.timeout
-        ) as events:
+        with self._client(settings).stream(params, timeout=call.timeout) as events:
             converter = self._converter(call, events.region, events.request_id)
             for chunk in events.converted(converter.convert):
                 if run_manager is not None:
@@ -431,9 +427,7 @@ class ChatClaudeVertex(BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         call, settings = self._prepare(messages, stop, kwargs)
         params = await self._aparams(call, settings)
-        stream = await self._client(settings).astream(
-            params, timeout=call.timeout
-        )
+        stream = await self._client(settings).astream(params, timeout=call.timeout)
         async with stream as events:
             converter = self._converter(call, events.region, events.request_id)
             async for chunk in events.converted(converter.convert):

@@ -2,11 +2,11 @@
 
 Conversion runs in two steps. :func:`to_prompt` turns the messages into Messages API blocks
 without any I/O; images and documents given by reference (``http(s)://``, ``gs://``,
-``data:``, ``file://`` URLs) stay :class:`PendingMedia` placeholders. :func:`resolve_prompt` (or
-:func:`aresolve_prompt`, which loads concurrently) then reads them through the core's
-:func:`~claude_vertex.load_media` and inlines them as base64, because Vertex does not fetch
-URL sources. ``file://`` URLs are refused unless the model names the directories they may
-read from (``local_media_dirs``).
+``data:``, ``file://`` URLs) get a core :class:`~claude_vertex.MediaSource` as their source.
+:func:`resolve_prompt` (or :func:`aresolve_prompt`, which reads concurrently) then hands the
+params to the core's media pipeline (:func:`~claude_vertex.resolve_media`), which reads them
+and inlines them as base64, because Vertex does not fetch URL sources. ``file://`` URLs are
+refused unless the model names the directories they may read from (``local_media_dirs``).
 
 Accepted content: text; LangChain standard ``image``/``file``/``text-plain`` blocks (base64,
 URL); OpenAI ``image_url`` and ``file`` shapes; native Anthropic blocks (``image``,
@@ -19,7 +19,6 @@ sent.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
@@ -39,18 +38,18 @@ from langchain_core.messages import (
 )
 
 from claude_vertex import (
-    Media,
-    MediaError,
+    MediaSource,
     MessageValidationError,
     TokenProvider,
-    aload_media,
-    load_media,
+    aresolve_media,
+    resolve_media,
 )
 from claude_vertex.media import LocalDirs
+from claude_vertex.media_sources import has_deferred_source
+from claude_vertex.media_types import DOCUMENT_OPTIONS, IMAGE_MEDIA_TYPES
 from claude_vertex.validation import nothing_to_send
 
 __all__ = [
-    "PendingMedia",
     "Prompt",
     "aresolve_prompt",
     "resolve_prompt",
@@ -61,10 +60,10 @@ __all__ = [
 Block = dict[str, Any]
 Role = Literal["user", "assistant"]
 
-#: Options a document block takes besides its source.
-_DOCUMENT_OPTIONS = ("title", "context", "citations")
 #: What the Messages API accepts as a tool-use id.
 _TOOL_ID = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+#: The block type of a LangChain standard media block, by its kind.
+_MEDIA_KINDS = {"image": "image", "file": "document"}
 #: Content types Claude cannot read, by the kind of media they hold.
 _UNSUPPORTED_MEDIA = {"audio": "audio", "input_audio": "audio", "video": "video"}
 _NO_FILES_API = (
@@ -74,84 +73,36 @@ _NO_FILES_API = (
 
 
 @dataclass
-class PendingMedia:
-    """An image or document known by reference, read and inlined before the call is sent."""
-
-    reference: str
-    #: ``title``, ``context`` and ``citations`` of a document (dropped for images).
-    document_options: dict[str, Any] = field(default_factory=dict)
-    cache_control: dict[str, Any] | None = None
-
-    def to_block(self, media: Media) -> Block:
-        """The Messages API block for the loaded ``media``."""
-        block = media.block()
-        if block["type"] == "document":
-            block.update(self.document_options)
-        if self.cache_control is not None:
-            block["cache_control"] = self.cache_control
-        return block
-
-
-Item = Block | PendingMedia
-
-
-@dataclass
 class Prompt:
     """A conversation as Messages API ``system`` and ``messages``, media still by reference."""
 
     system: list[Block] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
 
-    def pending(self) -> list[PendingMedia]:
-        """Every media placeholder, in order (nested ones in tool results included)."""
-        return [item for _, item in self._placed_items() if isinstance(item, PendingMedia)]
-
-    def media_places(self) -> dict[str, str]:
-        """Where each media reference first appears, as ``messages[i] (role), content[j]``."""
-        places: dict[str, str] = {}
-        for place, item in self._placed_items():
-            if isinstance(item, PendingMedia):
-                places.setdefault(item.reference, place)
-        return places
-
     def may_cite(self) -> bool:
         """Whether the prompt holds documents or search results (so answers may cite)."""
         return any(
-            isinstance(item, PendingMedia) or item.get("type") in ("document", "search_result")
-            for _, item in self._placed_items()
+            has_deferred_source(item) or item.get("type") in ("document", "search_result")
+            for item in self._items()
         )
 
-    def _placed_items(self) -> Iterator[tuple[str, Item]]:
-        """Every item with its place in the request (nested ones in tool results included)."""
-        for index, message in enumerate(self.messages):
-            for position, item in enumerate(message["content"]):
-                place = f"messages[{index}] ({message['role']}), content[{position}]"
-                yield place, item
-                if isinstance(item, dict) and isinstance(item.get("content"), list):
-                    for inner, nested in enumerate(item["content"]):
-                        yield f"{place} (tool_result), content[{inner}]", nested
+    def _items(self) -> Iterator[Block]:
+        """Every block of the messages (nested ones in tool results included)."""
+        for message in self.messages:
+            for item in message["content"]:
+                yield item
+                if isinstance(item.get("content"), list):
+                    yield from item["content"]
 
     def mark_last_block(self, cache_control: Mapping[str, Any]) -> None:
         """Put ``cache_control`` on the last block of the last message (a cache breakpoint)."""
         if self.messages and self.messages[-1]["content"]:
             _set_cache_control(self.messages[-1]["content"], -1, dict(cache_control))
 
-    def to_params(self, loaded: Mapping[str, Media]) -> dict[str, Any]:
-        """``system`` and ``messages`` with every placeholder replaced by its loaded media."""
-
-        def fill(items: list[Item]) -> list[Block]:
-            out: list[Block] = []
-            for item in items:
-                if isinstance(item, PendingMedia):
-                    out.append(item.to_block(loaded[item.reference]))
-                elif isinstance(item.get("content"), list):
-                    out.append({**item, "content": fill(item["content"])})
-                else:
-                    out.append(item)
-            return out
-
+    def params(self) -> dict[str, Any]:
+        """``system`` and ``messages`` params, media still as ``MediaSource`` sources."""
         params: dict[str, Any] = {
-            "messages": [{"role": m["role"], "content": fill(m["content"])} for m in self.messages],
+            "messages": [{"role": m["role"], "content": list(m["content"])} for m in self.messages],
         }
         if self.system:
             params["system"] = self.system
@@ -161,12 +112,8 @@ class Prompt:
 # --------------------------------------------------------------------------- helpers
 
 
-def _set_cache_control(items: list[Item], index: int, cache_control: dict[str, Any]) -> None:
-    item = items[index]
-    if isinstance(item, PendingMedia):
-        item.cache_control = cache_control
-    else:
-        items[index] = {**item, "cache_control": cache_control}
+def _set_cache_control(items: list[Block], index: int, cache_control: dict[str, Any]) -> None:
+    items[index] = {**items[index], "cache_control": cache_control}
 
 
 def _extras(block: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -191,7 +138,7 @@ def _with_cache_control(block: Block, source: Mapping[str, Any]) -> Block:
 
 def _document_options(block: Mapping[str, Any]) -> dict[str, Any]:
     extras = _extras(block)
-    options = {key: block.get(key, extras.get(key)) for key in _DOCUMENT_OPTIONS}
+    options = {key: block.get(key, extras.get(key)) for key in DOCUMENT_OPTIONS}
     title = options.get("title") or block.get("filename") or extras.get("filename")
     options["title"] = title
     return {key: value for key, value in options.items() if value is not None}
@@ -207,6 +154,18 @@ def tool_use_id(raw: str) -> str:
         return raw
     digest = hashlib.sha256(raw.encode()).hexdigest()[:12]
     return re.sub(r"[^a-zA-Z0-9_-]", "_", raw)[:48] + "_" + digest
+
+
+def _by_reference(
+    kind: str, reference: str, raw: Mapping[str, Any], options: Mapping[str, Any] | None = None
+) -> Block:
+    """A ``kind`` block whose media the core reads from ``reference`` before the call."""
+    block: Block = {
+        "type": kind,
+        "source": MediaSource(reference),
+        **(_document_options(raw) if options is None else options),
+    }
+    return _with_cache_control(block, raw)
 
 
 def _data_url(data: str, mime_type: str | None) -> str:
@@ -231,7 +190,7 @@ def _decoded_text(data: str) -> str:
         ) from None
 
 
-def _media_block(block: Mapping[str, Any], kind: Literal["image", "file"]) -> Item:
+def _media_block(block: Mapping[str, Any], kind: Literal["image", "file"]) -> Block:
     """A LangChain standard (v1) or v0 data block for an image or file."""
     source_type = block.get("source_type")
     mime_type = block.get("mime_type")
@@ -239,7 +198,7 @@ def _media_block(block: Mapping[str, Any], kind: Literal["image", "file"]) -> It
         raise ValueError(_NO_FILES_API)
     if "base64" in block or source_type == "base64":
         data = str(block.get("base64") or block.get("data") or "")
-        if kind == "image" and mime_type in ("image/jpeg", "image/png", "image/gif", "image/webp"):
+        if kind == "image" and mime_type in IMAGE_MEDIA_TYPES:
             image: Block = {
                 "type": "image",
                 "source": {"type": "base64", "media_type": mime_type, "data": data},
@@ -254,11 +213,9 @@ def _media_block(block: Mapping[str, Any], kind: Literal["image", "file"]) -> It
             return _with_cache_control(pdf, block)
         if kind == "file" and mime_type == "text/plain":
             return _text_document(_decoded_text(data), block)
-        return PendingMedia(
-            _data_url(data, mime_type), _document_options(block), _cache_control(block)
-        )
+        return _by_reference(_MEDIA_KINDS[kind], _data_url(data, mime_type), block)
     if "url" in block or source_type == "url":
-        return PendingMedia(str(block.get("url")), _document_options(block), _cache_control(block))
+        return _by_reference(_MEDIA_KINDS[kind], str(block.get("url")), block)
     if source_type == "text" or (kind == "file" and isinstance(block.get("text"), str)):
         return _text_document(str(block.get("text", "")), block)
     raise ValueError(
@@ -266,7 +223,7 @@ def _media_block(block: Mapping[str, Any], kind: Literal["image", "file"]) -> It
     )
 
 
-def _openai_file(block: Mapping[str, Any]) -> Item:
+def _openai_file(block: Mapping[str, Any]) -> Block:
     """OpenAI's ``{"type": "file", "file": {"filename", "file_data" | "file_id"}}``."""
     file = block["file"]
     if file.get("file_id"):
@@ -276,16 +233,16 @@ def _openai_file(block: Mapping[str, Any]) -> Item:
         raise ValueError("An OpenAI-style file block needs file.file_data.")
     options = {"title": file["filename"]} if file.get("filename") else {}
     reference = data if data.startswith("data:") else _data_url(data, "application/pdf")
-    return PendingMedia(reference, options, _cache_control(block))
+    return _by_reference("document", reference, block, options)
 
 
-def _native_with_source(block: Mapping[str, Any]) -> Item:
+def _native_with_source(block: Mapping[str, Any]) -> Block:
     """A native Anthropic ``image`` or ``document`` block; URL sources are fetched here."""
     source = block.get("source")
     cleaned = _clean(block)
     if isinstance(source, Mapping) and source.get("type") == "url":
-        options = {k: v for k, v in cleaned.items() if k in _DOCUMENT_OPTIONS}
-        return PendingMedia(str(source.get("url")), options, _cache_control(block))
+        options = {k: v for k, v in cleaned.items() if k in DOCUMENT_OPTIONS}
+        return _by_reference(str(block.get("type")), str(source.get("url")), block, options)
     if isinstance(source, Mapping) and source.get("type") == "file":
         raise ValueError(_NO_FILES_API)
     return cleaned
@@ -314,42 +271,42 @@ def _text_item(raw: Mapping[str, Any]) -> Block | None:
     return _text_block(str(raw.get("text", "")), raw)
 
 
-def _user_image(raw: Mapping[str, Any]) -> Item:
+def _user_image(raw: Mapping[str, Any]) -> Block:
     """A native Anthropic ``image`` (with a ``source``) or a LangChain image block."""
     if "source" in raw:
         return _native_with_source(raw)
     return _media_block(raw, "image")
 
 
-def _user_document(raw: Mapping[str, Any]) -> Item:
+def _user_document(raw: Mapping[str, Any]) -> Block:
     """A native Anthropic ``document``; without a ``source`` it is passed through."""
     if "source" in raw:
         return _native_with_source(raw)
     return _clean(raw)
 
 
-def _user_file(raw: Mapping[str, Any]) -> Item:
+def _user_file(raw: Mapping[str, Any]) -> Block:
     """An OpenAI-style file block (a ``file`` mapping) or a LangChain file block."""
     if isinstance(raw.get("file"), Mapping):
         return _openai_file(raw)
     return _media_block(raw, "file")
 
 
-def _text_plain(raw: Mapping[str, Any]) -> Item:
+def _text_plain(raw: Mapping[str, Any]) -> Block:
     """A LangChain ``text-plain`` block: inline text, or plain-text data read like a file."""
     if isinstance(raw.get("text"), str):
         return _text_document(raw["text"], raw)
     return _media_block({**raw, "mime_type": raw.get("mime_type", "text/plain")}, "file")
 
 
-def _image_url(raw: Mapping[str, Any]) -> PendingMedia:
+def _image_url(raw: Mapping[str, Any]) -> Block:
     """OpenAI's ``{"type": "image_url", "image_url": {"url": ...}}`` (or a bare url string)."""
     image_url = raw.get("image_url")
     url = image_url.get("url") if isinstance(image_url, Mapping) else image_url
-    return PendingMedia(str(url), {}, _cache_control(raw))
+    return _by_reference("image", str(url), raw, {})
 
 
-def _user_non_standard(raw: Mapping[str, Any]) -> Item | None:
+def _user_non_standard(raw: Mapping[str, Any]) -> Block | None:
     """LangChain's ``non_standard`` wrapper: its ``value`` converted, else passed through."""
     value = raw.get("value")
     if isinstance(value, Mapping):
@@ -370,7 +327,7 @@ def _tool_result(raw: Mapping[str, Any]) -> Block:
 
 
 #: User content converters by block type; any other type is passed through cleaned.
-_USER_CONVERTERS: dict[str, Callable[[Mapping[str, Any]], Item | None]] = {
+_USER_CONVERTERS: dict[str, Callable[[Mapping[str, Any]], Block | None]] = {
     "text": _text_item,
     "image": _user_image,
     "document": _user_document,
@@ -382,7 +339,7 @@ _USER_CONVERTERS: dict[str, Callable[[Mapping[str, Any]], Item | None]] = {
 }
 
 
-def _user_item(raw: object) -> Item | None:
+def _user_item(raw: object) -> Block | None:
     """One content item of a user turn (or of a tool result) as a Messages API block."""
     if isinstance(raw, str):
         return _text_block(raw)
@@ -398,7 +355,7 @@ def _user_item(raw: object) -> Item | None:
     return (convert or _clean)(raw)
 
 
-def _user_items(content: str | list[Any]) -> list[Item]:
+def _user_items(content: str | list[Any]) -> list[Block]:
     raw_items = [content] if isinstance(content, str) else content
     return [item for item in map(_user_item, raw_items) if item is not None]
 
@@ -610,9 +567,9 @@ def _role_of(message: BaseMessage) -> Role | Literal["system"]:
     )
 
 
-def _content_of(message: BaseMessage, role: str, keep_thinking: bool) -> list[Item]:
+def _content_of(message: BaseMessage, role: str, keep_thinking: bool) -> list[Block]:
     if isinstance(message, ToolMessage):
-        items: list[Item] = [_tool_message(message)]
+        items: list[Block] = [_tool_message(message)]
     elif role == "assistant" and isinstance(message, AIMessage):
         items = list(_AssistantTurn(message, keep_thinking=keep_thinking).build())
     else:
@@ -667,7 +624,7 @@ def to_prompt(messages: Sequence[BaseMessage], *, keep_thinking: bool) -> Prompt
 def _system_blocks(message: BaseMessage) -> list[Block]:
     blocks: list[Block] = []
     for item in _user_items(message.content):
-        if isinstance(item, PendingMedia):
+        if has_deferred_source(item):
             raise ValueError(
                 "System messages take text only; put images and documents in a HumanMessage."
             )
@@ -696,26 +653,11 @@ def resolve_prompt(
             (a ``file://`` URL outside ``local_dirs`` included); the error names the message
             and block it is in.
     """
-    loaded: dict[str, Media] = {}
-    for reference, place in prompt.media_places().items():
-        try:
-            loaded[reference] = load_media(reference, tokens=tokens, local_dirs=local_dirs)
-        except MediaError as error:
-            raise MediaError(f"{place}: {error}") from error
-    return prompt.to_params(loaded)
+    return resolve_media(prompt.params(), tokens=tokens, local_dirs=local_dirs)
 
 
 async def aresolve_prompt(
     prompt: Prompt, tokens: TokenProvider, local_dirs: LocalDirs = ()
 ) -> dict[str, Any]:
     """The async form of :func:`resolve_prompt`; references are read concurrently."""
-
-    async def load(reference: str, place: str) -> Media:
-        try:
-            return await aload_media(reference, tokens=tokens, local_dirs=local_dirs)
-        except MediaError as error:
-            raise MediaError(f"{place}: {error}") from error
-
-    places = prompt.media_places()
-    media = await asyncio.gather(*(load(ref, place) for ref, place in places.items()))
-    return prompt.to_params(dict(zip(places, media, strict=True)))
+    return await aresolve_media(prompt.params(), tokens=tokens, local_dirs=local_dirs)

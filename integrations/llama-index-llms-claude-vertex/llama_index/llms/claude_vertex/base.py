@@ -43,7 +43,9 @@ from claude_vertex import (
     VertexClient,
     VertexMessage,
     apply_call_policy,
+    aresolve_media,
     merge_params,
+    resolve_media,
     resolve_model,
     resolve_settings,
 )
@@ -52,7 +54,6 @@ from claude_vertex.credentials import CredentialsSource
 from claude_vertex.media import LocalDirs
 from claude_vertex.media import local_media_dirs as checked_local_dirs
 
-from .media import LoadedMedia, aload_message_media, load_message_media
 from .messages import to_messages_params
 from .responses import chat_response
 from .streaming import StreamAssembler
@@ -336,25 +337,27 @@ class ClaudeVertex(FunctionCallingLLM):
             self.additional_kwargs,
         )
 
-    def _params(
-        self, messages: Sequence[ChatMessage], media: LoadedMedia, kwargs: dict[str, Any]
-    ) -> JSON:
+    def _params(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> JSON:
         """The Messages API parameters of one call, the core's call policy applied.
 
         Options first, then ``additional_kwargs``, then the call's keyword arguments; the
         ``output_config`` objects and ``betas`` lists merge.
         """
-        conversation = to_messages_params(messages, media, system_prompt=self.system_prompt)
+        conversation = to_messages_params(messages, system_prompt=self.system_prompt)
         params = merge_params(self._options_params(), kwargs, conversation.as_params())
         return apply_call_policy(params)
 
     def _prepared(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> JSON:
-        media = load_message_media(messages, self._settings.tokens, self.local_media_dirs)
-        return self._params(messages, media, kwargs)
+        """The call's parameters, its media read by the core's pipeline."""
+        params = self._params(messages, kwargs)
+        return resolve_media(params, tokens=self._settings.tokens, local_dirs=self.local_media_dirs)
 
     async def _aprepared(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> JSON:
-        media = await aload_message_media(messages, self._settings.tokens, self.local_media_dirs)
-        return self._params(messages, media, kwargs)
+        """The async form of :meth:`_prepared` (media read concurrently)."""
+        params = self._params(messages, kwargs)
+        return await aresolve_media(
+            params, tokens=self._settings.tokens, local_dirs=self.local_media_dirs
+        )
 
     # -- chat ----------------------------------------------------------------------------
     @llm_chat_callback()

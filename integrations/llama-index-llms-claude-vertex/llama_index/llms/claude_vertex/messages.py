@@ -3,8 +3,9 @@
 System messages become ``system`` text blocks; user, assistant and tool messages become
 turns. Tool messages (``role="tool"`` with ``additional_kwargs["tool_call_id"]``) become
 ``tool_result`` blocks merged into the user turn that answers the assistant's tool calls.
-Images and documents go as base64: read those given by URL, ``gs://`` URI or path first
-(:mod:`.media`), then call :func:`to_messages_params`.
+Images and documents get a core :class:`~claude_vertex.MediaSource` as their source (their
+bytes, or their URL, ``gs://`` URI or path, never read here); the core's media pipeline
+(:func:`~claude_vertex.resolve_media`) reads and inlines them as base64.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from llama_index.core.base.llms.types import (
     AudioBlock,
@@ -29,10 +31,9 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.llms.utils import parse_partial_json
 
-from claude_vertex import MediaError
+from claude_vertex import MediaSource
 from claude_vertex.validation import nothing_to_send
 
-from .media import LoadedMedia, MediaBlock, inline_media
 from .utils import JSON, REDACTED_THINKING_KEY, SIGNATURE_KEY
 
 __all__ = ["MessagesParams", "to_messages_params"]
@@ -43,6 +44,8 @@ _TOOL_ROLES = frozenset({MessageRole.TOOL, MessageRole.FUNCTION})
 #: Blocks that may not carry ``cache_control``, so a cache point marks the block before them.
 _UNCACHEABLE = frozenset({"thinking", "redacted_thinking"})
 _FIVE_MINUTES = "5m"
+
+MediaBlock = ImageBlock | DocumentBlock
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,7 @@ class _Turn:
 class _Converter:
     """Walks the messages once, keeping the block a cache point refers to."""
 
-    def __init__(self, media: LoadedMedia) -> None:
-        self.media = media
+    def __init__(self) -> None:
         self.system: list[JSON] = []
         self.turns: list[_Turn] = []
         #: The block the next cache point marks, per target (system or messages).
@@ -136,14 +138,13 @@ class _Converter:
         return {"type": "text", "text": block.text} if block.text.strip() else None
 
     def _media(self, block: MediaBlock, *, citations: bool = False) -> JSON:
-        media = self.media.get(id(block)) or inline_media(block)
+        """An image or document block whose source the core reads later.
+
+        A document holding an image is sent as an image, without the document's options.
+        """
         if isinstance(block, ImageBlock):
-            if not media.is_image:
-                raise MediaError(f"An ImageBlock holds {media.media_type!r}, not an image.")
-            return media.block()
-        converted = media.block()
-        if converted["type"] != "document":  # a DocumentBlock holding an image
-            return converted
+            return {"type": "image", "source": _media_source(block)}
+        converted: JSON = {"type": "document", "source": _media_source(block)}
         if block.title:
             converted["title"] = block.title
         if citations:
@@ -265,6 +266,33 @@ class _Converter:
         return MessagesParams(self.system, messages)
 
 
+def _document_type(declared: str | None) -> str | None:
+    """A DocumentBlock's declared type as Claude takes it: text of any kind is plain text."""
+    return "text/plain" if declared and declared.startswith("text/") else declared
+
+
+def _media_source(block: MediaBlock) -> MediaSource:
+    """Where the core reads a block's media: its bytes, else its URL or path (not read here).
+
+    An ``ImageBlock`` must hold an image; a ``DocumentBlock`` holding one is sent as an image.
+
+    Raises:
+        ValueError: the block has no data, url or path.
+    """
+    image = isinstance(block, ImageBlock)
+    if isinstance(block, ImageBlock) and block.image is not None:
+        data = block.resolve_image(as_base64=False).read()
+        return MediaSource(data=data, media_type=block.image_mimetype, image_only=True)
+    if isinstance(block, DocumentBlock) and block.data is not None:
+        data = block.resolve_document().read()
+        return MediaSource(data=data, media_type=_document_type(block.document_mimetype))
+    if block.url is not None:
+        return MediaSource(str(block.url), image_only=image)
+    if block.path is not None:
+        return MediaSource(Path(block.path), image_only=image)
+    raise ValueError(f"{type(block).__name__} has no data, url or path to read.")
+
+
 def _thinking(block: ThinkingBlock) -> JSON | None:
     """The thinking block to replay, or ``None`` for thinking Claude did not sign."""
     info = block.additional_information
@@ -314,17 +342,17 @@ def _legacy_tool_calls(message: ChatMessage) -> list[JSON]:
 
 def to_messages_params(
     messages: Sequence[ChatMessage],
-    media: LoadedMedia | None = None,
     *,
     system_prompt: str | None = None,
 ) -> MessagesParams:
-    """Convert LlamaIndex chat messages to Messages API ``system`` and ``messages``.
+    """Convert LlamaIndex chat messages to Messages API ``system`` and ``messages`` (no I/O).
+
+    Images and documents keep a :class:`~claude_vertex.MediaSource` as their source; pass
+    the params through :func:`~claude_vertex.resolve_media` before sending them.
 
     Args:
         messages: the conversation, in order; system messages anywhere in it are collected
             into ``system``.
-        media: what :func:`~.media.load_message_media` read for these messages; inline
-            image and document bytes need nothing read.
         system_prompt: used as the system prompt when the messages carry none.
 
     Raises:
@@ -332,9 +360,8 @@ def to_messages_params(
             messages, tool calls without ids, a cache ttl Vertex does not offer).
         MessageValidationError: (a ``ValueError``) messages that are all empty; the error
             names them.
-        MediaError: inline media of a type or size Claude does not accept.
     """
-    converter = _Converter(media or {})
+    converter = _Converter()
     if system_prompt and not any(m.role in _SYSTEM_ROLES for m in messages):
         converter.add(ChatMessage(role=MessageRole.SYSTEM, content=system_prompt))
     empty = [
