@@ -30,22 +30,18 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from claude_vertex.endpoints import COUNT_TOKENS_REGIONS
 from claude_vertex.models import ModelInfo, resolve_model
 
+from .answers import plan_answer
 from .auth import UNAUTHENTICATED_MESSAGE, Authority
+from .error_bodies import anthropic_error, google_error
 from .faults import Fault, FaultPlan
-from .responder import (
-    PromptCache,
-    Reply,
-    StreamReply,
-    ThinkingSigner,
-    anthropic_error,
-    count_input_tokens,
-    google_error,
-    message_json,
-    plan_answer,
-    stream_events,
-)
+from .messages import message_json
+from .prompt_cache import PromptCache
+from .replies import Reply, StreamReply
 from .rules import RequestContext, check_request
 from .rules import Route as ModelRoute
+from .sse import stream_events
+from .thinking import ThinkingSigner
+from .tokens import count_input_tokens
 
 __all__ = ["RecordedRequest", "VertexEmulator"]
 
