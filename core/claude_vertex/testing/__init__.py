@@ -18,13 +18,14 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .emulator import VertexEmulator
     from .faults import Fault
-    from .server import RecordedRequest, VertexEmulator
+    from .request_log import RecordedRequest
 
 __all__ = ["EmulatorUnavailableError", "Fault", "RecordedRequest", "VertexEmulator"]
 
 #: Where each public name lives.
-_HOMES = {"Fault": ".faults", "RecordedRequest": ".server", "VertexEmulator": ".server"}
+_HOMES = {"Fault": ".faults", "RecordedRequest": ".request_log", "VertexEmulator": ".emulator"}
 
 #: What to install when the emulator's own dependencies are missing.
 MISSING_EXTRA = (
