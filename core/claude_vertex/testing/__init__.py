@@ -10,6 +10,14 @@ request log. The pytest plugin :mod:`claude_vertex.testing.pytest_plugin` provid
 The emulator needs the ``testing`` extra (``pip install "claude-vertex[testing]"``). Its modules
 load on first use of a name, so the pytest plugin costs nothing in a test run that never uses
 its fixtures, and a missing extra is reported only where the emulator is wanted.
+
+Its modules, from the outside in: ``emulator`` (:class:`VertexEmulator`), ``server`` (HTTP
+plumbing), ``routing`` (which path is which route), ``front_door`` (Google's checks),
+``auth`` (tokens and keys), ``storage`` (Cloud Storage objects), ``faults``, ``request_log``,
+``rules`` (what Vertex rejects); the emulated model: ``answers`` (what it says), with
+``prompt_text``, ``tool_choice``, ``react``, ``citations``, ``schema_examples``, ``thinking``;
+wire shapes: ``messages``, ``sse``, ``replies``, ``error_bodies``; usage: ``tokens``,
+``prompt_cache``.
 """
 
 from __future__ import annotations
