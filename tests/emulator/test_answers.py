@@ -15,11 +15,8 @@ import httpx2
 import pytest
 
 from claude_vertex.testing import VertexEmulator
-from claude_vertex.testing.responder import (
-    REDACTED_THINKING_TRIGGER,
-    ArgumentHints,
-    example_from_schema,
-)
+from claude_vertex.testing.schema_examples import ArgumentHints, example_from_schema
+from claude_vertex.testing.thinking import REDACTED_THINKING_TRIGGER
 
 SONNET = "claude-sonnet-4-5@20250929"
 REGION = "us-east5"

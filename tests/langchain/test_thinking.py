@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.tools import tool
 
 from claude_vertex.testing import VertexEmulator
-from claude_vertex.testing.responder import REDACTED_THINKING_TRIGGER
+from claude_vertex.testing.thinking import REDACTED_THINKING_TRIGGER
 from langchain_claude_vertex import ChatClaudeVertex, ThinkingConflictWarning
 
 from .support import THINKING, as_chunks, block, blocks, gather

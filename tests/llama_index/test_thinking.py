@@ -8,7 +8,7 @@ from llama_index.core.tools import FunctionTool
 
 from claude_vertex import InvalidRequestError
 from claude_vertex.testing import VertexEmulator
-from claude_vertex.testing.responder import REDACTED_THINKING_TRIGGER
+from claude_vertex.testing.thinking import REDACTED_THINKING_TRIGGER
 from tests.llama_index.support import THINKING, MakeLLM, add
 
 

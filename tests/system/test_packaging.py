@@ -194,6 +194,7 @@ def test_without_the_testing_extra_pytest_runs_and_only_emulator_fixtures_fail(
             import sys
 
             def test_unrelated():
+                assert "claude_vertex.testing.emulator" not in sys.modules
                 assert "claude_vertex.testing.server" not in sys.modules
 
             def test_wants_the_emulator(vertex_emulator):

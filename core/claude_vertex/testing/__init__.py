@@ -10,6 +10,14 @@ request log. The pytest plugin :mod:`claude_vertex.testing.pytest_plugin` provid
 The emulator needs the ``testing`` extra (``pip install "claude-vertex[testing]"``). Its modules
 load on first use of a name, so the pytest plugin costs nothing in a test run that never uses
 its fixtures, and a missing extra is reported only where the emulator is wanted.
+
+Its modules, from the outside in: ``emulator`` (:class:`VertexEmulator`), ``server`` (HTTP
+plumbing), ``routing`` (which path is which route), ``front_door`` (Google's checks),
+``auth`` (tokens and keys), ``storage`` (Cloud Storage objects), ``faults``, ``request_log``,
+``rules`` (what Vertex rejects); the emulated model: ``answers`` (what it says), with
+``prompt_text``, ``tool_choice``, ``react``, ``citations``, ``schema_examples``, ``thinking``;
+wire shapes: ``messages``, ``sse``, ``replies``, ``error_bodies``; usage: ``tokens``,
+``prompt_cache``.
 """
 
 from __future__ import annotations
@@ -18,13 +26,14 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .emulator import VertexEmulator
     from .faults import Fault
-    from .server import RecordedRequest, VertexEmulator
+    from .request_log import RecordedRequest
 
 __all__ = ["EmulatorUnavailableError", "Fault", "RecordedRequest", "VertexEmulator"]
 
 #: Where each public name lives.
-_HOMES = {"Fault": ".faults", "RecordedRequest": ".server", "VertexEmulator": ".server"}
+_HOMES = {"Fault": ".faults", "RecordedRequest": ".request_log", "VertexEmulator": ".emulator"}
 
 #: What to install when the emulator's own dependencies are missing.
 MISSING_EXTRA = (

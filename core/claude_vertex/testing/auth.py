@@ -24,7 +24,8 @@ from google.auth import jwt
 
 from claude_vertex.credentials import CLOUD_PLATFORM_SCOPE
 
-from .responder import Reply, google_error
+from .error_bodies import google_error
+from .replies import Reply
 
 __all__ = [
     "CLOUD_PLATFORM_SCOPE",

@@ -17,7 +17,9 @@ from typing import Literal
 
 from claude_vertex.models import resolve_model
 
-from .responder import GOOGLE_STATUS, Reply, StreamReply, anthropic_error, encode_sse, google_error
+from .error_bodies import GOOGLE_STATUS, anthropic_error, google_error
+from .replies import Reply, StreamReply
+from .sse import encode_sse
 
 __all__ = ["MODEL_ROUTES", "Fault", "FaultPlan"]
 

@@ -25,7 +25,7 @@ import pytest
 from . import EmulatorUnavailableError
 
 if TYPE_CHECKING:
-    from .server import VertexEmulator
+    from .emulator import VertexEmulator
 
 __all__ = ["vertex_emulator", "vertex_emulator_session", "vertex_key_file"]
 

@@ -1,0 +1,281 @@
+"""The emulator's public face: :class:`VertexEmulator`.
+
+It starts and stops the HTTP server (:mod:`.server`) in a background thread, gives the URLs,
+credentials and environment variables that point an app at it, and exposes its request logs,
+fault injection, model availability and Cloud Storage objects. The answers themselves come
+from :class:`~.routing.Router`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from .auth import Authority
+from .faults import Fault, FaultPlan
+from .front_door import FrontDoor
+from .prompt_cache import PromptCache
+from .request_log import RecordedRequest, RequestLog
+from .routing import Router
+from .server import EmulatorServer
+from .storage import ObjectStore
+from .thinking import ThinkingSigner
+
+__all__ = ["DEFAULT_PROJECT", "VertexEmulator"]
+
+DEFAULT_PROJECT = "test-project"
+
+
+class VertexEmulator:
+    """Claude on Vertex AI, on loopback: the model routes, Google's token endpoints, faults.
+
+    Use it as a context manager (or call :meth:`start` and :meth:`stop`)::
+
+        with VertexEmulator(project="test-project") as emu:
+            client = AnthropicVertex(base_url=emu.base_url, region="us-east5",
+                                     project_id=emu.project, access_token=emu.issue_token())
+
+    Args:
+        port: TCP port to listen on; 0 picks a free one.
+        project: The project the emulator serves; other projects get 403 PERMISSION_DENIED.
+        host: Address to bind, loopback by default.
+    """
+
+    def __init__(
+        self, port: int = 0, project: str = DEFAULT_PROJECT, host: str = "127.0.0.1"
+    ) -> None:
+        self.project = project
+        self.host = host
+        self._requested_port = port
+        self._server: EmulatorServer | None = None
+        self._thread: threading.Thread | None = None
+        self._authority = Authority(project)
+        self._cache = PromptCache()
+        self._faults = FaultPlan()
+        self._log = RequestLog()
+        self._front_door = FrontDoor(project, self._authority)
+        self._objects = ObjectStore(self._authority)
+        self._router = Router(
+            authority=self._authority,
+            front_door=self._front_door,
+            faults=self._faults,
+            objects=self._objects,
+            signer=ThinkingSigner(),
+            cache=self._cache,
+            log=self._log,
+            token_uri=lambda: self.token_uri,
+        )
+
+    # ----------------------------------------------------------- lifecycle
+
+    def start(self) -> VertexEmulator:
+        """Bind the port and serve in a background thread; returns ``self``.
+
+        Raises:
+            RuntimeError: the emulator is already running.
+        """
+        if self._server is not None:
+            raise RuntimeError("the emulator is already running")
+        server = EmulatorServer((self.host, self._requested_port), self._router)
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"vertex-emulator-{server.server_address[1]}",
+            daemon=True,
+        )
+        thread.start()
+        self._server, self._thread = server, thread
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close open connections and release the port."""
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is None:
+            return
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> VertexEmulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ----------------------------------------------------------- addresses
+
+    @property
+    def port(self) -> int:
+        """The port the emulator listens on.
+
+        Raises:
+            RuntimeError: the emulator is not running.
+        """
+        if self._server is None:
+            raise RuntimeError("the emulator is not running; call start() or use `with`")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """``http://host:port``, the emulator's root URL."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The ``base_url`` a Vertex client uses: :attr:`url` + ``/v1``."""
+        return self.url + "/v1"
+
+    @property
+    def token_uri(self) -> str:
+        """The OAuth token endpoint: :attr:`url` + ``/token``."""
+        return self.url + "/token"
+
+    def model_url(
+        self,
+        model: str,
+        region: str = "global",
+        *,
+        stream: bool = False,
+        project: str | None = None,
+    ) -> str:
+        """The full URL of a model route, for raw HTTP tests.
+
+        ``model="count-tokens"`` gives the count-tokens route (which is never streamed).
+        """
+        specifier = "streamRawPredict" if stream else "rawPredict"
+        return (
+            f"{self.base_url}/projects/{project or self.project}/locations/{region}"
+            f"/publishers/anthropic/models/{model}:{specifier}"
+        )
+
+    def iam_endpoint(self, target_email: str) -> str:
+        """The full ``generateAccessToken`` URL for ``target_email``.
+
+        Pass it to google-auth as
+        ``impersonated_credentials.Credentials(iam_endpoint_override=...)``.
+        """
+        return f"{self.url}/v1/projects/-/serviceAccounts/{target_email}:generateAccessToken"
+
+    # ----------------------------------------------------------- credentials
+
+    def service_account_info(self, client_email: str | None = None) -> dict[str, str]:
+        """A complete service-account key (as a dict) whose ``token_uri`` is the emulator's.
+
+        google-auth exchanges it for a token here exactly as it would against Google.
+        """
+        email = client_email or f"tester@{self.project}.iam.gserviceaccount.com"
+        return self._authority.service_account_info(email, self.url)
+
+    def write_service_account_key(self, path: str | Path, client_email: str | None = None) -> Path:
+        """Write :meth:`service_account_info` as a JSON key file; returns its path."""
+        target = Path(path)
+        target.write_text(json.dumps(self.service_account_info(client_email), indent=2))
+        return target
+
+    def authorized_user_info(self) -> dict[str, str]:
+        """A new ``authorized_user`` credential (like gcloud's ADC file) that refreshes here."""
+        return self._authority.authorized_user_info(self.url)
+
+    def issue_token(self, lifetime: float = 3600) -> str:
+        """A valid bearer token, minted directly (no OAuth round trip)."""
+        return self._authority.tokens.issue(lifetime)
+
+    def expire_tokens(self) -> None:
+        """Invalidate every token issued so far: model routes answer 401 to them."""
+        self._authority.tokens.expire_all()
+
+    def environ(self, key_file: str | Path, region: str = "global") -> dict[str, str]:
+        """The environment variables that point an app (and the anthropic SDK) at the emulator."""
+        return {
+            "ANTHROPIC_VERTEX_BASE_URL": self.base_url,
+            "GOOGLE_APPLICATION_CREDENTIALS": str(key_file),
+            "ANTHROPIC_VERTEX_PROJECT_ID": self.project,
+            "CLOUD_ML_REGION": region,
+        }
+
+    # ----------------------------------------------------------- state
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """The model-route requests (and requests to unknown paths), in the order answered."""
+        return self._log.requests
+
+    @property
+    def token_requests(self) -> list[RecordedRequest]:
+        """The requests to ``/token`` and IAM ``generateAccessToken``, in the order answered."""
+        return self._log.token_requests
+
+    def inject(
+        self,
+        fault: Fault,
+        times: int | None = 1,
+        route: str | None = None,
+        region: str | None = None,
+        model: str | None = None,
+    ) -> None:
+        """Give ``fault`` to the next ``times`` matching model-route requests.
+
+        Args:
+            fault: What goes wrong.
+            times: How many requests get it; ``None`` for every one until :meth:`reset`.
+            route: Only requests on this route: ``create``, ``stream`` or ``count_tokens``.
+            region: Only requests to this region.
+            model: Only requests for this model (any form of its id).
+        """
+        self._faults.add(fault, times, route, region, model)
+
+    def inject_random(
+        self, rate: float = 0.1, faults: Sequence[Fault] | None = None, seed: int = 0
+    ) -> None:
+        """Give a ``rate`` fraction of requests a fault drawn from ``faults`` (seeded).
+
+        By default the faults are quota exhaustion, overload and unavailability. Faults
+        queued with :meth:`inject` come first.
+        """
+        chosen = faults or (Fault.quota_exhausted(), Fault.overloaded(), Fault.unavailable())
+        self._faults.add_random(rate, chosen, seed)
+
+    def set_available(self, model: str, regions: Iterable[str]) -> None:
+        """Serve ``model`` in exactly ``regions`` (any id, also one the model table lacks)."""
+        self._front_door.set_available(model, regions)
+
+    @property
+    def storage_host(self) -> str:
+        """The value of ``STORAGE_EMULATOR_HOST`` that sends Cloud Storage reads here."""
+        return self.url
+
+    def put_object(self, bucket: str, name: str, data: bytes, content_type: str) -> str:
+        """Store a Cloud Storage object served to valid tokens; returns its ``gs://`` URI.
+
+        Objects survive :meth:`reset`.
+        """
+        return self._objects.put(bucket, name, data, content_type)
+
+    @property
+    def in_flight(self) -> int:
+        """How many requests have arrived and are not yet fully answered."""
+        return self._log.in_flight
+
+    def reset(self) -> None:
+        """Clear the request logs, faults, availability overrides and the prompt cache.
+
+        Issued tokens and keys stay valid. A request that arrived before the reset and is
+        still being answered (a slow fault, say) is answered but not logged: the new logs hold
+        only what arrived after it, so a test never sees another test's late request.
+        """
+        self._faults.clear()
+        self._cache.clear()
+        self._log.reset()
+        self._front_door.clear_availability()

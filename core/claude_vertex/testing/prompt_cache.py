@@ -1,0 +1,73 @@
+"""The emulator's prompt cache, and the input side of a call's usage that it decides.
+
+Like Vertex's 5-minute cache, :class:`PromptCache` remembers the prompt prefixes that end at a
+``cache_control`` breakpoint; :meth:`PromptCache.usage` splits a request's input tokens into
+uncached, cache-written and cache-read ones (:class:`Usage`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass
+
+from .jsontypes import JSON
+from .tokens import prompt_segments
+
+__all__ = ["CACHE_TTL_SECONDS", "PromptCache", "Usage"]
+
+#: Lifetime of a prompt-cache entry: Vertex has the 5-minute cache only.
+CACHE_TTL_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class Usage:
+    """The input side of a call's usage."""
+
+    input_tokens: int
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+
+
+class PromptCache:
+    """The emulator's prompt cache: which prompt prefixes it has seen in the last 5 minutes.
+
+    A prefix ends at a block with ``cache_control``. The first request with a prefix writes it
+    (``cache_creation_input_tokens``); later requests whose prefix matches read it
+    (``cache_read_input_tokens``). Thread-safe.
+    """
+
+    def __init__(self, ttl: float = CACHE_TTL_SECONDS) -> None:
+        self._ttl = ttl
+        self._expiry: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget every cached prefix."""
+        with self._lock:
+            self._expiry.clear()
+
+    def usage(self, model: str, body: JSON) -> Usage:
+        """The input usage of ``body`` sent to ``model``, recording its cache breakpoints."""
+        segments = prompt_segments(body)
+        total = max(1, sum(segment.tokens for segment in segments))
+        digest = hashlib.sha256(model.encode())
+        prefixes: list[tuple[str, int]] = []
+        running = 0
+        for segment in segments:
+            digest.update(segment.key.encode())
+            running += segment.tokens
+            if segment.breakpoint:
+                prefixes.append((digest.hexdigest(), running))
+        if not prefixes:
+            return Usage(total)
+        now = time.monotonic()
+        with self._lock:
+            for key in [k for k, expiry in self._expiry.items() if expiry <= now]:
+                del self._expiry[key]
+            read = max((tokens for key, tokens in prefixes if key in self._expiry), default=0)
+            for key, _ in prefixes:
+                self._expiry[key] = now + self._ttl
+        cached = prefixes[-1][1]
+        return Usage(max(0, total - cached), cached - read, read)

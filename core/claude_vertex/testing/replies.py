@@ -1,0 +1,44 @@
+"""What a route answers: a complete :class:`Reply` or a streamed :class:`StreamReply`.
+
+The HTTP server (:mod:`.server`) writes them to the socket; everything else in the emulator
+only builds them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["Reply", "StreamReply"]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A complete HTTP answer: written to the socket in one piece."""
+
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+    content_type: str = "application/json; charset=UTF-8"
+
+    @classmethod
+    def json(cls, status: int, payload: object, headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+        """A reply whose body is ``payload`` encoded as JSON."""
+        return cls(status, json.dumps(payload).encode(), headers)
+
+
+@dataclass(frozen=True)
+class StreamReply:
+    """A ``200`` SSE answer, sent as chunked transfer encoding one event per chunk.
+
+    ``events`` may be lazy: the server writes each event as it is made, so the first arrives
+    before the last is encoded, as from Vertex. ``ending`` says how the body ends:
+    ``complete`` with the terminating chunk, ``truncated`` with the terminating chunk but
+    fewer events, ``dropped`` by closing the socket without it.
+    """
+
+    events: Iterable[bytes]
+    ending: Literal["complete", "truncated", "dropped"] = "complete"
+    headers: tuple[tuple[str, str], ...] = ()
