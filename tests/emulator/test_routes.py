@@ -400,7 +400,7 @@ def test_unknown_model_ids_are_not_found(
 def test_a_model_outside_its_regions_is_not_servable(
     vertex_emulator: VertexEmulator, auth: dict[str, str], stream_route: bool
 ) -> None:
-    model = "claude-3-haiku@20240307"  # regional only: not on global
+    model = "claude-3-5-haiku@20241022"  # regional only: not on global
     url = vertex_emulator.model_url(model, "global", stream=stream_route)
     response = httpx2.post(url, json=body(stream=stream_route or None), headers=auth)
     assert response.status_code == 400
@@ -411,6 +411,15 @@ def test_a_model_outside_its_regions_is_not_servable(
         f"Publisher Model `projects/test-project/locations/global/publishers/anthropic/models/"
         f"{model}` is not servable in region global."
     )
+
+
+def test_a_retired_model_is_not_found(
+    vertex_emulator: VertexEmulator, auth: dict[str, str]
+) -> None:
+    model = "claude-3-haiku@20240307"  # retired: gone from Model Garden
+    response = httpx2.post(vertex_emulator.model_url(model, REGION), json=body(), headers=auth)
+    assert response.status_code == 404
+    assert "was not found" in error_of(response)["message"]
 
 
 def test_set_available_overrides_the_model_table(

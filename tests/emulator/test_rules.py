@@ -168,7 +168,7 @@ REJECTED = [
     case(
         "thinking-on-non-thinking-model",
         "extended thinking is not supported",
-        url_model="claude-3-haiku@20240307",
+        url_model="claude-3-5-haiku@20241022",
         max_tokens=4096,
         thinking=THINKING,
     ),
@@ -611,7 +611,7 @@ ACCEPTED = [
     case(
         "large-output-beta-raises-the-limit",
         "",
-        url_model="claude-3-7-sonnet@20250219",
+        url_model="claude-sonnet-4@20250514",
         max_tokens=128_000,
         headers={"anthropic-beta": "output-128k-2025-02-19"},
     ),

@@ -122,7 +122,7 @@ class FrontDoor:
         return None
 
     def _served_in(self, route: ModelRoute, model_id: str) -> tuple[str, ...] | None:
-        """The regions serving ``model_id``; ``None`` if Vertex does not know the id."""
+        """The regions serving ``model_id``; ``None`` if Vertex does not know (or retired) it."""
         info: ModelInfo = resolve_model(model_id)
         with self._lock:
             override = self._available.get(info.vertex_id)
@@ -131,5 +131,7 @@ class FrontDoor:
         # Vertex names models with "@"; the first-party dated form is not a Vertex id.
         first_party_form = model_id == info.first_party_id != info.vertex_id
         if not info.known or (route != "count_tokens" and first_party_form):
+            return None
+        if info.lifecycle == "retired":  # gone from Model Garden: Vertex answers 404
             return None
         return info.served_in
