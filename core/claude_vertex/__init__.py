@@ -17,6 +17,7 @@ The core is framework-free. Typical use::
 from __future__ import annotations
 
 from ._version import __version__
+from .api_version import VERTEX_ANTHROPIC_VERSION
 from .client import AsyncMessageStream, MessageStream, VertexClient, VertexMessage
 from .credentials import Impersonation, TokenProvider, token_provider
 from .endpoints import base_url_for_region
@@ -44,7 +45,7 @@ from .errors import (
 from .media import Media, aload_media, load_media, local_media_dirs
 from .models import MODELS, ModelInfo, Pricing, default_region, resolve_model
 from .settings import Settings, resolve_settings
-from .transform import VERTEX_ANTHROPIC_VERSION, VertexBetaWarning, VertexRequest, build_request
+from .transform import VertexBetaWarning, VertexRequest, build_request
 
 __all__ = [
     "MODELS",
