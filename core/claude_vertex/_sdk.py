@@ -15,7 +15,7 @@ import functools
 import logging
 import ssl
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import httpx2
 import pydantic
@@ -25,6 +25,7 @@ from anthropic._base_client import AsyncHttpxClientWrapper, SyncHttpxClientWrapp
 from anthropic._constants import RAW_RESPONSE_HEADER
 from anthropic._models import FinalRequestOptions
 from anthropic._response import APIResponse, AsyncAPIResponse
+from anthropic._types import RequestOptions
 
 from ._version import __version__
 from .credentials import TokenProvider
@@ -32,13 +33,12 @@ from .deadlines import current_deadline
 from .errors import ClaudeVertexError, MalformedResponseError
 from .settings import Settings
 
-if TYPE_CHECKING:
-    from anthropic._types import RequestOptions
-
 __all__ = [
     "UNREADABLE",
     "AsyncTransport",
+    "RequestOptions",
     "SyncTransport",
+    "answer_request_id",
     "redacted_headers",
     "request_options",
     "unreadable",
@@ -330,6 +330,12 @@ class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
         except UNREADABLE as exc:
             raise unreadable(raw.http_response, exc) from None
         return _checked(parsed, raw.http_response, cast_to)
+
+
+def answer_request_id(answer: pydantic.BaseModel) -> str | None:
+    """The request id the SDK recorded on a parsed answer (Vertex's ``request-id`` header)."""
+    request_id = getattr(answer, "_request_id", None)
+    return request_id if isinstance(request_id, str) else None
 
 
 def request_options(headers: Mapping[str, str], timeout: float | httpx2.Timeout) -> RequestOptions:

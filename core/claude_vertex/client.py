@@ -21,17 +21,22 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import anthropic
 import httpx2
 import pydantic
 from anthropic.types import Message, MessageTokensCount, RawMessageStreamEvent
 
-from ._sdk import UNREADABLE, AsyncTransport, SyncTransport, request_options, unreadable
-
-if TYPE_CHECKING:
-    from anthropic._types import RequestOptions
+from ._sdk import (
+    UNREADABLE,
+    AsyncTransport,
+    RequestOptions,
+    SyncTransport,
+    answer_request_id,
+    request_options,
+    unreadable,
+)
 from .deadlines import Deadline, DeadlineExceeded, call_deadline, current_deadline
 from .endpoints import count_tokens_region
 from .errors import (
@@ -104,13 +109,18 @@ def blocks_started_after(event_type: str, index: object, started: int) -> int:
 
 
 class VertexMessage(Message):
-    """An ``anthropic.types.Message`` that also says where Vertex answered it.
+    """An ``anthropic.types.Message`` that also says where and as which request it was answered.
 
-    ``vertex_region`` is excluded from ``model_dump()``/``to_json()``, so the message
-    serialises exactly as the Messages API sent it. ``_request_id`` is the SDK's.
+    ``vertex_region`` and ``request_id`` are not in ``model_dump()``/``to_json()``, so the
+    message serialises exactly as the Messages API sent it.
     """
 
     vertex_region: str | None = pydantic.Field(default=None, exclude=True)
+
+    @property
+    def request_id(self) -> str | None:
+        """The request id Vertex sent with the answer (its ``request-id`` header), if any."""
+        return answer_request_id(self)
 
 
 _T = TypeVar("_T")
