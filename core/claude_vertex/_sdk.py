@@ -2,11 +2,13 @@
 
 The SDK's Vertex clients are subclassed to take tokens from the shared
 :class:`~claude_vertex.credentials.TokenProvider` (instead of refreshing per client, without a
-lock) and to apply this package's retry policy and call deadlines. The hooks,
-``_prepare_options``, ``_prepare_request`` and ``_should_retry``, are the SDK's documented
-extension points for subclasses; the httpx client is the SDK's own
-(``SyncHttpxClientWrapper``, with its defaults), given a response hook and one TLS context
-for the process. If a future SDK renames them, this module is all that changes.
+lock) and to keep every attempt within its call's deadline; the SDK's own retries are off, as
+:mod:`claude_vertex.attempts` makes every attempt. The hooks, ``_prepare_options`` and
+``_prepare_request``, are the SDK's documented extension points for subclasses; the httpx
+client is the SDK's own (``SyncHttpxClientWrapper``, with its defaults), given a response hook
+and one TLS context for the process. The SDK's private modules are imported here and nowhere
+else (ruff's banned-api rule enforces it). If a future SDK renames them, this module is all
+that changes.
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ __all__ = [
     "RequestOptions",
     "SyncTransport",
     "answer_request_id",
-    "redacted_headers",
     "request_options",
     "unreadable",
 ]
@@ -210,8 +211,8 @@ def tls_context() -> ssl.SSLContext:
     return httpx2.create_ssl_context()
 
 
-class _VertexPolicy:
-    """What both transports add to the SDK: shared tokens and the retry policy."""
+class _Identity:
+    """What both transports add to the SDK: who calls (user agent), as whom (shared token)."""
 
     _tokens: TokenProvider
 
@@ -232,16 +233,9 @@ class _VertexPolicy:
                 redacted_headers(request.headers),
             )
 
-    def _should_retry(self, response: httpx2.Response) -> bool:
-        # 4xx other than 408 and 429 are final; the SDK decides the rest (it also retries 409).
-        code = response.status_code
-        if 400 <= code < 500 and code not in (408, 429):
-            return False
-        return super()._should_retry(response)  # type: ignore[misc, no-any-return]
 
-
-class SyncTransport(_VertexPolicy, AnthropicVertex):
-    """``AnthropicVertex`` with the shared token provider and this package's retry policy."""
+class SyncTransport(_Identity, AnthropicVertex):
+    """``AnthropicVertex`` with the shared token provider, bounded by each call's deadline."""
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(
@@ -288,8 +282,8 @@ class SyncTransport(_VertexPolicy, AnthropicVertex):
         return _checked(parsed, raw.http_response, cast_to)
 
 
-class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
-    """``AsyncAnthropicVertex`` with the shared token provider and this package's retry policy."""
+class AsyncTransport(_Identity, AsyncAnthropicVertex):
+    """``AsyncAnthropicVertex`` with the shared token provider, bounded by each call's deadline."""
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(
