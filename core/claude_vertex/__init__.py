@@ -17,6 +17,7 @@ The core is framework-free. Typical use::
 from __future__ import annotations
 
 from ._version import __version__
+from .api_version import VERTEX_ANTHROPIC_VERSION
 from .call_policy import (
     CallPolicyWarning,
     ModelDeprecationWarning,
@@ -64,7 +65,7 @@ from .models import (
     resolve_model,
 )
 from .settings import Settings, resolve_settings
-from .transform import VERTEX_ANTHROPIC_VERSION, VertexBetaWarning, VertexRequest, build_request
+from .transform import VertexBetaWarning, VertexRequest, build_request
 
 __all__ = [
     "EFFORTS",

@@ -2,11 +2,13 @@
 
 The SDK's Vertex clients are subclassed to take tokens from the shared
 :class:`~claude_vertex.credentials.TokenProvider` (instead of refreshing per client, without a
-lock) and to apply this package's retry policy and call deadlines. The hooks,
-``_prepare_options``, ``_prepare_request`` and ``_should_retry``, are the SDK's documented
-extension points for subclasses; the httpx client is the SDK's own
-(``SyncHttpxClientWrapper``, with its defaults), given a response hook and one TLS context
-for the process. If a future SDK renames them, this module is all that changes.
+lock) and to keep every attempt within its call's deadline; the SDK's own retries are off, as
+:mod:`claude_vertex.attempts` makes every attempt. The hooks, ``_prepare_options`` and
+``_prepare_request``, are the SDK's documented extension points for subclasses; the httpx
+client is the SDK's own (``SyncHttpxClientWrapper``, with its defaults), given a response hook
+and one TLS context for the process. The SDK's private modules are imported here and nowhere
+else (ruff's banned-api rule enforces it). If a future SDK renames them, this module is all
+that changes.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import functools
 import logging
 import ssl
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import httpx2
 import pydantic
@@ -25,6 +27,7 @@ from anthropic._base_client import AsyncHttpxClientWrapper, SyncHttpxClientWrapp
 from anthropic._constants import RAW_RESPONSE_HEADER
 from anthropic._models import FinalRequestOptions
 from anthropic._response import APIResponse, AsyncAPIResponse
+from anthropic._types import RequestOptions
 
 from ._version import __version__
 from .credentials import TokenProvider
@@ -32,14 +35,12 @@ from .deadlines import current_deadline
 from .errors import ClaudeVertexError, MalformedResponseError
 from .settings import Settings
 
-if TYPE_CHECKING:
-    from anthropic._types import RequestOptions
-
 __all__ = [
     "UNREADABLE",
     "AsyncTransport",
+    "RequestOptions",
     "SyncTransport",
-    "redacted_headers",
+    "answer_request_id",
     "request_options",
     "unreadable",
 ]
@@ -210,8 +211,8 @@ def tls_context() -> ssl.SSLContext:
     return httpx2.create_ssl_context()
 
 
-class _VertexPolicy:
-    """What both transports add to the SDK: shared tokens and the retry policy."""
+class _Identity:
+    """What both transports add to the SDK: who calls (user agent), as whom (shared token)."""
 
     _tokens: TokenProvider
 
@@ -232,16 +233,9 @@ class _VertexPolicy:
                 redacted_headers(request.headers),
             )
 
-    def _should_retry(self, response: httpx2.Response) -> bool:
-        # 4xx other than 408 and 429 are final; the SDK decides the rest (it also retries 409).
-        code = response.status_code
-        if 400 <= code < 500 and code not in (408, 429):
-            return False
-        return super()._should_retry(response)  # type: ignore[misc, no-any-return]
 
-
-class SyncTransport(_VertexPolicy, AnthropicVertex):
-    """``AnthropicVertex`` with the shared token provider and this package's retry policy."""
+class SyncTransport(_Identity, AnthropicVertex):
+    """``AnthropicVertex`` with the shared token provider, bounded by each call's deadline."""
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(
@@ -288,8 +282,8 @@ class SyncTransport(_VertexPolicy, AnthropicVertex):
         return _checked(parsed, raw.http_response, cast_to)
 
 
-class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
-    """``AsyncAnthropicVertex`` with the shared token provider and this package's retry policy."""
+class AsyncTransport(_Identity, AsyncAnthropicVertex):
+    """``AsyncAnthropicVertex`` with the shared token provider, bounded by each call's deadline."""
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(
@@ -330,6 +324,12 @@ class AsyncTransport(_VertexPolicy, AsyncAnthropicVertex):
         except UNREADABLE as exc:
             raise unreadable(raw.http_response, exc) from None
         return _checked(parsed, raw.http_response, cast_to)
+
+
+def answer_request_id(answer: pydantic.BaseModel) -> str | None:
+    """The request id the SDK recorded on a parsed answer (Vertex's ``request-id`` header)."""
+    request_id = getattr(answer, "_request_id", None)
+    return request_id if isinstance(request_id, str) else None
 
 
 def request_options(headers: Mapping[str, str], timeout: float | httpx2.Timeout) -> RequestOptions:

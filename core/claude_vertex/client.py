@@ -3,48 +3,48 @@
 :class:`VertexClient` is what the adapters call: ``create``, ``stream`` and ``count_tokens``
 with Messages API parameters, sync and async. Under it, the SDK's ``AnthropicVertex`` and
 ``AsyncAnthropicVertex`` provide connection pools, SSE parsing and the response types; this
-module adds the request transform, the shared token provider, failover along the endpoint
-plan with backoff and circuit breakers (4xx other than 408 and 429 are never retried),
-streams that never repeat content, and the typed errors.
+module holds the client's pools (one per endpoint host, and per event loop), the streams that
+never repeat content, and the three routes. Each call's attempts, failover along the endpoint
+plan with backoff and circuit breakers (4xx other than 408 and 429 are never retried), and
+the typed errors of failed attempts are :mod:`claude_vertex.attempts`'.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import itertools
-import logging
 import threading
-import time
 import weakref
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import anthropic
 import httpx2
 import pydantic
 from anthropic.types import Message, MessageTokensCount, RawMessageStreamEvent
 
-from ._sdk import UNREADABLE, AsyncTransport, SyncTransport, request_options, unreadable
-
-if TYPE_CHECKING:
-    from anthropic._types import RequestOptions
+from ._sdk import (
+    UNREADABLE,
+    AsyncTransport,
+    RequestOptions,
+    SyncTransport,
+    answer_request_id,
+    request_options,
+    unreadable,
+)
+from .attempts import Attempts, classify
 from .call_policy import apply_call_policy
-from .deadlines import Deadline, DeadlineExceeded, call_deadline, current_deadline
-from .endpoints import count_tokens_region
+from .deadlines import current_deadline
 from .errors import (
     ClaudeVertexError,
     MalformedResponseError,
     StreamInterruptedError,
     StreamOrderError,
-    VertexAPIError,
-    VertexConnectionError,
-    error_from_response,
 )
-from .failover import BREAKERS, RETRYABLE_STATUSES, RetryPolicy
+from .failover import RetryPolicy
 from .settings import Settings
 from .transform import Route, VertexRequest, build_request
 
@@ -56,8 +56,6 @@ __all__ = [
     "blocks_started_after",
     "read_answer",
 ]
-
-log = logging.getLogger("claude_vertex")
 
 DEFAULT_TIMEOUT = httpx2.Timeout(600.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
@@ -105,13 +103,18 @@ def blocks_started_after(event_type: str, index: object, started: int) -> int:
 
 
 class VertexMessage(Message):
-    """An ``anthropic.types.Message`` that also says where Vertex answered it.
+    """An ``anthropic.types.Message`` that also says where and as which request it was answered.
 
-    ``vertex_region`` is excluded from ``model_dump()``/``to_json()``, so the message
-    serialises exactly as the Messages API sent it. ``_request_id`` is the SDK's.
+    ``vertex_region`` and ``request_id`` are not in ``model_dump()``/``to_json()``, so the
+    message serialises exactly as the Messages API sent it.
     """
 
     vertex_region: str | None = pydantic.Field(default=None, exclude=True)
+
+    @property
+    def request_id(self) -> str | None:
+        """The request id Vertex sent with the answer (its ``request-id`` header), if any."""
+        return answer_request_id(self)
 
 
 _T = TypeVar("_T")
@@ -154,103 +157,6 @@ def read_answer(convert: Callable[[VertexMessage], _T], message: VertexMessage) 
 def _request_id(response: httpx2.Response) -> str | None:
     headers = response.headers
     return headers.get("request-id") or headers.get("x-request-id")
-
-
-def _retry_after(response: httpx2.Response | None) -> float | None:
-    """Seconds a ``retry-after-ms`` or ``retry-after`` header asks to wait, if any."""
-    if response is None:
-        return None
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = response.headers.get(name)
-        if value is None:
-            continue
-        try:
-            return max(0.0, float(value) * scale)
-        except ValueError:
-            pass
-        if name == "retry-after":
-            return _retry_after_date(value)
-    return None
-
-
-def _retry_after_date(value: str) -> float | None:
-    """Seconds until the HTTP date ``value``; None when it is not one (``retry-after: soon``)."""
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, OverflowError, IndexError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-@dataclass(frozen=True)
-class _Failure:
-    """One failed attempt, classified."""
-
-    error: Exception
-    retryable: bool
-    retry_after: float | None = None
-    #: The rejected token, when the failure is a 401 (never in the repr: error trackers
-    #: record the locals of a traceback's frames).
-    token: str | None = field(default=None, repr=False)
-
-
-def _classify(exc: Exception, request: VertexRequest) -> _Failure:
-    """Turn an exception of one attempt into a typed error, and say whether to go on."""
-    if isinstance(exc, ClaudeVertexError) and not isinstance(exc, anthropic.APIStatusError):
-        return _Failure(exc, bool(getattr(exc, "retryable", False)))
-    if isinstance(exc, anthropic.APIStatusError):
-        typed = (
-            exc
-            if isinstance(exc, VertexAPIError)
-            else error_from_response(
-                exc.response,
-                exc.body,
-                project=request.project,
-                region=request.region,
-                model=request.model,
-            )
-        )
-        code = typed.status_code
-        token = None
-        if code == 401:
-            auth = exc.response.request.headers.get("authorization", "")
-            token = auth.partition(" ")[2] or None
-        retryable = code in RETRYABLE_STATUSES or typed.retryable
-        return _Failure(typed, retryable, _retry_after(exc.response), token)
-    if isinstance(exc, (anthropic.APIConnectionError, httpx2.HTTPError)):
-        return _Failure(_connection_error(exc, request), True)
-    raise exc
-
-
-def _connection_error(
-    exc: anthropic.APIConnectionError | httpx2.HTTPError, request: VertexRequest
-) -> VertexConnectionError:
-    """The typed error of an attempt that got no (whole) answer."""
-    try:
-        http_request = exc.request
-    except (AttributeError, RuntimeError):  # httpx2 raises RuntimeError when it is unset
-        http_request = None
-    if not isinstance(http_request, httpx2.Request):
-        http_request = httpx2.Request("POST", request.path)
-    passed = exc if isinstance(exc, DeadlineExceeded) else exc.__cause__
-    if isinstance(passed, DeadlineExceeded):
-        message = (
-            f"The call to Vertex AI region {request.region!r} passed its deadline of "
-            f"{passed.deadline.seconds:g} s while the answer was still arriving (the endpoint "
-            "may be sending only pings, or bytes very slowly). Give the call a longer "
-            "deadline, or ask for a shorter answer (max_tokens)."
-        )
-    else:
-        timed_out = isinstance(exc, (anthropic.APITimeoutError, httpx2.TimeoutException))
-        message = (
-            f"The connection to Vertex AI region {request.region!r} "
-            f"{'timed out' if timed_out else 'failed'} ({type(exc).__name__}). Check the "
-            "network; the call is retried at the next endpoint of its plan while attempts "
-            "and its deadline allow."
-        )
-    error = VertexConnectionError(message, request=http_request, region=request.region)
-    error.__cause__ = exc
-    return error
 
 
 _CONTENT_DELTAS = {
@@ -315,7 +221,7 @@ class _StreamTally:
         if isinstance(exc, UNREADABLE) and not isinstance(exc, ClaudeVertexError):
             return unreadable(response, exc)
         try:
-            return _classify(exc, self.request).error
+            return classify(exc, self.request).error
         except Exception as other:  # not a transport error: pass it on unchanged
             return other
 
@@ -629,10 +535,10 @@ class VertexClient:
         self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         self.max_retries = max_retries
         self.default_headers = dict(default_headers or {})
-        #: Attempts, backoff and deadline of every call.
-        self.policy = RetryPolicy(
+        policy = RetryPolicy(
             max_attempts=max_retries + 1, deadline=deadline if deadline is not None else 600.0
         )
+        self._attempts = Attempts(settings, policy)
         self._lock = threading.Lock()
         # One pool per endpoint host (sync), and per host and event loop (async). A pool is
         # found by base URL when it is made, and by region on every call after, so a
@@ -647,6 +553,11 @@ class VertexClient:
 
     def __repr__(self) -> str:
         return f"VertexClient({self.settings!r})"
+
+    @property
+    def policy(self) -> RetryPolicy:
+        """Attempts, backoff and deadline of every call."""
+        return self._attempts.policy
 
     @classmethod
     def shared(
@@ -826,111 +737,7 @@ class VertexClient:
 
     def plan_for(self, request: VertexRequest) -> tuple[str, ...]:
         """The endpoints ``request`` may try, in order."""
-        if request.route == "count_tokens":
-            return (count_tokens_region(self.settings.region),)
-        return self.settings.plan_for(request.model)
-
-    def _breaker_key(self, target: VertexRequest) -> tuple[str, ...]:
-        """The key of ``target``'s circuit breaker (shared by every client in the process)."""
-        return (
-            self.settings.base_url if self.settings.base_url_fixed else "",
-            self.settings.project,
-            target.model,
-            target.region,
-        )
-
-    def _attempts(self, request: VertexRequest) -> Iterator[tuple[int, VertexRequest]]:
-        """Yield (attempt, request aimed at its endpoint) until the caller stops."""
-        plan = self.plan_for(request)
-        key = self._breaker_key(request)[:-1]
-        attempt = 0
-        while True:
-            yield attempt, request.at(self.policy.endpoint_for(plan, attempt, BREAKERS, key))
-            attempt += 1
-
-    def _after_failure(
-        self,
-        failure: _Failure,
-        target: VertexRequest,
-        attempt: int,
-        deadline: Deadline,
-        refreshed: bool,
-    ) -> float | None:
-        """Seconds to wait before the next attempt, or None to give up (raise)."""
-        if failure.token is not None and not refreshed and self.settings.tokens.refreshable:
-            self.settings.tokens.invalidate(failure.token)
-            return 0.0
-        if not failure.retryable:
-            return None
-        BREAKERS.failure(self._breaker_key(target))
-        if attempt + 1 >= self.policy.max_attempts:
-            return None
-        delay = self.policy.delay(attempt, failure.retry_after)
-        if delay >= deadline.left():
-            return None
-        log.debug(
-            "claude_vertex: %s at %s failed (%s); next attempt in %.2fs",
-            target.route,
-            target.region,
-            type(failure.error).__name__,
-            delay,
-        )
-        return delay
-
-    def _answered(self, target: VertexRequest, attempt: int) -> None:
-        BREAKERS.success(self._breaker_key(target))
-        log.debug(
-            "claude_vertex: %s answered by region %s after %d attempt(s)",
-            target.route,
-            target.region,
-            attempt + 1,
-        )
-
-    def _call(self, request: VertexRequest, send: Callable[[VertexRequest], _T]) -> _T:
-        refreshed = False
-        with call_deadline(self.policy.deadline) as deadline, self._in_use():
-            for attempt, target in self._attempts(request):
-                try:
-                    result = send(target)
-                except Exception as exc:
-                    failure = _classify(exc, target)
-                    wait = self._after_failure(failure, target, attempt, deadline, refreshed)
-                    if wait is None and failure.error is exc:
-                        raise
-                    if wait is None:
-                        raise failure.error from exc
-                    refreshed = refreshed or failure.token is not None
-                else:
-                    self._answered(target, attempt)
-                    return result
-                finally:  # cancelled, untyped or non-retryable: a probe must not stay half-open
-                    BREAKERS.release(self._breaker_key(target))
-                time.sleep(wait)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _acall(
-        self, request: VertexRequest, send: Callable[[VertexRequest], Awaitable[_T]]
-    ) -> _T:
-        refreshed = False
-        with call_deadline(self.policy.deadline) as deadline, self._in_use():
-            for attempt, target in self._attempts(request):
-                try:
-                    result = await send(target)
-                except Exception as exc:
-                    failure = _classify(exc, target)
-                    wait = self._after_failure(failure, target, attempt, deadline, refreshed)
-                    if wait is None and failure.error is exc:
-                        raise
-                    if wait is None:
-                        raise failure.error from exc
-                    refreshed = refreshed or failure.token is not None
-                else:
-                    self._answered(target, attempt)
-                    return result
-                finally:  # cancelled, untyped or non-retryable: a probe must not stay half-open
-                    BREAKERS.release(self._breaker_key(target))
-                await asyncio.sleep(wait)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self._attempts.plan_for(request)
 
     # -- the three routes ----------------------------------------------------------------
     def create(
@@ -951,7 +758,8 @@ class VertexClient:
             message.vertex_region = target.region
             return message
 
-        return self._call(self.request_for(params, route="create", betas=betas), send)
+        request = self.request_for(params, route="create", betas=betas)
+        return self._attempts.call(request, send, self._in_use())
 
     def stream(
         self, params: Mapping[str, Any], *, betas: Iterable[str] = (), timeout: float | None = None
@@ -980,7 +788,8 @@ class VertexClient:
             self._begin_use()  # until the stream is closed
             return MessageStream(raw, events, first, target, on_close=self._end_use)
 
-        return self._call(self.request_for(params, route="stream", betas=betas), send)
+        request = self.request_for(params, route="stream", betas=betas)
+        return self._attempts.call(request, send, self._in_use())
 
     def count_tokens(
         self, params: Mapping[str, Any], *, betas: Iterable[str] = (), timeout: float | None = None
@@ -1000,7 +809,8 @@ class VertexClient:
             )
             return counted.input_tokens
 
-        return self._call(self.request_for(params, route="count_tokens", betas=betas), send)
+        request = self.request_for(params, route="count_tokens", betas=betas)
+        return self._attempts.call(request, send, self._in_use())
 
     async def acreate(
         self, params: Mapping[str, Any], *, betas: Iterable[str] = (), timeout: float | None = None
@@ -1017,7 +827,8 @@ class VertexClient:
             message.vertex_region = target.region
             return message
 
-        return await self._acall(self.request_for(params, route="create", betas=betas), send)
+        request = self.request_for(params, route="create", betas=betas)
+        return await self._attempts.acall(request, send, self._in_use())
 
     async def astream(
         self, params: Mapping[str, Any], *, betas: Iterable[str] = (), timeout: float | None = None
@@ -1042,7 +853,8 @@ class VertexClient:
             self._begin_use()  # until the stream is closed
             return AsyncMessageStream(raw, events, first, target, on_close=self._end_use)
 
-        return await self._acall(self.request_for(params, route="stream", betas=betas), send)
+        request = self.request_for(params, route="stream", betas=betas)
+        return await self._attempts.acall(request, send, self._in_use())
 
     async def acount_tokens(
         self, params: Mapping[str, Any], *, betas: Iterable[str] = (), timeout: float | None = None
@@ -1058,7 +870,8 @@ class VertexClient:
             )
             return counted.input_tokens
 
-        return await self._acall(self.request_for(params, route="count_tokens", betas=betas), send)
+        request = self.request_for(params, route="count_tokens", betas=betas)
+        return await self._attempts.acall(request, send, self._in_use())
 
 
 _SHARED: OrderedDict[tuple[Any, ...], VertexClient] = OrderedDict()

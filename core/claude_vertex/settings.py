@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from .api_version import VERTEX_ANTHROPIC_VERSION
 from .credentials import CredentialsSource, Impersonation, TokenProvider, token_provider
 from .endpoints import (
     base_url_for_region,
@@ -24,7 +25,6 @@ from .endpoints import (
 )
 from .errors import ConfigurationError, CredentialsError
 from .models import default_region, resolve_model
-from .transform import VERTEX_ANTHROPIC_VERSION
 
 __all__ = ["Settings", "resolve_settings"]
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from .api_version import VERTEX_ANTHROPIC_VERSION
 from .betas import NOT_NEEDED, VERTEX_BETAS
 from .endpoints import validate_model, validate_project, validate_region
 from .errors import ConfigurationError
@@ -24,9 +25,6 @@ __all__ = [
     "VertexRequest",
     "build_request",
 ]
-
-#: The ``anthropic_version`` Vertex expects in the body.
-VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
 
 Route = Literal["create", "stream", "count_tokens"]
 

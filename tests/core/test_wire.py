@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from claude_vertex import VertexClient
+from claude_vertex import VertexClient, VertexMessage
 from claude_vertex.testing import VertexEmulator
 from tests.helpers import MakeSettings, hello
 
@@ -167,6 +167,22 @@ def test_message_and_stream_report_the_region_that_answered(make_settings: MakeS
         assert "vertex_region" not in message.model_dump()
         with client.stream(hello()) as stream:
             assert stream.region == "europe-west1"
+
+
+def test_a_message_reports_its_request_id_without_serialising_it(client: VertexClient) -> None:
+    first, second = client.create(hello()), client.create(hello())
+    assert first.request_id is not None
+    assert first.request_id.startswith("req_vrtx_")  # the emulator's request-id header
+    assert first.request_id != second.request_id
+    assert "request_id" not in first.model_dump()
+    assert "request_id" not in first.to_json()
+    assert VertexMessage.model_validate(first.model_dump()).request_id is None  # no answer
+
+
+async def test_an_async_message_reports_its_request_id(client: VertexClient) -> None:
+    message = await client.acreate(hello())
+    assert message.request_id is not None
+    assert message.request_id.startswith("req_vrtx_")
 
 
 def test_shared_client_is_one_per_settings_and_options(make_settings: MakeSettings) -> None:

@@ -25,6 +25,7 @@ from claude_vertex import (
     PromptTooLongError,
     QuotaExhaustedError,
     VertexBetaWarning,
+    VertexMessage,
 )
 from claude_vertex.testing import Fault, VertexEmulator
 from tests.llama_index.support import MakeLLM
@@ -82,8 +83,8 @@ def test_answers_report_usage_stop_reason_region_and_request_id(make_llm: MakeLL
     assert details["stop_reason"] == "end_turn"
     assert details["region"] == "global"
     assert details["model"] == "claude-sonnet-4-5-20250929"
-    assert isinstance(response.raw, Message)
-    assert details["request_id"] == response.raw._request_id
+    assert isinstance(response.raw, VertexMessage)
+    assert details["request_id"] == response.raw.request_id
     assert details["message_id"] == response.raw.id
 
 

@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn, TypeGuard
 
+from claude_vertex.api_version import VERTEX_ANTHROPIC_VERSION
 from claude_vertex.betas import VERTEX_BETAS
 from claude_vertex.media_types import IMAGE_SIGNATURES, MAX_IMAGE_BYTES
 from claude_vertex.models import EFFORTS, ModelInfo, resolve_model
-from claude_vertex.transform import VERTEX_ANTHROPIC_VERSION
 
 __all__ = [
     "COUNT_TOKENS_FIELDS",

@@ -442,7 +442,7 @@ class ChatClaudeVertex(BaseChatModel):
                 answer,
                 model_name=call.info.vertex_id,
                 region=answer.vertex_region,
-                request_id=getattr(answer, "_request_id", None),
+                request_id=answer.request_id,
             ),
             message,
         )

@@ -192,6 +192,6 @@ def chat_response(message: Message, *, region: str | None) -> ChatResponse:
             model=message.model,
             message_id=message.id,
             region=region,
-            request_id=getattr(message, "_request_id", None),
+            request_id=getattr(message, "request_id", None),
         ),
     )
