@@ -44,7 +44,10 @@ from .errors import (
 from .media import Media, aload_media, load_media, local_media_dirs
 from .models import MODELS, ModelInfo, Pricing, default_region, resolve_model
 from .settings import Settings, resolve_settings
+from .stream_accumulator import StreamAccumulator
+from .tool_arguments import parse_tool_arguments
 from .transform import VERTEX_ANTHROPIC_VERSION, VertexBetaWarning, VertexRequest, build_request
+from .usage import UsageCounts, usage_counts
 
 __all__ = [
     "MODELS",
@@ -71,9 +74,11 @@ __all__ = [
     "QuotaExhaustedError",
     "ServerError",
     "Settings",
+    "StreamAccumulator",
     "StreamInterruptedError",
     "StreamOrderError",
     "TokenProvider",
+    "UsageCounts",
     "VertexAPIError",
     "VertexBetaWarning",
     "VertexClient",
@@ -87,7 +92,9 @@ __all__ = [
     "default_region",
     "load_media",
     "local_media_dirs",
+    "parse_tool_arguments",
     "resolve_model",
     "resolve_settings",
     "token_provider",
+    "usage_counts",
 ]
