@@ -23,7 +23,6 @@ import asyncio
 import base64
 import binascii
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from claude_vertex import (
     TokenProvider,
     aload_media,
     load_media,
+    parse_tool_arguments,
 )
 from claude_vertex.media import LocalDirs
 
@@ -426,11 +426,7 @@ def _partial_input(block: Mapping[str, Any]) -> dict[str, Any]:
         return value
     partial = block.get("partial_json")
     if isinstance(partial, str) and partial:
-        try:
-            parsed = json.loads(partial)
-        except ValueError:
-            return {}
-        return parsed if isinstance(parsed, dict) else {}
+        return parse_tool_arguments(partial) or {}
     return value if isinstance(value, dict) else {}
 
 
