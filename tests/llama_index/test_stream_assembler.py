@@ -110,7 +110,7 @@ def test_every_chunk_is_the_answer_received_so_far(events: list[dict[str, Any]])
         if chunk is None:
             continue
         chunks += 1
-        so_far = [b.model_dump(mode="json") for b in assembler.message().content]
+        so_far = assembler.message().content
         assert chunk.message.blocks == assistant_message(so_far).blocks
         assert chunk.additional_kwargs["region"] == "global"
         deltas.append(chunk.delta or "")

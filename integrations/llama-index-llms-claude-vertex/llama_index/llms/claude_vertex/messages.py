@@ -9,7 +9,6 @@ Images and documents go as base64: read those given by URL, ``gs://`` URI or pat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -27,9 +26,8 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
     VideoBlock,
 )
-from llama_index.core.llms.utils import parse_partial_json
 
-from claude_vertex import MediaError, MessageValidationError
+from claude_vertex import MediaError, MessageValidationError, parse_tool_arguments
 
 from .media import LoadedMedia, MediaBlock, inline_media
 from .utils import JSON, REDACTED_THINKING_KEY, SIGNATURE_KEY
@@ -287,11 +285,7 @@ def _tool_use(tool_id: str | None, name: str, arguments: object) -> JSON:
             "to it; keep the ids Claude gave."
         )
     if isinstance(arguments, str):
-        text = arguments
-        try:
-            arguments = json.loads(text) if text.strip() else {}
-        except ValueError:
-            arguments = parse_partial_json(text)
+        arguments = parse_tool_arguments(arguments)
     if not isinstance(arguments, dict):
         raise ValueError(f"The arguments of tool {name!r} are not a JSON object.")
     return {"type": "tool_use", "id": tool_id, "name": name, "input": arguments}
