@@ -106,7 +106,10 @@ class StreamAccumulator:
             block = content[index]
             if delta.type == "text_delta":
                 if block.type == "text":
-                    block.text += delta.text
+                    # Straight into the field's storage: pydantic's __setattr__ costs five
+                    # times as much, and the SDK's models neither validate nor freeze
+                    # assignments (the field is already among those set).
+                    block.__dict__["text"] += delta.text
                 return
             handler = _DELTA_HANDLERS.get(delta.type)
             if handler is not None:
@@ -187,7 +190,7 @@ class StreamAccumulator:
 
     def _on_thinking(self, index: int, block: Any, delta: Any) -> None:
         if block.type == "thinking":
-            block.thinking += delta.thinking
+            block.__dict__["thinking"] += delta.thinking  # as text, per token
 
     def _on_signature(self, index: int, block: Any, delta: Any) -> None:
         if block.type == "thinking":
