@@ -135,14 +135,22 @@ def content_blocks(content: Sequence[ClaudeBlock]) -> list[ContentBlock]:
     return blocks
 
 
-def assistant_message(content: Sequence[ClaudeBlock]) -> ChatMessage:
+def assistant_message(
+    content: Sequence[ClaudeBlock], *, blocks: list[ContentBlock] | None = None
+) -> ChatMessage:
     """The assistant ``ChatMessage`` of the SDK's content blocks.
 
     Besides the blocks, ``additional_kwargs["tool_calls"]`` lists the tool calls as the
     Messages API wrote them (``id``, ``name``, ``input``), because parts of LlamaIndex (such
     as streamed structured output) look for tool calls there.
+
+    Args:
+        content: the answer's content blocks.
+        blocks: ``content_blocks(content)``, when the caller has it already.
     """
-    message = ChatMessage(role=MessageRole.ASSISTANT, blocks=content_blocks(content))
+    if blocks is None:
+        blocks = content_blocks(content)
+    message = ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks)
     calls = [
         {"type": "tool_use", "id": block.id, "name": block.name, "input": _tool_arguments(block)}
         for block in content

@@ -8,6 +8,11 @@ is the whole answer so far (tool arguments parsed from the partial JSON received
 LlamaIndex agents read it), the usage so far, the region and the request id.
 ``message_stop`` gives a last chunk whose ``raw`` is the complete message, the same kind of
 object a non-streamed call returns.
+
+Chunks cost little per delta: a text-only answer (the common case) becomes one
+``TextBlock`` of its text, and otherwise the blocks up to the last finished block that is not
+text are converted once and shared by the chunks after it (only the rest is converted for
+each chunk).
 """
 
 from __future__ import annotations
@@ -16,11 +21,17 @@ from typing import Any
 
 from anthropic.types import ContentBlock as ClaudeBlock
 from anthropic.types import RawMessageStreamEvent
-from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole, TextBlock
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ContentBlock,
+    MessageRole,
+    TextBlock,
+)
 
 from claude_vertex import StreamAccumulator, VertexMessage
 
-from .responses import assistant_message, response_details, usage_report
+from .responses import assistant_message, content_blocks, response_details, usage_report
 
 __all__ = ["StreamAssembler"]
 
@@ -53,6 +64,10 @@ class StreamAssembler:
         #: Every block so far is text without citations (``assistant_message``'s result is
         #: then one ``TextBlock`` of their text).
         self._text_only = True
+        #: The LlamaIndex blocks of the first ``_converted`` content blocks, which end with a
+        #: finished block that is not text (so no text joins across the boundary).
+        self._blocks: list[ContentBlock] = []
+        self._converted = 0
 
     def feed(self, event: RawMessageStreamEvent) -> ChatResponse | None:
         """Take one event; the chunk it gives, if any.
@@ -75,6 +90,8 @@ class StreamAssembler:
             return None
         if event.type == "content_block_start":
             self._text_only = self._text_only and _plain_text(event.content_block)
+        elif event.type == "content_block_stop":
+            self._finished(event.index)
         elif event.type == "message_start":
             self._text_only = all(_plain_text(block) for block in answer.content)
             self._usage = usage_report(answer.usage)
@@ -83,6 +100,14 @@ class StreamAssembler:
         elif event.type == "message_stop":
             return self._chunk(delta="", raw=answer.message())
         return None
+
+    def _finished(self, index: int) -> None:
+        """Convert the blocks up to ``index`` once, if it ends a stretch of text."""
+        content = self.accumulator.content
+        if content[index].type == "text":
+            return
+        self._blocks += content_blocks(content[self._converted : index + 1])
+        self._converted = index + 1
 
     def _chunk(self, *, delta: str, raw: Any, thinking_delta: str | None = None) -> ChatResponse:
         answer = self.accumulator
@@ -103,7 +128,8 @@ class StreamAssembler:
             text = _text(answer.content)
             message = ChatMessage(role=MessageRole.ASSISTANT, blocks=[TextBlock(text=text)])
         else:
-            message = assistant_message(answer.content)
+            rest = content_blocks(answer.content[self._converted :])
+            message = assistant_message(answer.content, blocks=[*self._blocks, *rest])
         return ChatResponse(message=message, delta=delta, raw=raw, additional_kwargs=details)
 
     def message(self) -> VertexMessage:
