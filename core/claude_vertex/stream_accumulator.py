@@ -10,8 +10,10 @@ does not know yet), the usage, the stop reason and stop sequence. After ``messag
 accumulation (``MessageStream.get_final_message``) gives for the same events, except that
 tool arguments that are not JSON are tolerated (the SDK raises).
 
-The text delta, nearly every event of a stream, costs one attribute update; nothing is
-serialised per delta.
+The text delta, nearly every event of a stream, costs a list append: text and thinking
+pieces are joined into their block when :attr:`StreamAccumulator.content` or
+:meth:`StreamAccumulator.message` is read (not once per delta, which copies the whole text
+each time), and nothing is serialised per delta.
 """
 
 from __future__ import annotations
@@ -68,8 +70,6 @@ class StreamAccumulator:
     Attributes:
         message_id: the answer's id (from ``message_start``).
         model: the model that answered (from ``message_start``).
-        content: the content blocks so far, as the SDK's block objects, updated in place;
-            ``content[index]`` is the block a delta event's ``index`` names.
         usage: the token counts so far (``message_start``'s, updated by ``message_delta``).
         stop_reason: why the answer stopped (from ``message_delta``), else ``None``.
         stop_sequence: the stop sequence that ended the answer, if one did.
@@ -81,7 +81,11 @@ class StreamAccumulator:
         self.request_id = request_id
         self.message_id: str | None = None
         self.model: str | None = None
-        self.content: list[ContentBlock] = []
+        self._content: list[ContentBlock] = []
+        #: Text or thinking received for ``_open_block`` and not yet joined into it.
+        self._pieces: list[str] = []
+        self._open_block: Any = None
+        self._open_field = ""
         self.usage = UsageCounts()
         self.stop_reason: str | None = None
         self.stop_sequence: str | None = None
@@ -99,17 +103,16 @@ class StreamAccumulator:
         """
         if event.type == "content_block_delta":
             # The hot path: one event per token.
-            content = self.content
+            content = self._content
             index = event.index
             blocks_started_after("content_block_delta", index, len(content))
             delta = event.delta
             block = content[index]
             if delta.type == "text_delta":
                 if block.type == "text":
-                    # Straight into the field's storage: pydantic's __setattr__ costs five
-                    # times as much, and the SDK's models neither validate nor freeze
-                    # assignments (the field is already among those set).
-                    block.__dict__["text"] += delta.text
+                    if block is not self._open_block:
+                        self._open(block, "text")
+                    self._pieces.append(delta.text)
                 return
             handler = _DELTA_HANDLERS.get(delta.type)
             if handler is not None:
@@ -119,6 +122,16 @@ class StreamAccumulator:
         if on_event is not None:
             on_event(self, event)
 
+    @property
+    def content(self) -> list[ContentBlock]:
+        """The content blocks so far, as the SDK's block objects, updated in place.
+
+        ``content[index]`` is the block a delta event's ``index`` names.
+        """
+        if self._pieces:
+            self._join()
+        return self._content
+
     def message(self) -> VertexMessage:
         """The answer as one SDK message: complete after ``message_stop``, else a copy so far.
 
@@ -126,7 +139,25 @@ class StreamAccumulator:
             StreamOrderError: no ``message_start`` has arrived.
         """
         snapshot = self._started("the message")
+        if self._pieces:
+            self._join()
         return snapshot if self.finished else snapshot.model_copy(deep=True)
+
+    # -- text and thinking pieces ---------------------------------------------------------
+    def _open(self, block: Any, field: str) -> None:
+        """Make ``block`` the one pieces of ``field`` are gathered for."""
+        if self._pieces:
+            self._join()
+        self._open_block = block
+        self._open_field = field
+
+    def _join(self) -> None:
+        """Append the pieces gathered to their block's field."""
+        text = "".join(self._pieces)
+        self._pieces.clear()
+        # Straight into the field's storage (pydantic's __setattr__ costs five times as much):
+        # the SDK's models neither validate nor freeze assignments, and the field is set.
+        self._open_block.__dict__[self._open_field] += text
 
     # -- events --------------------------------------------------------------------------
     def _started(self, what: str) -> VertexMessage:
@@ -146,16 +177,16 @@ class StreamAccumulator:
         self._message = snapshot
         self.message_id = message.id
         self.model = message.model
-        self.content = snapshot.content
+        self._content = snapshot.content
         self.usage = usage_counts(snapshot.usage)
 
     def _on_block_start(self, event: Any) -> None:
         self._started("a content_block_start")
-        blocks_started_after(event.type, event.index, len(self.content))
-        self.content.append(event.content_block.model_copy())
+        blocks_started_after(event.type, event.index, len(self._content))
+        self._content.append(event.content_block.model_copy())
 
     def _on_block_stop(self, event: Any) -> None:
-        blocks_started_after(event.type, event.index, len(self.content))
+        blocks_started_after(event.type, event.index, len(self._content))
         self._json.pop(event.index, None)
 
     def _on_message_delta(self, event: Any) -> None:
@@ -190,7 +221,9 @@ class StreamAccumulator:
 
     def _on_thinking(self, index: int, block: Any, delta: Any) -> None:
         if block.type == "thinking":
-            block.__dict__["thinking"] += delta.thinking  # as text, per token
+            if block is not self._open_block:
+                self._open(block, "thinking")
+            self._pieces.append(delta.thinking)
 
     def _on_signature(self, index: int, block: Any, delta: Any) -> None:
         if block.type == "thinking":

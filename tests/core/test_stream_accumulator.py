@@ -259,6 +259,50 @@ def test_tool_arguments_are_parsed_from_each_piece_received() -> None:
     assert without_arguments.input == {}
 
 
+def test_text_read_between_deltas_is_the_text_so_far() -> None:
+    events = decoded(STREAMS["plain text"])
+    accumulator = StreamAccumulator()
+    texts = []
+    for event in events:
+        accumulator.feed(event)
+        if event.type == "content_block_delta":
+            block = accumulator.content[0]
+            assert block.type == "text"
+            texts.append(block.text)
+    assert texts == ["Hello", "Hello, world", "Hello, world!"]
+
+
+def test_pieces_reach_their_own_block_when_deltas_alternate() -> None:
+    def delta(index: int, kind: str, piece: str) -> JSON:
+        field = "text" if kind == "text_delta" else "thinking"
+        return {
+            "type": "content_block_delta",
+            "index": index,
+            "delta": {"type": kind, field: piece},
+        }
+
+    events = [
+        start(),
+        {"type": "content_block_start", "index": 0, "content_block": THINKING},
+        delta(0, "thinking_delta", "a"),
+        {"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}},
+        delta(1, "text_delta", "x"),
+        delta(0, "thinking_delta", "b"),
+        delta(1, "text_delta", "y"),
+        delta(1, "text_delta", "z"),
+        delta(0, "thinking_delta", "c"),
+        {"type": "content_block_stop", "index": 0},
+        {"type": "content_block_stop", "index": 1},
+        *end(),
+    ]
+    thinking, answer = accumulated(events).message().content
+    assert thinking.type == "thinking"
+    assert thinking.thinking == "abc"
+    assert answer.type == "text"
+    assert answer.text == "xyz"
+    assert dumped(accumulated(events).message()) == dumped(sdk_message(events))
+
+
 def test_server_tool_use_and_its_result_are_kept() -> None:
     use, result, answer = accumulated(STREAMS["server tools"]).content
     assert use.type == "server_tool_use"
