@@ -81,16 +81,17 @@ class StreamAccumulator:
         self.request_id = request_id
         self.message_id: str | None = None
         self.model: str | None = None
+        self.usage = UsageCounts()
+        self.stop_reason: str | None = None
+        self.stop_sequence: str | None = None
+        self.finished = False
+        #: The message so far (from ``message_start``); its content list is ``_content``.
+        self._message: VertexMessage | None = None
         self._content: list[ContentBlock] = []
         #: Text or thinking received for ``_open_block`` and not yet joined into it.
         self._pieces: list[str] = []
         self._open_block: Any = None
         self._open_field = ""
-        self.usage = UsageCounts()
-        self.stop_reason: str | None = None
-        self.stop_sequence: str | None = None
-        self.finished = False
-        self._message: VertexMessage | None = None
         #: The partial JSON received so far, by block index, of blocks in TOOL_INPUT_BLOCKS.
         self._json: dict[int, str] = {}
 
