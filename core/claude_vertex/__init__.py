@@ -65,7 +65,10 @@ from .models import (
     resolve_model,
 )
 from .settings import Settings, resolve_settings
+from .stream_accumulator import StreamAccumulator
+from .tool_arguments import parse_tool_arguments
 from .transform import VertexBetaWarning, VertexRequest, build_request
+from .usage import UsageCounts, usage_counts
 
 __all__ = [
     "EFFORTS",
@@ -98,9 +101,11 @@ __all__ = [
     "QuotaExhaustedError",
     "ServerError",
     "Settings",
+    "StreamAccumulator",
     "StreamInterruptedError",
     "StreamOrderError",
     "TokenProvider",
+    "UsageCounts",
     "VertexAPIError",
     "VertexBetaWarning",
     "VertexClient",
@@ -118,6 +123,7 @@ __all__ = [
     "load_media",
     "local_media_dirs",
     "merge_params",
+    "parse_tool_arguments",
     "register_model",
     "resolve_media",
     "resolve_model",
@@ -125,4 +131,5 @@ __all__ = [
     "strict_tool",
     "token_provider",
     "tool_choice_param",
+    "usage_counts",
 ]

@@ -25,9 +25,11 @@ from anthropic import AnthropicVertex, AsyncAnthropicVertex
 from anthropic import __version__ as anthropic_version
 from anthropic._base_client import AsyncHttpxClientWrapper, SyncHttpxClientWrapper
 from anthropic._constants import RAW_RESPONSE_HEADER
-from anthropic._models import FinalRequestOptions
+from anthropic._models import FinalRequestOptions, construct_type
 from anthropic._response import APIResponse, AsyncAPIResponse
 from anthropic._types import RequestOptions
+from anthropic.lib.streaming._messages import accumulate_event
+from anthropic.types import Message, RawMessageStreamEvent
 
 from ._version import __version__
 from .credentials import TokenProvider
@@ -39,8 +41,10 @@ __all__ = [
     "UNREADABLE",
     "AsyncTransport",
     "RequestOptions",
+    "SdkAccumulation",
     "SyncTransport",
     "answer_request_id",
+    "construct_event",
     "request_options",
     "unreadable",
 ]
@@ -335,3 +339,28 @@ def answer_request_id(answer: pydantic.BaseModel) -> str | None:
 def request_options(headers: Mapping[str, str], timeout: float | httpx2.Timeout) -> RequestOptions:
     """Per-call options for the SDK's ``post``: extra headers and the timeout."""
     return cast("RequestOptions", {"headers": dict(headers), "timeout": timeout})
+
+
+# --------------------------------------------------------------------------- the SDK's parsing
+# What the SDK itself makes of stream events, for tests that hold the package's own parsing
+# to it (an SDK upgrade that parses differently fails them).
+
+
+def construct_event(value: object) -> RawMessageStreamEvent:
+    """A stream event built from its JSON as the SDK's stream builds it (no validation)."""
+    return cast(RawMessageStreamEvent, construct_type(type_=RawMessageStreamEvent, value=value))
+
+
+class SdkAccumulation:
+    """The SDK's own accumulation of stream events into a message (its ``MessageStream``'s)."""
+
+    def __init__(self) -> None:
+        #: The message so far; ``None`` before ``message_start``.
+        self.snapshot: Message | None = None
+        self._json_bufs: dict[int, bytes] = {}
+
+    def feed(self, event: RawMessageStreamEvent) -> None:
+        """Add one event to :attr:`snapshot`."""
+        self.snapshot = accumulate_event(
+            event=event, current_snapshot=cast(Any, self.snapshot), json_bufs=self._json_bufs
+        )

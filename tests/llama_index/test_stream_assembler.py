@@ -88,6 +88,33 @@ CASES = {
         ),
         *text(1, "Yes."),
     ],
+    "thinking, tool calls, text and cited text between": [
+        *block(
+            0,
+            {"type": "thinking", "thinking": "", "signature": ""},
+            {"type": "thinking_delta", "thinking": "Two lookups."},
+            {"type": "signature_delta", "signature": "c2ln"},
+        ),
+        *block(
+            1,
+            {"type": "tool_use", "id": "toolu_1", "name": "weather", "input": {}},
+            {"type": "input_json_delta", "partial_json": '{"city": "Paris"}'},
+        ),
+        *text(2, "Paris done; "),
+        *block(
+            3,
+            {"type": "text", "text": ""},
+            {"type": "citations_delta", "citation": CITATION},
+            {"type": "text_delta", "text": "grass is green"},
+        ),
+        *block(
+            4,
+            {"type": "tool_use", "id": "toolu_2", "name": "weather", "input": {}},
+            {"type": "input_json_delta", "partial_json": '{"city": '},
+            {"type": "input_json_delta", "partial_json": '"Rome"}'},
+        ),
+        *text(5, "Rome next."),
+    ],
     "text, then a cited text": [
         *text(0, "Look: "),
         *block(
@@ -110,7 +137,7 @@ def test_every_chunk_is_the_answer_received_so_far(events: list[dict[str, Any]])
         if chunk is None:
             continue
         chunks += 1
-        so_far = [b.model_dump(mode="json") for b in assembler.message().content]
+        so_far = assembler.message().content
         assert chunk.message.blocks == assistant_message(so_far).blocks
         assert chunk.additional_kwargs["region"] == "global"
         deltas.append(chunk.delta or "")

@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from claude_vertex import (
     MessageValidationError,
     TokenProvider,
     aresolve_media,
+    parse_tool_arguments,
     resolve_media,
 )
 from claude_vertex.media import LocalDirs
@@ -384,11 +384,7 @@ def _partial_input(block: Mapping[str, Any]) -> dict[str, Any]:
         return value
     partial = block.get("partial_json")
     if isinstance(partial, str) and partial:
-        try:
-            parsed = json.loads(partial)
-        except ValueError:
-            return {}
-        return parsed if isinstance(parsed, dict) else {}
+        return parse_tool_arguments(partial) or {}
     return value if isinstance(value, dict) else {}
 
 

@@ -10,7 +10,7 @@ reports them.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from anthropic.types import Message
 from langchain_core.messages import AIMessage
@@ -18,49 +18,27 @@ from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, Us
 from langchain_core.messages.tool import tool_call
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-__all__ = ["MODEL_PROVIDER", "UsageLike", "chat_result", "usage_metadata"]
+from claude_vertex import UsageCounts, usage_counts
+
+__all__ = ["MODEL_PROVIDER", "chat_result", "usage_metadata"]
 
 #: What LangChain's content-block translators know Claude's content by.
 MODEL_PROVIDER = "anthropic"
 
 
-class _ThinkingDetails(Protocol):
-    thinking_tokens: int
-
-
-class UsageLike(Protocol):
-    """The usage fields of an SDK ``Usage`` (or a stream's accumulated usage)."""
-
-    @property
-    def input_tokens(self) -> int | None: ...  # noqa: D102
-
-    @property
-    def output_tokens(self) -> int: ...  # noqa: D102
-
-    @property
-    def cache_read_input_tokens(self) -> int | None: ...  # noqa: D102
-
-    @property
-    def cache_creation_input_tokens(self) -> int | None: ...  # noqa: D102
-
-    @property
-    def output_tokens_details(self) -> _ThinkingDetails | None: ...  # noqa: D102
-
-
-def usage_metadata(usage: UsageLike) -> UsageMetadata:
+def usage_metadata(usage: UsageCounts) -> UsageMetadata:
     """LangChain usage from Claude's: cached input included in ``input_tokens``."""
-    cache_read = usage.cache_read_input_tokens or 0
-    cache_creation = usage.cache_creation_input_tokens or 0
-    input_tokens = (usage.input_tokens or 0) + cache_read + cache_creation
+    cache_read = usage.cache_read_input_tokens
+    cache_creation = usage.cache_creation_input_tokens
+    input_tokens = usage.input_tokens + cache_read + cache_creation
     metadata = UsageMetadata(
         input_tokens=input_tokens,
         output_tokens=usage.output_tokens,
         total_tokens=input_tokens + usage.output_tokens,
         input_token_details=InputTokenDetails(cache_read=cache_read, cache_creation=cache_creation),
     )
-    details = usage.output_tokens_details
-    if details is not None:
-        metadata["output_token_details"] = OutputTokenDetails(reasoning=details.thinking_tokens)
+    if usage.thinking_tokens is not None:
+        metadata["output_token_details"] = OutputTokenDetails(reasoning=usage.thinking_tokens)
     return metadata
 
 
@@ -105,7 +83,7 @@ def chat_result(
     ai_message = AIMessage(
         content=content,
         tool_calls=calls,
-        usage_metadata=usage_metadata(message.usage),
+        usage_metadata=usage_metadata(usage_counts(message.usage)),
         response_metadata=metadata,
         id=message.id,
     )

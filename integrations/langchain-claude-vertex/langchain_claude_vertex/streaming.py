@@ -10,7 +10,6 @@ the last chunk, with the stop reason and the rest of ``response_metadata``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from anthropic.types import RawContentBlockDelta, RawMessageStreamEvent
@@ -18,37 +17,18 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGenerationChunk
 
+from claude_vertex import StreamAccumulator
+
 from .responses import MODEL_PROVIDER, usage_metadata
 
 __all__ = ["StreamConverter"]
 
 
-@dataclass
-class _StreamUsage:
-    """Usage gathered from ``message_start`` and updated by ``message_delta``."""
-
-    input_tokens: int | None = 0
-    output_tokens: int = 0
-    cache_read_input_tokens: int | None = 0
-    cache_creation_input_tokens: int | None = 0
-    output_tokens_details: Any = None
-
-    def update(self, usage: Any) -> None:
-        """Take every field the event reports (message_delta values are cumulative)."""
-        for name in (
-            "input_tokens",
-            "output_tokens",
-            "cache_read_input_tokens",
-            "cache_creation_input_tokens",
-            "output_tokens_details",
-        ):
-            value = getattr(usage, name, None)
-            if value is not None:
-                setattr(self, name, value)
-
-
 class StreamConverter:
     """Turns one stream's events into chunks; one converter per stream.
+
+    Each event goes to the core's :class:`~claude_vertex.StreamAccumulator` (the answer so
+    far: ids, block types, usage, stop reason), then becomes the chunk of what it adds.
 
     Args:
         model_name: the Vertex model id the call went to.
@@ -70,18 +50,16 @@ class StreamConverter:
         self.model_name = model_name
         self.plain_text = plain_text
         self.stream_usage = stream_usage
-        self.region = region
-        self.request_id = request_id
-        self.message_id: str | None = None
-        self.model: str | None = None
-        self.usage = _StreamUsage()
-        #: The type of each open block, by index (tool use gets tool_call_chunks).
-        self.block_types: dict[int, str] = {}
+        #: The answer so far.
+        self.accumulator = StreamAccumulator(region=region, request_id=request_id)
 
     def _chunk(self, content: str | list[Any] = "", **fields: Any) -> ChatGenerationChunk:
         metadata = {"model_provider": MODEL_PROVIDER, **fields.pop("response_metadata", {})}
         message = AIMessageChunk(
-            content=content, id=self.message_id, response_metadata=metadata, **fields
+            content=content,
+            id=self.accumulator.message_id,
+            response_metadata=metadata,
+            **fields,
         )
         return ChatGenerationChunk(message=message)
 
@@ -90,25 +68,21 @@ class StreamConverter:
 
     def convert(self, event: RawMessageStreamEvent) -> ChatGenerationChunk | None:
         """The chunk for one event, or ``None`` for events that add nothing."""
+        self.accumulator.feed(event)
+        if event.type == "content_block_delta":
+            return self._block_delta(event.index, event.delta)
         if event.type == "message_start":
-            self.message_id = event.message.id
-            self.model = event.message.model
-            self.usage.update(event.message.usage)
             return self._chunk(self._empty())
         if event.type == "content_block_start":
             return self._block_start(
                 event.index, event.content_block.model_dump(mode="json", exclude_none=True)
             )
-        if event.type == "content_block_delta":
-            return self._block_delta(event.index, event.delta)
         if event.type == "message_delta":
-            self.usage.update(event.usage)
-            return self._last(event.delta.stop_reason, event.delta.stop_sequence)
+            return self._last()
         return None
 
     def _block_start(self, index: int, block: dict[str, Any]) -> ChatGenerationChunk | None:
         kind = block["type"]
-        self.block_types[index] = kind
         if kind == "text":
             if self.plain_text:
                 return None
@@ -145,7 +119,7 @@ class StreamConverter:
         if delta.type == "input_json_delta":
             partial = delta.partial_json or ""
             content = [{"type": "input_json_delta", "partial_json": partial, "index": index}]
-            if self.block_types.get(index) == "tool_use":
+            if self.accumulator.content[index].type == "tool_use":
                 return self._chunk(
                     content,
                     tool_call_chunks=[
@@ -155,17 +129,18 @@ class StreamConverter:
             return self._chunk(content)
         return None
 
-    def _last(self, stop_reason: str | None, stop_sequence: str | None) -> ChatGenerationChunk:
+    def _last(self) -> ChatGenerationChunk:
+        answer = self.accumulator
         metadata = {
-            "id": self.message_id,
-            "model": self.model,
+            "id": answer.message_id,
+            "model": answer.model,
             "model_name": self.model_name,
-            "stop_reason": stop_reason,
-            "stop_sequence": stop_sequence,
-            "region": self.region,
-            "request_id": self.request_id,
+            "stop_reason": answer.stop_reason,
+            "stop_sequence": answer.stop_sequence,
+            "region": answer.region,
+            "request_id": answer.request_id,
         }
         fields: dict[str, Any] = {"response_metadata": metadata, "chunk_position": "last"}
         if self.stream_usage:
-            fields["usage_metadata"] = usage_metadata(self.usage)
+            fields["usage_metadata"] = usage_metadata(answer.usage)
         return self._chunk(self._empty(), **fields)

@@ -10,7 +10,6 @@ bytes, or their URL, ``gs://`` URI or path, never read here); the core's media p
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +28,8 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
     VideoBlock,
 )
-from llama_index.core.llms.utils import parse_partial_json
 
-from claude_vertex import MediaSource
+from claude_vertex import MediaSource, parse_tool_arguments
 from claude_vertex.validation import nothing_to_send
 
 from .utils import JSON, REDACTED_THINKING_KEY, SIGNATURE_KEY
@@ -312,11 +310,7 @@ def _tool_use(tool_id: str | None, name: str, arguments: object) -> JSON:
             "to it; keep the ids Claude gave."
         )
     if isinstance(arguments, str):
-        text = arguments
-        try:
-            arguments = json.loads(text) if text.strip() else {}
-        except ValueError:
-            arguments = parse_partial_json(text)
+        arguments = parse_tool_arguments(arguments)
     if not isinstance(arguments, dict):
         raise ValueError(f"The arguments of tool {name!r} are not a JSON object.")
     return {"type": "tool_use", "id": tool_id, "name": name, "input": arguments}

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from anthropic.types import Message
+from anthropic.types import ContentBlock as ClaudeBlock
+from anthropic.types import Message, TextCitation
 from llama_index.core.base.llms.types import (
     ChatMessage,
     ChatResponse,
@@ -24,6 +25,8 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
 )
 
+from claude_vertex import UsageCounts, usage_counts
+
 from .utils import JSON, REDACTED_THINKING_KEY, SIGNATURE_KEY
 
 __all__ = [
@@ -32,7 +35,7 @@ __all__ = [
     "chat_response",
     "content_blocks",
     "response_details",
-    "usage_counts",
+    "usage_report",
 ]
 
 #: The token counts reported under ``additional_kwargs["usage"]``.
@@ -55,26 +58,35 @@ _LOCATION_FIELDS = (
 )
 
 
-def _citation(citation: Mapping[str, Any]) -> CitationBlock:
-    title = citation.get("title") or citation.get("document_title") or ""
-    if citation.get("type") in ("search_result_location", "web_search_result_location"):
-        source = str(citation.get("source") or citation.get("url") or title)
+def _citation(citation: TextCitation) -> CitationBlock:
+    def field(name: str) -> Any:
+        return getattr(citation, name, None)
+
+    title = field("title") or field("document_title") or ""
+    if citation.type in ("search_result_location", "web_search_result_location"):
+        source = str(field("source") or field("url") or title)
     else:
-        source = title or f"document {citation.get('document_index', 0)}"
+        source = title or f"document {field('document_index') or 0}"
     return CitationBlock(
-        cited_content=TextBlock(text=str(citation.get("cited_text") or "")),
+        cited_content=TextBlock(text=str(field("cited_text") or "")),
         source=source,
         title=str(title),
         additional_location_info={
             key: value
             for key in _LOCATION_FIELDS
-            if isinstance(value := citation.get(key), int) and not isinstance(value, bool)
+            if isinstance(value := field(key), int) and not isinstance(value, bool)
         },
     )
 
 
-def content_blocks(content: Sequence[Mapping[str, Any]]) -> list[ContentBlock]:
-    """LlamaIndex blocks for Messages API content blocks (as JSON objects), in order.
+def _tool_arguments(block: object) -> JSON:
+    """A tool call's ``input`` (a copy), ``{}`` where it is missing or not an object."""
+    arguments = getattr(block, "input", None)
+    return dict(arguments) if isinstance(arguments, Mapping) else {}
+
+
+def content_blocks(content: Sequence[ClaudeBlock]) -> list[ContentBlock]:
+    """LlamaIndex blocks for the SDK's content blocks, in order.
 
     Adjacent text blocks join into one ``TextBlock`` (Claude splits cited answers into many),
     followed by their citations. Server-tool blocks have no LlamaIndex form and are left to
@@ -92,69 +104,66 @@ def content_blocks(content: Sequence[Mapping[str, Any]]) -> list[ContentBlock]:
             citations.clear()
 
     for block in content:
-        kind = block.get("type")
-        if kind == "text":
-            texts.append(str(block.get("text") or ""))
-            citations.extend(_citation(c) for c in block.get("citations") or ())
+        if block.type == "text":
+            texts.append(str(block.text or ""))
+            citations.extend(_citation(c) for c in block.citations or ())
             continue
         flush()
-        if kind == "thinking":
+        if block.type == "thinking":
             blocks.append(
                 ThinkingBlock(
-                    content=str(block.get("thinking") or ""),
-                    additional_information={SIGNATURE_KEY: block.get("signature") or ""},
+                    content=str(block.thinking or ""),
+                    additional_information={SIGNATURE_KEY: block.signature or ""},
                 )
             )
-        elif kind == "redacted_thinking":
+        elif block.type == "redacted_thinking":
             blocks.append(
                 ThinkingBlock(
                     content=None,
-                    additional_information={REDACTED_THINKING_KEY: block.get("data")},
+                    additional_information={REDACTED_THINKING_KEY: block.data},
                 )
             )
-        elif kind == "tool_use":
-            arguments = block.get("input")
+        elif block.type == "tool_use":
             blocks.append(
                 ToolCallBlock(
-                    tool_call_id=str(block.get("id")),
-                    tool_name=str(block.get("name")),
-                    tool_kwargs=dict(arguments) if isinstance(arguments, Mapping) else {},
+                    tool_call_id=str(block.id),
+                    tool_name=str(block.name),
+                    tool_kwargs=_tool_arguments(block),
                 )
             )
     flush()
     return blocks
 
 
-def assistant_message(content: Sequence[Mapping[str, Any]]) -> ChatMessage:
-    """The assistant ``ChatMessage`` of Messages API content blocks (as JSON objects).
+def assistant_message(
+    content: Sequence[ClaudeBlock], *, blocks: list[ContentBlock] | None = None
+) -> ChatMessage:
+    """The assistant ``ChatMessage`` of the SDK's content blocks.
 
     Besides the blocks, ``additional_kwargs["tool_calls"]`` lists the tool calls as the
     Messages API wrote them (``id``, ``name``, ``input``), because parts of LlamaIndex (such
     as streamed structured output) look for tool calls there.
+
+    Args:
+        content: the answer's content blocks.
+        blocks: ``content_blocks(content)``, when the caller has it already.
     """
-    message = ChatMessage(role=MessageRole.ASSISTANT, blocks=content_blocks(content))
+    if blocks is None:
+        blocks = content_blocks(content)
+    message = ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks)
     calls = [
-        {
-            "type": "tool_use",
-            "id": block.get("id"),
-            "name": block.get("name"),
-            "input": block.get("input") or {},
-        }
+        {"type": "tool_use", "id": block.id, "name": block.name, "input": _tool_arguments(block)}
         for block in content
-        if block.get("type") == "tool_use"
+        if block.type == "tool_use"
     ]
     if calls:
         message.additional_kwargs["tool_calls"] = calls
     return message
 
 
-def usage_counts(usage: object) -> dict[str, int]:
-    """The four token counts of an SDK ``Usage`` (or JSON usage), absent ones as 0."""
-
-    def get(name: str) -> object:
-        return usage.get(name) if isinstance(usage, Mapping) else getattr(usage, name, None)
-
-    return {name: value if isinstance(value := get(name), int) else 0 for name in USAGE_FIELDS}
+def usage_report(usage: UsageCounts) -> dict[str, int]:
+    """The token counts ``additional_kwargs["usage"]`` reports (:data:`USAGE_FIELDS`)."""
+    return {name: getattr(usage, name) for name in USAGE_FIELDS}
 
 
 def response_details(
@@ -181,12 +190,11 @@ def response_details(
 
 def chat_response(message: Message, *, region: str | None) -> ChatResponse:
     """The ``ChatResponse`` of a complete (non-streamed) answer; ``raw`` is ``message``."""
-    content = [block.model_dump(mode="json") for block in message.content]
     return ChatResponse(
-        message=assistant_message(content),
+        message=assistant_message(message.content),
         raw=message,
         additional_kwargs=response_details(
-            usage=usage_counts(message.usage),
+            usage=usage_report(usage_counts(message.usage)),
             stop_reason=message.stop_reason,
             stop_sequence=message.stop_sequence,
             model=message.model,

@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, ToolCallBlock
 from llama_index.core.llms.llm import ToolSelection
-from llama_index.core.llms.utils import parse_partial_json
 
-from claude_vertex import CallPolicyWarning
+from claude_vertex import CallPolicyWarning, parse_tool_arguments
 from claude_vertex import tool_choice_param as core_tool_choice_param
 
 from .utils import JSON
@@ -74,10 +73,7 @@ def tool_choice_param(
 def _arguments(call: ToolCallBlock) -> JSON:
     arguments: object = call.tool_kwargs
     if isinstance(arguments, str):
-        try:
-            arguments = parse_partial_json(arguments) if arguments.strip() else {}
-        except (ValueError, TypeError):
-            arguments = {}
+        arguments = parse_tool_arguments(arguments)
     return dict(arguments) if isinstance(arguments, Mapping) else {}
 
 
