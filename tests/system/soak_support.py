@@ -321,7 +321,7 @@ class Resources:
 
 
 #: The names of the threads the core starts for a while: one per token refresh (it ends with
-#: its token request) and the deadline watchdog (it ends about a second after the last
+#: its token request) and the deadline watchdog (it ends a few seconds after the last
 #: response of a call with a deadline closed).
 CORE_THREADS = ("claude-vertex-auth", "claude-vertex-deadlines")
 
