@@ -46,7 +46,7 @@ LOCK_COMMAND = [
     "--custom-compile-command", "python3 dev.py lock",
 ]  # fmt: skip
 #: The dependency groups of each resolution: the lowest run has no linters (see CONTRIBUTING).
-GROUPS = {"locked": ("dev",), "newest": ("dev",), "lowest": ("test", "bench")}
+GROUPS = {"locked": ("dev",), "newest": ("dev",), "lowest": ("test", "agents", "bench")}
 #: Shown after a newest or lowest install: the versions that matter most.
 KEY_PACKAGES = (
     "anthropic", "google-auth", "httpx2", "langchain-core", "llama-index-core", "cryptography",
