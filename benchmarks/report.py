@@ -240,6 +240,21 @@ Profiles (pyinstrument, cProfile) of the core against the raw SDK:
   while the frameworks and peers (installed by pip, which compiles them) loaded bytecode.
   The children now share a bytecode cache in a temporary folder, as an installed copy would
   have it: the LlamaIndex adapter's import went from +67..+121 ms to about +35 ms.
+- **anthropic 2.14 made the raw SDK much faster here.** The page of 2026-11-22 measured
+  anthropic 2.12: a raw SDK call took 3.55 ms, and the core 0.905x of it. With 2.14 (the
+  lock since the packaging work) and this machine, a raw call takes about 0.8 ms, and the
+  core's fixed costs, hidden before, came out: 1.31x on 2026-11-30, the same at the commit
+  before that day's work (1.28x measured side by side).
+- **Fixed: a thread started for every call.** The deadline watchdog's thread ended as soon
+  as no response was being watched, which between back-to-back calls is always: each call
+  started one (about 0.1 ms with the wait for it to run). It now ends once nothing has been
+  watched for 2 s. Core 1.31x to 1.07x the raw SDK per call.
+- **Open: the remaining misses are by small margins** (core 1.07x against 1.05x; the
+  adapters 1.12-1.18x their floors against 1.10-1.15x). What is left per call is the core's
+  own work (call policy, transform, deadline, attempt loop: about 25 us under cProfile) and
+  costs the SDK's `post` adds (idempotency key, headers, URL merging, response parsing). The
+  fast path of the performance issue, which sends and parses without the SDK's per-call
+  machinery, is the planned fix.
 - With 100 calls in flight, httpcore2's pool scans every connection (and polls its socket)
   for each request; raw SDK and core pay it alike.
 - The emulator is not the limit: plain httpx2 gets about 1.5 times the raw SDK's throughput
