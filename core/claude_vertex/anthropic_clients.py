@@ -88,14 +88,6 @@ def unsupported(what: str) -> UnsupportedOnVertexError:
     return UnsupportedOnVertexError(f"{what} is not available through Vertex AI: {instead}.")
 
 
-def _refuse_models() -> NoReturn:
-    raise unsupported("/v1/models")
-
-
-def _refuse_files() -> NoReturn:
-    raise unsupported("/v1/files")
-
-
 def _route(path: str, content: object, files: object) -> Route:
     route = ROUTES.get(path)
     if route is None:
@@ -256,12 +248,38 @@ class _State:
 
 
 def _new_state(
-    options: ClientOptions,
+    *,
+    project: str | None,
+    project_id: object,
+    region: object,
+    base_url: str | httpx2.URL | None,
+    credentials: CredentialsSource,
+    access_token: str | None,
+    impersonate: Impersonation | str | None,
+    quota_project_id: str | None,
+    anthropic_version: str,
+    fallback_regions: Sequence[str] | None,
+    data_residency: str | None,
     timeout: object,
     max_retries: int,
     default_headers: Mapping[str, str] | None,
     deadline: float | None,
+    http_client: object,
 ) -> _State:
+    """The state of a client made with these constructor arguments (settings resolved)."""
+    _no_http_client(http_client)
+    options = ClientOptions(
+        project=_one_project(project, project_id),
+        region=_given(region),
+        base_url=None if base_url is None else str(base_url),
+        credentials=credentials,
+        access_token=access_token,
+        impersonate=impersonate,
+        quota_project_id=quota_project_id,
+        anthropic_version=anthropic_version,
+        fallback_regions=None if fallback_regions is None else tuple(fallback_regions),
+        data_residency=data_residency,
+    )
     return _State(
         options,
         options.settings(),
@@ -272,7 +290,62 @@ def _new_state(
     )
 
 
-class AnthropicVertex(anthropic.AnthropicVertex):
+def _sdk_arguments(state: _State) -> dict[str, Any]:
+    """The arguments of the SDK's constructor for a client in ``state``.
+
+    No credentials: the core holds them, and the SDK's client never sends.
+    """
+    settings = state.settings
+    return {
+        "region": settings.region,
+        "project_id": settings.project,
+        "base_url": settings.base_url,
+        "timeout": anthropic.not_given if state.timeout is None else state.timeout,
+        "max_retries": state.max_retries,
+        "default_headers": state.headers,
+    }
+
+
+class _DropIn:
+    """What both drop-in clients add to the SDK's: the core client, and refusals."""
+
+    _state: _State
+    #: The core client every call goes through (shared by clients with equal settings).
+    vertex: VertexClient
+
+    def _use(self, state: _State) -> None:
+        self._state = state
+        self.vertex = state.vertex()
+
+    def __repr__(self) -> str:
+        return f"claude_vertex.{type(self).__name__}({self._state.settings!r})"
+
+    @property
+    def models(self) -> NoReturn:
+        """Vertex AI has no Models list: raises :class:`UnsupportedOnVertexError`."""
+        raise unsupported("/v1/models")
+
+    @property
+    def files(self) -> NoReturn:
+        """Vertex AI has no Files API: raises :class:`UnsupportedOnVertexError`."""
+        raise unsupported("/v1/files")
+
+    def _copied(
+        self,
+        own_http_client: object,
+        *,
+        http_client: object,
+        default_headers: Mapping[str, str] | None,
+        set_default_headers: Mapping[str, str] | None,
+        **changes: Any,
+    ) -> _State:
+        if http_client is not own_http_client:
+            _no_http_client(http_client)
+        headers = _headers(self._state.headers, default_headers, set_default_headers)
+        return self._state.copied(headers=headers, **changes)
+
+
+class AnthropicVertex(_DropIn, anthropic.AnthropicVertex):
     """``anthropic.AnthropicVertex`` whose Messages calls go through claude_vertex's core.
 
     Takes the SDK's arguments (``region``, ``project_id``, ``access_token``, ``credentials``,
@@ -313,52 +386,26 @@ class AnthropicVertex(anthropic.AnthropicVertex):
         deadline: float | None = None,
         _state: _State | None = None,
     ) -> None:
-        if _state is None:
-            _no_http_client(http_client)
-            _state = _new_state(
-                ClientOptions(
-                    project=_one_project(project, project_id),
-                    region=_given(region),
-                    base_url=None if base_url is None else str(base_url),
-                    credentials=credentials,
-                    access_token=access_token,
-                    impersonate=impersonate,
-                    quota_project_id=quota_project_id,
-                    anthropic_version=anthropic_version,
-                    fallback_regions=None if fallback_regions is None else tuple(fallback_regions),
-                    data_residency=data_residency,
-                ),
-                timeout,
-                max_retries,
-                default_headers,
-                deadline,
-            )
-        settings = _state.settings
-        super().__init__(
-            region=settings.region,
-            project_id=settings.project,
-            base_url=settings.base_url,
-            timeout=anthropic.not_given if _state.timeout is None else _state.timeout,
-            max_retries=_state.max_retries,
-            default_headers=_state.headers,
-            http_client=idle_http_client(),
+        state = _state or _new_state(
+            project=project,
+            project_id=project_id,
+            region=region,
+            base_url=base_url,
+            credentials=credentials,
+            access_token=access_token,
+            impersonate=impersonate,
+            quota_project_id=quota_project_id,
+            anthropic_version=anthropic_version,
+            fallback_regions=fallback_regions,
+            data_residency=data_residency,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            deadline=deadline,
+            http_client=http_client,
         )
-        self._state = _state
-        #: The core client every call goes through (shared by clients with equal settings).
-        self.vertex = _state.vertex()
-
-    def __repr__(self) -> str:
-        return f"claude_vertex.AnthropicVertex({self._state.settings!r})"
-
-    @property
-    def models(self) -> NoReturn:
-        """Vertex AI has no Models list: raises :class:`UnsupportedOnVertexError`."""
-        _refuse_models()
-
-    @property
-    def files(self) -> NoReturn:
-        """Vertex AI has no Files API: raises :class:`UnsupportedOnVertexError`."""
-        _refuse_files()
+        super().__init__(**_sdk_arguments(state), http_client=idle_http_client())
+        self._use(state)
 
     def post(
         self,
@@ -413,9 +460,11 @@ class AnthropicVertex(anthropic.AnthropicVertex):
 
         ``http_client`` may only be this client's own (as frameworks pass it back).
         """
-        if http_client is not self._client:
-            _no_http_client(http_client)
-        state = self._state.copied(
+        state = self._copied(
+            self._client,
+            http_client=http_client,
+            default_headers=default_headers,
+            set_default_headers=set_default_headers,
             region=region,
             project_id=project_id,
             access_token=access_token,
@@ -423,14 +472,13 @@ class AnthropicVertex(anthropic.AnthropicVertex):
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
-            headers=_headers(self._state.headers, default_headers, set_default_headers),
         )
         return type(self)(_state=state)
 
     with_options = copy  # type: ignore[assignment]
 
 
-class AsyncAnthropicVertex(anthropic.AsyncAnthropicVertex):
+class AsyncAnthropicVertex(_DropIn, anthropic.AsyncAnthropicVertex):
     """The async form of :class:`AnthropicVertex`: ``anthropic.AsyncAnthropicVertex`` on the core.
 
     What pydantic-ai's ``AnthropicProvider`` and Google ADK's ``Claude`` take.
@@ -457,52 +505,26 @@ class AsyncAnthropicVertex(anthropic.AsyncAnthropicVertex):
         deadline: float | None = None,
         _state: _State | None = None,
     ) -> None:
-        if _state is None:
-            _no_http_client(http_client)
-            _state = _new_state(
-                ClientOptions(
-                    project=_one_project(project, project_id),
-                    region=_given(region),
-                    base_url=None if base_url is None else str(base_url),
-                    credentials=credentials,
-                    access_token=access_token,
-                    impersonate=impersonate,
-                    quota_project_id=quota_project_id,
-                    anthropic_version=anthropic_version,
-                    fallback_regions=None if fallback_regions is None else tuple(fallback_regions),
-                    data_residency=data_residency,
-                ),
-                timeout,
-                max_retries,
-                default_headers,
-                deadline,
-            )
-        settings = _state.settings
-        super().__init__(
-            region=settings.region,
-            project_id=settings.project,
-            base_url=settings.base_url,
-            timeout=anthropic.not_given if _state.timeout is None else _state.timeout,
-            max_retries=_state.max_retries,
-            default_headers=_state.headers,
-            http_client=idle_async_http_client(),
+        state = _state or _new_state(
+            project=project,
+            project_id=project_id,
+            region=region,
+            base_url=base_url,
+            credentials=credentials,
+            access_token=access_token,
+            impersonate=impersonate,
+            quota_project_id=quota_project_id,
+            anthropic_version=anthropic_version,
+            fallback_regions=fallback_regions,
+            data_residency=data_residency,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            deadline=deadline,
+            http_client=http_client,
         )
-        self._state = _state
-        #: The core client every call goes through (shared by clients with equal settings).
-        self.vertex = _state.vertex()
-
-    def __repr__(self) -> str:
-        return f"claude_vertex.AsyncAnthropicVertex({self._state.settings!r})"
-
-    @property
-    def models(self) -> NoReturn:
-        """Vertex AI has no Models list: raises :class:`UnsupportedOnVertexError`."""
-        _refuse_models()
-
-    @property
-    def files(self) -> NoReturn:
-        """Vertex AI has no Files API: raises :class:`UnsupportedOnVertexError`."""
-        _refuse_files()
+        super().__init__(**_sdk_arguments(state), http_client=idle_async_http_client())
+        self._use(state)
 
     async def post(
         self,
@@ -556,9 +578,11 @@ class AsyncAnthropicVertex(anthropic.AsyncAnthropicVertex):
         set_default_headers: Mapping[str, str] | None = None,
     ) -> Self:
         """The async form of :meth:`AnthropicVertex.copy`."""
-        if http_client is not self._client:
-            _no_http_client(http_client)
-        state = self._state.copied(
+        state = self._copied(
+            self._client,
+            http_client=http_client,
+            default_headers=default_headers,
+            set_default_headers=set_default_headers,
             region=region,
             project_id=project_id,
             access_token=access_token,
@@ -566,7 +590,6 @@ class AsyncAnthropicVertex(anthropic.AsyncAnthropicVertex):
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
-            headers=_headers(self._state.headers, default_headers, set_default_headers),
         )
         return type(self)(_state=state)
 
