@@ -453,3 +453,39 @@ def test_batches_files_and_models_raise_a_clear_error(
 async def test_async_batches_raise_a_clear_error(async_dropin: AsyncAnthropicVertex) -> None:
     with pytest.raises(UnsupportedOnVertexError, match="batch prediction"):
         await async_dropin.messages.batches.list()
+
+
+def test_the_cores_arguments_reach_the_core(
+    make_dropin: Callable[..., AnthropicVertex], vertex_emulator: VertexEmulator
+) -> None:
+    client = make_dropin(region="us-east5", fallback_regions=["europe-west4"], deadline=30.0)
+    assert client.vertex.policy.deadline == 30.0
+    vertex_emulator.inject(Fault.quota_exhausted(), region="us-east5")
+    message = client.messages.create(model=MODEL, max_tokens=16, messages=HELLO)
+    assert region_of(message) == "europe-west4"
+
+
+async def test_the_async_tool_runner_makes_the_tool_round_trip(
+    async_dropin: AsyncAnthropicVertex, vertex_emulator: VertexEmulator
+) -> None:
+    @anthropic.beta_async_tool
+    async def get_local_time(city: str) -> str:
+        """The local time in a city.
+
+        Args:
+            city: the city's name.
+        """
+        return f"It is 09:30 in {city}"
+
+    runner = beta_messages(async_dropin).tool_runner(
+        model=MODEL,
+        max_tokens=256,
+        tools=[get_local_time],
+        messages=[{"role": "user", "content": 'What does get_local_time say for "Kyoto"?'}],
+    )
+    final = await runner.until_done()
+    assert final.stop_reason == "end_turn"
+    sent = model_requests(vertex_emulator)
+    assert len(sent) == 2
+    assert "09:30 in Kyoto" in str(sent[1].body["messages"][-1]["content"])
+    assert_well_formed(vertex_emulator)
