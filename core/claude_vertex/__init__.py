@@ -11,12 +11,16 @@ The core is framework-free. Typical use::
         "messages": [{"role": "user", "content": "Hey Claude!"}],
     })
 
+Agent frameworks that take an anthropic client get :class:`AnthropicVertex` and
+:class:`AsyncAnthropicVertex`, the SDK's Vertex clients sending through the core.
+
 ``claude_vertex.testing`` holds a loopback Vertex emulator for offline tests.
 """
 
 from __future__ import annotations
 
 from ._version import __version__
+from .anthropic_clients import AnthropicVertex, AsyncAnthropicVertex
 from .api_version import VERTEX_ANTHROPIC_VERSION
 from .call_policy import (
     CallPolicyWarning,
@@ -26,7 +30,13 @@ from .call_policy import (
     strict_tool,
     tool_choice_param,
 )
-from .client import AsyncMessageStream, MessageStream, VertexClient, VertexMessage
+from .client import (
+    AsyncMessageStream,
+    MessageStream,
+    VertexBetaMessage,
+    VertexClient,
+    VertexMessage,
+)
 from .credentials import Impersonation, TokenProvider, token_provider
 from .endpoints import base_url_for_region
 from .errors import (
@@ -48,6 +58,7 @@ from .errors import (
     ServerError,
     StreamInterruptedError,
     StreamOrderError,
+    UnsupportedOnVertexError,
     VertexAPIError,
     VertexConnectionError,
 )
@@ -74,6 +85,8 @@ __all__ = [
     "EFFORTS",
     "MODELS",
     "VERTEX_ANTHROPIC_VERSION",
+    "AnthropicVertex",
+    "AsyncAnthropicVertex",
     "AsyncMessageStream",
     "AuthenticationError",
     "CallPolicyWarning",
@@ -105,8 +118,10 @@ __all__ = [
     "StreamInterruptedError",
     "StreamOrderError",
     "TokenProvider",
+    "UnsupportedOnVertexError",
     "UsageCounts",
     "VertexAPIError",
+    "VertexBetaMessage",
     "VertexBetaWarning",
     "VertexClient",
     "VertexConnectionError",

@@ -16,17 +16,32 @@ from __future__ import annotations
 import functools
 import logging
 import ssl
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+)
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import httpx2
 import pydantic
-from anthropic import AnthropicVertex, AsyncAnthropicVertex
+from anthropic import AnthropicVertex, AsyncAnthropicVertex, AsyncStream, NotGiven, Stream
 from anthropic import __version__ as anthropic_version
-from anthropic._base_client import AsyncHttpxClientWrapper, SyncHttpxClientWrapper
+from anthropic._base_client import (
+    AsyncAPIClient,
+    AsyncHttpxClientWrapper,
+    SyncAPIClient,
+    SyncHttpxClientWrapper,
+)
 from anthropic._constants import RAW_RESPONSE_HEADER
 from anthropic._models import FinalRequestOptions, construct_type
 from anthropic._response import APIResponse, AsyncAPIResponse
+from anthropic._streaming import extract_stream_chunk_type
 from anthropic._types import RequestOptions
 from anthropic.lib.streaming._messages import accumulate_event
 from anthropic.types import Message, RawMessageStreamEvent
@@ -39,13 +54,21 @@ from .settings import Settings
 
 __all__ = [
     "UNREADABLE",
+    "AsyncEventStream",
     "AsyncTransport",
+    "EventStream",
     "RequestOptions",
     "SdkAccumulation",
+    "SdkCall",
     "SyncTransport",
     "answer_request_id",
+    "asdk_call",
     "construct_event",
+    "idle_async_http_client",
+    "idle_http_client",
     "request_options",
+    "sdk_call",
+    "stream_event_type",
     "unreadable",
 ]
 
@@ -364,3 +387,121 @@ class SdkAccumulation:
         self.snapshot = accumulate_event(
             event=event, current_snapshot=cast(Any, self.snapshot), json_bufs=self._json_bufs
         )
+
+
+# --------------------------------------------------------------------------- the drop-in clients
+# What claude_vertex.AnthropicVertex and AsyncAnthropicVertex need of the SDK: the call a
+# resource method made of its arguments, the event type a stream asked for, and SDK streams
+# whose events come from the core's streams.
+
+
+@dataclass(frozen=True)
+class SdkCall:
+    """What one of the SDK's resource methods asked its client's ``post`` for, prepared."""
+
+    #: The JSON body (``extra_body`` merged in, omitted values dropped), ``model`` included.
+    body: dict[str, Any]
+    #: The per-call headers with a value (``extra_headers`` and the method's own).
+    headers: dict[str, str]
+    #: The per-call timeout; ``None``: the client's.
+    timeout: float | httpx2.Timeout | None
+    #: What turns the parsed answer into what the method returns (``parse`` gives one).
+    post_parser: Callable[[Any], Any] | None
+    #: True for ``with_raw_response`` and ``with_streaming_response`` calls.
+    raw: bool
+
+
+def _final_options(path: str, body: object, options: RequestOptions) -> FinalRequestOptions:
+    return FinalRequestOptions.construct(method="post", url=path, json_data=body, **options)
+
+
+def _call_of(options: FinalRequestOptions) -> SdkCall:
+    body = options.json_data
+    if not isinstance(body, dict):
+        raise TypeError(f"expected a JSON object as the request body, not {type(body).__name__}")
+    given = options.headers if isinstance(options.headers, Mapping) else {}
+    headers = {name: value for name, value in given.items() if isinstance(value, str)}
+    timeout = None if isinstance(options.timeout, NotGiven) else options.timeout
+    parser = None if isinstance(options.post_parser, NotGiven) else options.post_parser
+    return SdkCall(body, headers, timeout, parser, raw=bool(headers.pop(RAW_RESPONSE_HEADER, "")))
+
+
+def sdk_call(client: SyncAPIClient, path: str, body: object, options: RequestOptions) -> SdkCall:
+    """The call a sync resource method made, prepared as the SDK prepares it for the wire."""
+    return _call_of(client._copy_and_prepare(_final_options(path, body, options)))
+
+
+async def asdk_call(
+    client: AsyncAPIClient, path: str, body: object, options: RequestOptions
+) -> SdkCall:
+    """The async form of :func:`sdk_call` (file inputs are read without blocking)."""
+    return _call_of(await client._copy_and_prepare(_final_options(path, body, options)))
+
+
+def stream_event_type(stream_cls: type | None) -> Any:
+    """The event type of ``Stream[T]``/``AsyncStream[T]`` (``RawMessageStreamEvent`` if none)."""
+    if stream_cls is None:
+        return RawMessageStreamEvent
+    return extract_stream_chunk_type(stream_cls)
+
+
+def idle_http_client() -> SyncHttpxClientWrapper:
+    """An httpx client for the drop-in SDK client's base class, which never sends on it.
+
+    The requests go through the core's pools; this one shares their TLS context, so making
+    it costs no CA bundle.
+    """
+    return SyncHttpxClientWrapper(verify=tls_context())
+
+
+def idle_async_http_client() -> AsyncHttpxClientWrapper:
+    """The async form of :func:`idle_http_client`."""
+    return AsyncHttpxClientWrapper(verify=tls_context())
+
+
+class EventStream(Stream[Any]):
+    """An SDK ``Stream`` whose events come from one of the core's streams.
+
+    The SDK's consumers (its ``MessageStream``, frameworks reading ``Stream`` objects)
+    iterate it, read ``response`` and close it; iteration, end and breaks are the core
+    stream's (a broken or truncated stream raises ``StreamInterruptedError``).
+    """
+
+    def __init__(
+        self, events: Iterable[Any], response: httpx2.Response, close: Callable[[], None]
+    ) -> None:
+        # Not the SDK's __init__: there are no bytes to decode here.
+        self.response = response
+        self._options = None
+        self._events = events
+        self._close = close
+
+    def __stream__(self) -> Iterator[Any]:
+        yield from self._events
+
+    def close(self) -> None:
+        """Release the connection."""
+        self._close()
+
+
+class AsyncEventStream(AsyncStream[Any]):
+    """The async form of :class:`EventStream`."""
+
+    def __init__(
+        self,
+        events: AsyncIterable[Any],
+        response: httpx2.Response,
+        close: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.response = response
+        self._options = None
+        self._events = events
+        self._close = close
+
+    async def __stream__(self) -> AsyncIterator[Any]:
+        async for event in self._events:
+            yield event
+
+    async def close(self) -> None:
+        """Release the connection."""
+        await self._close()

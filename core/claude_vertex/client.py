@@ -12,6 +12,7 @@ the typed errors of failed attempts are :mod:`claude_vertex.attempts`'.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import threading
 import weakref
@@ -19,12 +20,13 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import anthropic
 import httpx2
 import pydantic
 from anthropic.types import Message, MessageTokensCount, RawMessageStreamEvent
+from anthropic.types.beta import BetaMessage
 
 from ._sdk import (
     UNREADABLE,
@@ -51,6 +53,7 @@ from .transform import Route, VertexRequest, build_request
 __all__ = [
     "AsyncMessageStream",
     "MessageStream",
+    "VertexBetaMessage",
     "VertexClient",
     "VertexMessage",
     "blocks_started_after",
@@ -102,7 +105,16 @@ def blocks_started_after(event_type: str, index: object, started: int) -> int:
     )
 
 
-class VertexMessage(Message):
+class _ServedAnswer:
+    """What an answer of this package adds to the SDK's message: as which request it came."""
+
+    @property
+    def request_id(self) -> str | None:
+        """The request id Vertex sent with the answer (its ``request-id`` header), if any."""
+        return answer_request_id(cast(pydantic.BaseModel, self))
+
+
+class VertexMessage(_ServedAnswer, Message):
     """An ``anthropic.types.Message`` that also says where and as which request it was answered.
 
     ``vertex_region`` and ``request_id`` are not in ``model_dump()``/``to_json()``, so the
@@ -111,13 +123,18 @@ class VertexMessage(Message):
 
     vertex_region: str | None = pydantic.Field(default=None, exclude=True)
 
-    @property
-    def request_id(self) -> str | None:
-        """The request id Vertex sent with the answer (its ``request-id`` header), if any."""
-        return answer_request_id(self)
+
+class VertexBetaMessage(_ServedAnswer, BetaMessage):
+    """The beta form of :class:`VertexMessage`: an ``anthropic.types.beta.BetaMessage``."""
+
+    vertex_region: str | None = pydantic.Field(default=None, exclude=True)
 
 
 _T = TypeVar("_T")
+#: The answers :meth:`VertexClient.create_as` parses into.
+_Answer = TypeVar("_Answer", bound="VertexMessage | VertexBetaMessage")
+#: The counts :meth:`VertexClient.count_tokens_as` parses into.
+_Count = TypeVar("_Count", bound=pydantic.BaseModel)
 
 
 def _unconverted(exc: Exception, response: httpx2.Response | None) -> ClaudeVertexError | None:
@@ -580,7 +597,7 @@ class VertexClient:
         """
         key = (
             settings,
-            timeout,
+            tuple(timeout.as_dict().items()) if isinstance(timeout, httpx2.Timeout) else timeout,
             max_retries,
             tuple(sorted((default_headers or {}).items())),
             deadline,
@@ -730,7 +747,9 @@ class VertexClient:
             anthropic_version=self.settings.anthropic_version,
         )
 
-    def _per_call(self, target: VertexRequest, timeout: float | None) -> RequestOptions:
+    def _per_call(
+        self, target: VertexRequest, timeout: float | httpx2.Timeout | None
+    ) -> RequestOptions:
         chosen = self.timeout if timeout is None else timeout
         deadline = current_deadline()  # the call's: no attempt may outlast it
         return request_options(target.headers, chosen if deadline is None else deadline.cap(chosen))
@@ -747,12 +766,27 @@ class VertexClient:
 
         Retryable failures move along the endpoint plan (see :meth:`plan_for`).
         """
+        return self.create_as(VertexMessage, params, betas=betas, timeout=timeout)
 
-        def send(target: VertexRequest) -> VertexMessage:
+    def create_as(
+        self,
+        cast_to: type[_Answer],
+        params: Mapping[str, Any],
+        *,
+        betas: Iterable[str] = (),
+        timeout: float | httpx2.Timeout | None = None,
+    ) -> _Answer:
+        """:meth:`create`, parsing the answer into ``cast_to``.
+
+        ``cast_to`` is :class:`VertexMessage` or :class:`VertexBetaMessage` (for the beta
+        calls of the drop-in SDK clients).
+        """
+
+        def send(target: VertexRequest) -> _Answer:
             message = self._sync_transport(target.region).post_checked(
                 target.path,
                 body=target.body,
-                cast_to=VertexMessage,
+                cast_to=cast_to,
                 options=self._per_call(target, timeout),
             )
             message.vertex_region = target.region
@@ -762,13 +796,21 @@ class VertexClient:
         return self._attempts.call(request, send, self._in_use())
 
     def stream(
-        self, params: Mapping[str, Any], *, betas: Iterable[str] = (), timeout: float | None = None
+        self,
+        params: Mapping[str, Any],
+        *,
+        betas: Iterable[str] = (),
+        timeout: float | httpx2.Timeout | None = None,
+        event_type: Any = RawMessageStreamEvent,
     ) -> MessageStream:
         """Send one streaming call; returns once its first event has arrived.
 
         Failures before that move along the endpoint plan like :meth:`create`; later ones
-        raise from the iteration (see :class:`MessageStream`).
+        raise from the iteration (see :class:`MessageStream`). The events are the SDK's
+        ``RawMessageStreamEvent`` objects, or of ``event_type`` (the drop-in SDK clients'
+        beta calls ask for ``BetaRawMessageStreamEvent``).
         """
+        stream_cls = _sync_stream_cls(event_type)
 
         def send(target: VertexRequest) -> MessageStream:
             raw = self._sync_transport(target.region).post(
@@ -777,7 +819,7 @@ class VertexClient:
                 cast_to=VertexMessage,
                 options=self._per_call(target, timeout),
                 stream=True,
-                stream_cls=anthropic.Stream[RawMessageStreamEvent],
+                stream_cls=stream_cls,
             )
             events = iter(raw)
             try:
@@ -799,15 +841,29 @@ class VertexClient:
         The global endpoint does not serve count-tokens, so the count goes to the nearest
         region that does (see :func:`~claude_vertex.endpoints.count_tokens_region`).
         """
+        counted = self.count_tokens_as(MessageTokensCount, params, betas=betas, timeout=timeout)
+        return counted.input_tokens
 
-        def send(target: VertexRequest) -> int:
-            counted = self._sync_transport(target.region).post_checked(
+    def count_tokens_as(
+        self,
+        cast_to: type[_Count],
+        params: Mapping[str, Any],
+        *,
+        betas: Iterable[str] = (),
+        timeout: float | httpx2.Timeout | None = None,
+    ) -> _Count:
+        """:meth:`count_tokens`, returning the whole answer parsed into ``cast_to``.
+
+        ``cast_to`` is the SDK's ``MessageTokensCount`` or ``BetaMessageTokensCount``.
+        """
+
+        def send(target: VertexRequest) -> _Count:
+            return self._sync_transport(target.region).post_checked(
                 target.path,
                 body=target.body,
-                cast_to=MessageTokensCount,
+                cast_to=cast_to,
                 options=self._per_call(target, timeout),
             )
-            return counted.input_tokens
 
         request = self.request_for(params, route="count_tokens", betas=betas)
         return self._attempts.call(request, send, self._in_use())
@@ -816,12 +872,23 @@ class VertexClient:
         self, params: Mapping[str, Any], *, betas: Iterable[str] = (), timeout: float | None = None
     ) -> VertexMessage:
         """The async form of :meth:`create`."""
+        return await self.acreate_as(VertexMessage, params, betas=betas, timeout=timeout)
 
-        async def send(target: VertexRequest) -> VertexMessage:
+    async def acreate_as(
+        self,
+        cast_to: type[_Answer],
+        params: Mapping[str, Any],
+        *,
+        betas: Iterable[str] = (),
+        timeout: float | httpx2.Timeout | None = None,
+    ) -> _Answer:
+        """The async form of :meth:`create_as`."""
+
+        async def send(target: VertexRequest) -> _Answer:
             message = await self._async_transport(target.region).post_checked(
                 target.path,
                 body=target.body,
-                cast_to=VertexMessage,
+                cast_to=cast_to,
                 options=self._per_call(target, timeout),
             )
             message.vertex_region = target.region
@@ -831,9 +898,15 @@ class VertexClient:
         return await self._attempts.acall(request, send, self._in_use())
 
     async def astream(
-        self, params: Mapping[str, Any], *, betas: Iterable[str] = (), timeout: float | None = None
+        self,
+        params: Mapping[str, Any],
+        *,
+        betas: Iterable[str] = (),
+        timeout: float | httpx2.Timeout | None = None,
+        event_type: Any = RawMessageStreamEvent,
     ) -> AsyncMessageStream:
         """The async form of :meth:`stream`."""
+        stream_cls = _async_stream_cls(event_type)
 
         async def send(target: VertexRequest) -> AsyncMessageStream:
             raw = await self._async_transport(target.region).post(
@@ -842,7 +915,7 @@ class VertexClient:
                 cast_to=VertexMessage,
                 options=self._per_call(target, timeout),
                 stream=True,
-                stream_cls=anthropic.AsyncStream[RawMessageStreamEvent],
+                stream_cls=stream_cls,
             )
             events = aiter(raw)
             try:
@@ -860,18 +933,43 @@ class VertexClient:
         self, params: Mapping[str, Any], *, betas: Iterable[str] = (), timeout: float | None = None
     ) -> int:
         """The async form of :meth:`count_tokens`."""
+        counted = await self.acount_tokens_as(
+            MessageTokensCount, params, betas=betas, timeout=timeout
+        )
+        return counted.input_tokens
 
-        async def send(target: VertexRequest) -> int:
-            counted = await self._async_transport(target.region).post_checked(
+    async def acount_tokens_as(
+        self,
+        cast_to: type[_Count],
+        params: Mapping[str, Any],
+        *,
+        betas: Iterable[str] = (),
+        timeout: float | httpx2.Timeout | None = None,
+    ) -> _Count:
+        """The async form of :meth:`count_tokens_as`."""
+
+        async def send(target: VertexRequest) -> _Count:
+            return await self._async_transport(target.region).post_checked(
                 target.path,
                 body=target.body,
-                cast_to=MessageTokensCount,
+                cast_to=cast_to,
                 options=self._per_call(target, timeout),
             )
-            return counted.input_tokens
 
         request = self.request_for(params, route="count_tokens", betas=betas)
         return await self._attempts.acall(request, send, self._in_use())
+
+
+@functools.cache
+def _sync_stream_cls(event_type: Any) -> type[anthropic.Stream[RawMessageStreamEvent]]:
+    """The SDK's stream class for events of ``event_type`` (made once per type)."""
+    return anthropic.Stream[event_type]
+
+
+@functools.cache
+def _async_stream_cls(event_type: Any) -> type[anthropic.AsyncStream[RawMessageStreamEvent]]:
+    """The async form of :func:`_sync_stream_cls`."""
+    return anthropic.AsyncStream[event_type]
 
 
 _SHARED: OrderedDict[tuple[Any, ...], VertexClient] = OrderedDict()

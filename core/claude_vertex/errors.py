@@ -42,6 +42,7 @@ __all__ = [
     "ServerError",
     "StreamInterruptedError",
     "StreamOrderError",
+    "UnsupportedOnVertexError",
     "VertexAPIError",
     "VertexConnectionError",
     "error_from_response",
@@ -64,6 +65,15 @@ class ParameterError(ConfigurationError):
     """A call parameter the model would refuse (a thinking budget, an effort level...).
 
     Raised before sending; the message names the parameter, the model and what to send instead.
+    """
+
+
+class UnsupportedOnVertexError(ConfigurationError, anthropic.AnthropicError):
+    """An anthropic SDK call that Vertex AI does not offer (Message Batches, Files, Models...).
+
+    Raised by :class:`~claude_vertex.AnthropicVertex` before any network I/O; the message
+    says what to use instead. Also an ``anthropic.AnthropicError``, so code that catches the
+    SDK's errors catches it.
     """
 
 
