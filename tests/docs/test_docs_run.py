@@ -34,7 +34,15 @@ RUNNER = Path(__file__).with_name("block_runner.py")
 #: One file's blocks together may take this long (a hung block fails the file's run).
 TIMEOUT = 300
 #: Variables through which the machine's own Google or Anthropic setup would leak in.
-_LEAKY = ("GOOGLE_", "GCLOUD_", "CLOUDSDK_", "ANTHROPIC_", "CLOUD_ML_", "STORAGE_EMULATOR_")
+_LEAKY = (
+    "GOOGLE_",
+    "GCLOUD_",
+    "CLOUDSDK_",
+    "ANTHROPIC_",
+    "CLOUD_ML_",
+    "CLAUDE_VERTEX_",
+    "STORAGE_EMULATOR_",
+)
 #: Shown of a failed file run's output: its end.
 _OUTPUT_SHOWN = 4000
 
