@@ -41,7 +41,7 @@ def _run_emulator(args: argparse.Namespace) -> int:
             print(f"Base URL: {emulator.base_url}")
             print(f"Service-account key file: {key_file}")
             print("Point your app at it with:")
-            for name, value in emulator.environ(key_file).items():
+            for name, value in emulator.environ(key_file, region=args.region).items():
                 print(f"  export {name}={value}")
             print("Press Ctrl-C to stop.", flush=True)
             threading.Event().wait()
@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     emulator.add_argument(
         "--project", default="test-project", help="the project id to serve (default: %(default)s)"
+    )
+    emulator.add_argument(
+        "--region",
+        help="also export CLOUD_ML_REGION=REGION (default: none, so apps use their default "
+        "endpoint plan)",
     )
     emulator.set_defaults(handler=_run_emulator)
     return parser

@@ -196,20 +196,38 @@ def resolve_settings(
 def _resolve_region(
     model: str | None, region: str | None, data_residency: str | None, env: Mapping[str, str]
 ) -> tuple[str, bool]:
-    """The region and whether the caller chose it (argument or ``CLOUD_ML_REGION``)."""
-    if region is None:
-        region = _env_value(env, (REGION_ENV,))
-    pinned = region is not None
-    if region is None:
-        info = resolve_model(model or "")
-        region = residency_region(info, data_residency) if data_residency else default_region(info)
+    """The region and whether the caller chose it (argument or ``CLOUD_ML_REGION``).
+
+    A value from ``CLOUD_ML_REGION`` that cannot be used (malformed, outside
+    ``data_residency``, or not serving ``model``) raises an error that names the variable.
+    """
+    if region is not None:
+        return _checked_region(region, data_residency), True
+    from_env = _env_value(env, (REGION_ENV,))
+    if from_env is not None:
+        try:
+            _checked_region(from_env, data_residency)
+            if model is not None:  # the same check resolve_settings makes, to name the source
+                endpoint_plan(resolve_model(model), from_env, pinned=True)
+        except ConfigurationError as error:
+            raise ConfigurationError(
+                f"{error} The region came from ${REGION_ENV}={from_env!r}: change or unset it."
+            ) from error
+        return from_env, True
+    info = resolve_model(model or "")
+    region = residency_region(info, data_residency) if data_residency else default_region(info)
+    return _checked_region(region, data_residency), False
+
+
+def _checked_region(region: str, data_residency: str | None) -> str:
+    """``region``, validated, and inside ``data_residency`` when that is set."""
     validate_region(region)
     if data_residency and not in_geography(region, data_residency):
         raise ConfigurationError(
             f"Region {region!r} is outside data_residency="
             f"{data_residency!r}; choose a region in that geography."
         )
-    return region, pinned
+    return region
 
 
 def _resolve_fallbacks(

@@ -89,6 +89,32 @@ def test_region_argument_then_environment_then_model_default(
     assert resolve_settings(model="claude-sonnet-4-5", region="us", **base).region == "us"
 
 
+@pytest.mark.parametrize(
+    ("value", "residency", "problem"),
+    [
+        ("Europe West", None, "Invalid Vertex AI region 'Europe West'"),
+        ("global", "eu", "Region 'global' is outside data_residency='eu'"),
+        ("asia-south1", None, "Region 'asia-south1' does not serve it"),
+    ],
+)
+def test_a_region_from_the_environment_that_cannot_be_used_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, token: str, value: str, residency: str | None, problem: str
+) -> None:
+    base: dict[str, Any] = {"project": "my-project", "access_token": token}
+    monkeypatch.setenv("CLOUD_ML_REGION", value)
+    with pytest.raises(ConfigurationError) as from_env:
+        resolve_settings(model="claude-sonnet-4-5", data_residency=residency, **base)
+    message = str(from_env.value)
+    assert problem in message
+    assert message.endswith(f"The region came from $CLOUD_ML_REGION={value!r}: change or unset it.")
+    assert ".. " not in message  # one full stop between the sentences
+    monkeypatch.delenv("CLOUD_ML_REGION")
+    with pytest.raises(ConfigurationError) as from_argument:
+        resolve_settings(model="claude-sonnet-4-5", region=value, data_residency=residency, **base)
+    assert problem in str(from_argument.value)
+    assert "CLOUD_ML_REGION" not in str(from_argument.value)
+
+
 def test_base_url_from_region_argument_or_environment(
     monkeypatch: pytest.MonkeyPatch, token: str
 ) -> None:

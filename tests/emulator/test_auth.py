@@ -19,7 +19,8 @@ from google.auth import crypt, exceptions, impersonated_credentials, jwt
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
-from claude_vertex.testing import VertexEmulator
+from claude_vertex import VertexClient, resolve_settings
+from claude_vertex.testing import Fault, VertexEmulator
 
 SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 SONNET = "claude-sonnet-4-5@20250929"
@@ -80,6 +81,41 @@ def test_application_default_credentials_drive_the_sdk(
     assert message.content[0].text == "Hello! You said: adc"
     assert [r.route for r in vertex_emulator.token_requests] == ["token"]
     assert vertex_emulator.requests[0].region == REGION
+
+
+def test_environ_pins_no_region_unless_asked(
+    vertex_emulator: VertexEmulator, vertex_key_file: Path
+) -> None:
+    assert "CLOUD_ML_REGION" not in vertex_emulator.environ(vertex_key_file)
+    pinned = vertex_emulator.environ(vertex_key_file, region=REGION)
+    assert pinned["CLOUD_ML_REGION"] == REGION
+
+
+@pytest.mark.parametrize(
+    ("residency", "regions"),
+    [(None, ["global", "us"]), ("eu", ["eu", "europe-west1"])],
+)
+def test_an_app_set_up_from_environ_follows_the_default_endpoint_plan(
+    vertex_emulator: VertexEmulator,
+    vertex_key_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    residency: str | None,
+    regions: list[str],
+) -> None:
+    for name, value in vertex_emulator.environ(vertex_key_file).items():
+        monkeypatch.setenv(name, value)
+    vertex_emulator.inject(Fault.unavailable())  # the first endpoint fails: the plan moves on
+    settings = resolve_settings(model="claude-sonnet-4-5", data_residency=residency)
+    with VertexClient(settings) as client:
+        message = client.create(
+            {
+                "model": "claude-sonnet-4-5",
+                "max_tokens": 16,
+                "messages": [{"role": "user", "content": "hi"}],
+            }
+        )
+    assert message.content[0].type == "text"
+    assert [r.region for r in vertex_emulator.requests] == regions
 
 
 def test_write_service_account_key_writes_a_loadable_file(

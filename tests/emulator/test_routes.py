@@ -727,10 +727,20 @@ def test_cli_emulator_serves_until_interrupted(
     )
     assert exports["GOOGLE_APPLICATION_CREDENTIALS"] == str(key_file)
     assert exports["ANTHROPIC_VERTEX_PROJECT_ID"] == "cli-project"
+    assert "CLOUD_ML_REGION" not in exports  # apps keep their default endpoint plan
     base_url = exports["ANTHROPIC_VERTEX_BASE_URL"]
     assert base_url.startswith("http://127.0.0.1:")
     assert not base_url.endswith(":0/v1")
     assert f"listening on {base_url.removesuffix('/v1')}" in printed
+
+
+def test_cli_exports_the_region_asked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["emulator", "--key-file", str(tmp_path / "key.json"), "--region", "europe-west1"]
+    status, errors = run_cli_until_served(argv, tmp_path, lambda key: None)
+    assert (status, errors) == (0, [])
+    assert "  export CLOUD_ML_REGION=europe-west1" in capsys.readouterr().out.splitlines()
 
 
 def test_cli_writes_a_temporary_key_file_and_removes_it(

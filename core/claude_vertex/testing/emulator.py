@@ -196,14 +196,24 @@ class VertexEmulator:
         """Invalidate every token issued so far: model routes answer 401 to them."""
         self._authority.tokens.expire_all()
 
-    def environ(self, key_file: str | Path, region: str = "global") -> dict[str, str]:
-        """The environment variables that point an app (and the anthropic SDK) at the emulator."""
-        return {
+    def environ(self, key_file: str | Path, region: str | None = None) -> dict[str, str]:
+        """The environment variables that point an app at the emulator.
+
+        Args:
+            key_file: The service-account key file (see :meth:`write_service_account_key`).
+            region: Also export it as ``CLOUD_ML_REGION``. Without one, no region is exported,
+                so a claude_vertex app plans its endpoints as it does by default (the model's
+                default region, failover, ``data_residency``); the anthropic SDK's own
+                ``AnthropicVertex`` needs a region, from here or its ``region`` argument.
+        """
+        env = {
             "ANTHROPIC_VERTEX_BASE_URL": self.base_url,
             "GOOGLE_APPLICATION_CREDENTIALS": str(key_file),
             "ANTHROPIC_VERTEX_PROJECT_ID": self.project,
-            "CLOUD_ML_REGION": region,
         }
+        if region is not None:
+            env["CLOUD_ML_REGION"] = region
+        return env
 
     # ----------------------------------------------------------- state
 
