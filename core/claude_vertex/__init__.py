@@ -27,6 +27,7 @@ from .call_policy import (
     tool_choice_param,
 )
 from .client import AsyncMessageStream, MessageStream, VertexClient, VertexMessage
+from .cost import CostTotals, CostTotalsSnapshot, cost_of, usage_cost
 from .credentials import Impersonation, TokenProvider, token_provider
 from .endpoints import base_url_for_region
 from .errors import (
@@ -79,6 +80,8 @@ __all__ = [
     "CallPolicyWarning",
     "ClaudeVertexError",
     "ConfigurationError",
+    "CostTotals",
+    "CostTotalsSnapshot",
     "CredentialsError",
     "Effort",
     "Impersonation",
@@ -119,6 +122,7 @@ __all__ = [
     "aresolve_media",
     "base_url_for_region",
     "build_request",
+    "cost_of",
     "default_region",
     "load_media",
     "local_media_dirs",
@@ -131,5 +135,6 @@ __all__ = [
     "strict_tool",
     "token_provider",
     "tool_choice_param",
+    "usage_cost",
     "usage_counts",
 ]
