@@ -27,7 +27,7 @@ from .call_policy import (
     tool_choice_param,
 )
 from .client import AsyncMessageStream, MessageStream, VertexClient, VertexMessage
-from .cost import CostTotals, CostTotalsSnapshot, cost_of, usage_cost
+from .cost import COST_KEY, CostTotals, CostTotalsSnapshot, cost_of, usage_cost
 from .credentials import Impersonation, TokenProvider, token_provider
 from .endpoints import base_url_for_region
 from .errors import (
@@ -72,6 +72,7 @@ from .transform import VertexBetaWarning, VertexRequest, build_request
 from .usage import UsageCounts, usage_counts
 
 __all__ = [
+    "COST_KEY",
     "EFFORTS",
     "MODELS",
     "VERTEX_ANTHROPIC_VERSION",

@@ -19,7 +19,11 @@ from anthropic.types import Message
 from .models import ModelInfo, resolve_model
 from .usage import UsageCounts, usage_counts
 
-__all__ = ["CostTotals", "CostTotalsSnapshot", "cost_of", "usage_cost"]
+__all__ = ["COST_KEY", "CostTotals", "CostTotalsSnapshot", "cost_of", "usage_cost"]
+
+#: The key under which the adapters report an answer's cost (LangChain's
+#: ``response_metadata``, LlamaIndex's ``additional_kwargs``).
+COST_KEY = "cost_usd"
 
 
 def _cache_writes(usage: UsageCounts) -> tuple[int, int]:

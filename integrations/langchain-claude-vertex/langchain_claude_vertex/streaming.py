@@ -5,7 +5,8 @@ text, thinking (its signature included, so the gathered message replays), redact
 tool use (with ``tool_call_chunks`` for LangChain's tool-call parsing), server tool use and
 citations. When a call can only answer text (no tools, no thinking, nothing to cite), chunks
 carry plain strings instead, as chat models usually stream. Usage arrives exactly once, on
-the last chunk, with the stop reason and the rest of ``response_metadata``.
+the last chunk, with the stop reason, the cost (``cost_usd``) and the rest of
+``response_metadata``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGenerationChunk
 
-from claude_vertex import StreamAccumulator
+from claude_vertex import COST_KEY, StreamAccumulator
 
 from .responses import MODEL_PROVIDER, usage_metadata
 
@@ -139,6 +140,7 @@ class StreamConverter:
             "stop_sequence": answer.stop_sequence,
             "region": answer.region,
             "request_id": answer.request_id,
+            COST_KEY: answer.cost,
         }
         fields: dict[str, Any] = {"response_metadata": metadata, "chunk_position": "last"}
         if self.stream_usage:
