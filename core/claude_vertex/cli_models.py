@@ -117,6 +117,8 @@ def _feature_lines(features: dict[str, Any]) -> list[str]:
         if on
     ]
     lines = [f"thinking: {', '.join(thinking)}" if thinking else "no thinking"]
+    if features["thinking_display"]:
+        lines.append("thinking display: summarized or omitted")
     efforts = features["efforts"]
     if efforts:
         lines.append(f"effort: {', '.join(efforts)}")

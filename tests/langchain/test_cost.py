@@ -14,10 +14,11 @@ import pytest
 from anthropic.types import Message
 from langchain.agents import create_agent
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 from langchain_core.outputs import LLMResult
 from langchain_core.tools import tool
 
+from claude_vertex._sdk import construct_event
 from claude_vertex.testing import VertexEmulator
 from langchain_claude_vertex import (
     ChatClaudeVertex,
@@ -25,6 +26,7 @@ from langchain_claude_vertex import (
     get_vertex_cost_callback,
 )
 from langchain_claude_vertex.responses import chat_result
+from langchain_claude_vertex.streaming import StreamConverter
 from tests.helpers import sonnet_4_5_dollars
 
 from .support import gather
@@ -194,3 +196,41 @@ def test_other_chat_models_are_not_counted(chat: ChatClaudeVertex) -> None:
     answer = chat.invoke("Hello", config={"callbacks": [handler]})
     assert handler.successful_requests == 1
     assert handler.total_cost == pytest.approx(hand_cost(answer))
+
+
+def test_a_stream_with_two_message_deltas_still_gathers_with_one_cost() -> None:
+    converter = StreamConverter(
+        model_name="claude-sonnet-4-5@20250929",
+        plain_text=True,
+        stream_usage=True,
+        region="global",
+        request_id=None,
+    )
+    start = {
+        "type": "message_start",
+        "message": {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-sonnet-4-5-20250929",
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 1_000, "output_tokens": 1},
+        },
+    }
+    events = [
+        start,
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"x": "y"}},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn"},
+            "usage": {"output_tokens": 2_000},
+        },
+        {"type": "message_stop"},
+    ]
+    chunks = [converter.convert(construct_event(event)) for event in events]
+    messages = [chunk.message for chunk in chunks if chunk is not None]
+    assert [("cost_usd" in m.response_metadata) for m in messages] == [False, True, False]
+    full = gather(m for m in messages if isinstance(m, AIMessageChunk))
+    assert full.response_metadata["cost_usd"] == pytest.approx((1_000 * 3 + 1 * 15) / 1e6)

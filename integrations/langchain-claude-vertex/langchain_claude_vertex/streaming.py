@@ -53,6 +53,10 @@ class StreamConverter:
         self.stream_usage = stream_usage
         #: The answer so far.
         self.accumulator = StreamAccumulator(region=region, request_id=request_id)
+        #: Whether a chunk carried the cost: only one may, since LangChain cannot add up two
+        #: floats when it gathers chunks (Vertex sends one ``message_delta``; a broken
+        #: stream may send more).
+        self._cost_sent = False
 
     def _chunk(self, content: str | list[Any] = "", **fields: Any) -> ChatGenerationChunk:
         metadata = {"model_provider": MODEL_PROVIDER, **fields.pop("response_metadata", {})}
@@ -132,7 +136,7 @@ class StreamConverter:
 
     def _last(self) -> ChatGenerationChunk:
         answer = self.accumulator
-        metadata = {
+        metadata: dict[str, Any] = {
             "id": answer.message_id,
             "model": answer.model,
             "model_name": self.model_name,
@@ -140,8 +144,10 @@ class StreamConverter:
             "stop_sequence": answer.stop_sequence,
             "region": answer.region,
             "request_id": answer.request_id,
-            COST_KEY: answer.cost,
         }
+        if not self._cost_sent:
+            metadata[COST_KEY] = answer.cost
+            self._cost_sent = True
         fields: dict[str, Any] = {"response_metadata": metadata, "chunk_position": "last"}
         if self.stream_usage:
             fields["usage_metadata"] = usage_metadata(answer.usage)
