@@ -80,3 +80,12 @@ def client(make_settings: MakeSettings) -> Iterator[VertexClient]:
     """A core client on the emulator, using the real service-account token flow."""
     with VertexClient(make_settings(), max_retries=0) as vertex_client:
         yield vertex_client
+
+
+@pytest.fixture
+def model_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows added with ``register_model`` last for the test only."""
+    import claude_vertex.models as models
+
+    monkeypatch.setattr(models, "_BY_ID", dict(models._BY_ID))
+    monkeypatch.setattr(models, "_REGISTERED", {})

@@ -51,3 +51,22 @@ def user_credentials(
         client_secret=info["client_secret"],
         quota_project_id=info["quota_project_id"] if quota_project else None,
     )
+
+
+def sonnet_4_5_dollars(
+    *,
+    input_tokens: int,
+    output_tokens: int,
+    cache_read: int = 0,
+    cache_write: int = 0,
+    regional: bool = False,
+) -> float:
+    """Claude Sonnet 4.5's price of a call, written out from Anthropic's price list.
+
+    Per million tokens: input $3, output $15, cache read $0.30, 5-minute cache write $3.75;
+    regional and multi-region endpoints 10% more. Independent of the model table on purpose.
+    """
+    dollars = (
+        input_tokens * 3.0 + output_tokens * 15.0 + cache_read * 0.30 + cache_write * 3.75
+    ) / 1_000_000
+    return dollars * 1.10 if regional else dollars

@@ -37,6 +37,7 @@ from .client import (
     VertexClient,
     VertexMessage,
 )
+from .cost import COST_KEY, CostTotals, CostTotalsSnapshot, cost_of, usage_cost
 from .credentials import Impersonation, TokenProvider, token_provider
 from .endpoints import base_url_for_region
 from .errors import (
@@ -82,6 +83,7 @@ from .transform import VertexBetaWarning, VertexRequest, build_request
 from .usage import UsageCounts, usage_counts
 
 __all__ = [
+    "COST_KEY",
     "EFFORTS",
     "MODELS",
     "VERTEX_ANTHROPIC_VERSION",
@@ -92,6 +94,8 @@ __all__ = [
     "CallPolicyWarning",
     "ClaudeVertexError",
     "ConfigurationError",
+    "CostTotals",
+    "CostTotalsSnapshot",
     "CredentialsError",
     "Effort",
     "Impersonation",
@@ -134,6 +138,7 @@ __all__ = [
     "aresolve_media",
     "base_url_for_region",
     "build_request",
+    "cost_of",
     "default_region",
     "load_media",
     "local_media_dirs",
@@ -146,5 +151,6 @@ __all__ = [
     "strict_tool",
     "token_provider",
     "tool_choice_param",
+    "usage_cost",
     "usage_counts",
 ]

@@ -1,7 +1,8 @@
 """The ``claude-vertex`` command.
 
 Each subcommand is a function taking the parsed arguments and returning an exit status, and
-is registered in :func:`build_parser`; ``claude-vertex emulator`` runs the Vertex emulator.
+is registered in :func:`build_parser`; ``claude-vertex emulator`` runs the Vertex emulator,
+``claude-vertex models`` shows the model table (its own module, :mod:`claude_vertex.cli_models`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+
+from .cli_models import add_models_command
 
 __all__ = ["build_parser", "main"]
 
@@ -81,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         "endpoint plan)",
     )
     emulator.set_defaults(handler=_run_emulator)
+    add_models_command(commands)
     return parser
 
 

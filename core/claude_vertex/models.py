@@ -31,14 +31,34 @@ MULTI_REGIONS = ("us", "eu")
 
 @dataclass(frozen=True)
 class Pricing:
-    """Prices in US dollars per million tokens on the global endpoint."""
+    """Prices in US dollars per million tokens on the global endpoint.
+
+    Attributes:
+        input: uncached input.
+        output: output, thinking included.
+        cache_write: input written to the 5-minute prompt cache (1.25x input).
+        cache_read: input read from the prompt cache (0.1x input).
+        regional_multiplier: the multiplier on regional and multi-region endpoints: 1.10
+            from Claude Sonnet 4.5 on, 1.0 for older models.
+        cache_write_1h: input written to the 1-hour prompt cache; ``None`` (the default)
+            is Anthropic's rule of twice the input price.
+    """
 
     input: float
     output: float
     cache_write: float
     cache_read: float
-    #: Multiplier on regional (and multi-region) endpoints: 1.10 from Claude Sonnet 4.5 on.
     regional_multiplier: float = 1.0
+    cache_write_1h: float | None = None
+
+    @property
+    def one_hour_cache_write(self) -> float:
+        """The price of a 1-hour cache write: :attr:`cache_write_1h`, else twice the input."""
+        return 2 * self.input if self.cache_write_1h is None else self.cache_write_1h
+
+    def multiplier(self, region: str) -> float:
+        """What prices on ``region`` are multiplied by: 1 on ``global``, else the premium."""
+        return 1.0 if region == "global" else self.regional_multiplier
 
     def cost(
         self,
@@ -48,15 +68,21 @@ class Pricing:
         output_tokens: int = 0,
         cache_creation_input_tokens: int = 0,
         cache_read_input_tokens: int = 0,
+        cache_creation_1h_input_tokens: int = 0,
     ) -> float:
-        """The price in US dollars of one call's usage on ``region``."""
+        """The price in US dollars of one call's usage on ``region``.
+
+        ``cache_creation_input_tokens`` are priced as 5-minute cache writes and
+        ``cache_creation_1h_input_tokens`` as 1-hour ones (the two do not overlap).
+        """
         total = (
             input_tokens * self.input
             + output_tokens * self.output
             + cache_creation_input_tokens * self.cache_write
+            + cache_creation_1h_input_tokens * self.one_hour_cache_write
             + cache_read_input_tokens * self.cache_read
         ) / 1_000_000
-        return total if region == "global" else total * self.regional_multiplier
+        return total * self.multiplier(region)
 
 
 #: An ``output_config.effort`` level.

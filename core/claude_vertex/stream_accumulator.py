@@ -25,6 +25,7 @@ import pydantic
 from anthropic.types import ContentBlock, Message, RawMessageStreamEvent
 
 from .client import VertexMessage, blocks_started_after
+from .cost import usage_cost
 from .errors import StreamOrderError
 from .tool_arguments import parse_tool_arguments
 from .usage import UsageCounts, usage_counts
@@ -132,6 +133,15 @@ class StreamAccumulator:
         if self._pieces:
             self._join()
         return self._content
+
+    @property
+    def cost(self) -> float | None:
+        """The answer's price so far in US dollars (final after ``message_stop``).
+
+        From the usage so far, the model and the region that answered (see
+        :func:`~claude_vertex.usage_cost`); ``None`` where one of them is unknown.
+        """
+        return usage_cost(self.usage, model=self.model, region=self.region)
 
     def message(self) -> VertexMessage:
         """The answer as one SDK message: complete after ``message_stop``, else a copy so far.

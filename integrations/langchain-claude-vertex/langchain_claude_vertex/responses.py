@@ -2,8 +2,9 @@
 
 ``response_metadata`` carries ``model_name`` (the Vertex model id), ``model_provider``
 (``"anthropic"``, so LangChain's v1 content blocks translate Claude's content), the stop
-reason, the region that answered and Vertex's request id. ``usage_metadata`` counts cached
-input in ``input_tokens`` (as LangChain defines it) and details it in
+reason, the region that answered, Vertex's request id and ``cost_usd``: the answer's price
+in US dollars from the model table (``None`` where a price is unknown). ``usage_metadata``
+counts cached input in ``input_tokens`` (as LangChain defines it) and details it in
 ``input_token_details``; reasoning tokens appear in ``output_token_details`` where Vertex
 reports them.
 """
@@ -18,7 +19,7 @@ from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, Us
 from langchain_core.messages.tool import tool_call
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from claude_vertex import UsageCounts, usage_counts
+from claude_vertex import COST_KEY, UsageCounts, usage_cost, usage_counts
 
 __all__ = ["MODEL_PROVIDER", "chat_result", "usage_metadata"]
 
@@ -69,6 +70,7 @@ def chat_result(
         for b in blocks
         if b["type"] == "tool_use"
     ]
+    usage = usage_counts(message.usage)
     metadata: dict[str, Any] = {
         "id": message.id,
         "model": message.model,
@@ -79,11 +81,12 @@ def chat_result(
         "usage": message.usage.model_dump(mode="json", exclude_none=True),
         "region": region,
         "request_id": request_id,
+        COST_KEY: usage_cost(usage, model=message.model, region=region),
     }
     ai_message = AIMessage(
         content=content,
         tool_calls=calls,
-        usage_metadata=usage_metadata(usage_counts(message.usage)),
+        usage_metadata=usage_metadata(usage),
         response_metadata=metadata,
         id=message.id,
     )

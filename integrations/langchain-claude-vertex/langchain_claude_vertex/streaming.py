@@ -5,7 +5,8 @@ text, thinking (its signature included, so the gathered message replays), redact
 tool use (with ``tool_call_chunks`` for LangChain's tool-call parsing), server tool use and
 citations. When a call can only answer text (no tools, no thinking, nothing to cite), chunks
 carry plain strings instead, as chat models usually stream. Usage arrives exactly once, on
-the last chunk, with the stop reason and the rest of ``response_metadata``.
+the last chunk, with the stop reason, the cost (``cost_usd``) and the rest of
+``response_metadata``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from langchain_core.messages import AIMessageChunk
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGenerationChunk
 
-from claude_vertex import StreamAccumulator
+from claude_vertex import COST_KEY, StreamAccumulator
 
 from .responses import MODEL_PROVIDER, usage_metadata
 
@@ -52,6 +53,10 @@ class StreamConverter:
         self.stream_usage = stream_usage
         #: The answer so far.
         self.accumulator = StreamAccumulator(region=region, request_id=request_id)
+        #: Whether a chunk carried the cost: only one may, since LangChain cannot add up two
+        #: floats when it gathers chunks (Vertex sends one ``message_delta``; a broken
+        #: stream may send more).
+        self._cost_sent = False
 
     def _chunk(self, content: str | list[Any] = "", **fields: Any) -> ChatGenerationChunk:
         metadata = {"model_provider": MODEL_PROVIDER, **fields.pop("response_metadata", {})}
@@ -131,7 +136,7 @@ class StreamConverter:
 
     def _last(self) -> ChatGenerationChunk:
         answer = self.accumulator
-        metadata = {
+        metadata: dict[str, Any] = {
             "id": answer.message_id,
             "model": answer.model,
             "model_name": self.model_name,
@@ -140,6 +145,9 @@ class StreamConverter:
             "region": answer.region,
             "request_id": answer.request_id,
         }
+        if not self._cost_sent:
+            metadata[COST_KEY] = answer.cost
+            self._cost_sent = True
         fields: dict[str, Any] = {"response_metadata": metadata, "chunk_position": "last"}
         if self.stream_usage:
             fields["usage_metadata"] = usage_metadata(answer.usage)

@@ -101,7 +101,8 @@ class ClaudeVertex(FunctionCallingLLM):
 
     Answers report ``additional_kwargs["usage"]`` (input, output, cache read and cache
     creation tokens), ``stop_reason``, ``stop_sequence``, ``region`` (the endpoint
-    that answered) and ``request_id``, streamed or not; ``raw`` is the SDK message.
+    that answered), ``request_id`` and ``cost_usd`` (US dollars; ``None`` where a price is
+    unknown), streamed or not; ``raw`` is the SDK message.
     """
 
     model: str = Field(

@@ -3,8 +3,10 @@
 Content blocks map to LlamaIndex blocks: ``thinking`` to a ``ThinkingBlock`` keeping its
 signature (so it can be replayed), ``redacted_thinking`` to a ``ThinkingBlock`` keeping its
 data, adjacent ``text`` blocks to one ``TextBlock`` followed by a ``CitationBlock`` per
-citation, ``tool_use`` to a ``ToolCallBlock``. Usage, stop reason, the region that answered
-and the request id go in ``ChatResponse.additional_kwargs``; ``raw`` is the SDK message.
+citation, ``tool_use`` to a ``ToolCallBlock``. Usage, stop reason, the region that answered,
+the request id and ``cost_usd`` (the answer's price in US dollars from the model table,
+``None`` where a price is unknown) go in ``ChatResponse.additional_kwargs``; ``raw`` is the
+SDK message.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
 )
 
-from claude_vertex import UsageCounts, usage_counts
+from claude_vertex import COST_KEY, UsageCounts, usage_cost, usage_counts
 
 from .utils import JSON, REDACTED_THINKING_KEY, SIGNATURE_KEY
 
@@ -175,6 +177,7 @@ def response_details(
     message_id: str | None,
     region: str | None,
     request_id: str | None,
+    cost: float | None,
 ) -> JSON:
     """What ``ChatResponse.additional_kwargs`` reports about one answer."""
     return {
@@ -185,21 +188,24 @@ def response_details(
         "message_id": message_id,
         "region": region,
         "request_id": request_id,
+        COST_KEY: cost,
     }
 
 
 def chat_response(message: Message, *, region: str | None) -> ChatResponse:
     """The ``ChatResponse`` of a complete (non-streamed) answer; ``raw`` is ``message``."""
+    usage = usage_counts(message.usage)
     return ChatResponse(
         message=assistant_message(message.content),
         raw=message,
         additional_kwargs=response_details(
-            usage=usage_report(usage_counts(message.usage)),
+            usage=usage_report(usage),
             stop_reason=message.stop_reason,
             stop_sequence=message.stop_sequence,
             model=message.model,
             message_id=message.id,
             region=region,
             request_id=getattr(message, "request_id", None),
+            cost=usage_cost(usage, model=message.model, region=region),
         ),
     )

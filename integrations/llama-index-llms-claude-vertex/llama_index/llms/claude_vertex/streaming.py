@@ -5,7 +5,8 @@
 the event gives. Each text, thinking or tool-argument delta gives a chunk whose ``message``
 is the whole answer so far (tool arguments parsed from the partial JSON received), whose
 ``delta`` is the new text, and whose ``additional_kwargs`` carry ``thinking_delta`` (where
-LlamaIndex agents read it), the usage so far, the region and the request id.
+LlamaIndex agents read it), the usage and its cost (``cost_usd``) so far, the region and the
+request id.
 ``message_stop`` gives a last chunk whose ``raw`` is the complete message, the same kind of
 object a non-streamed call returns.
 
@@ -61,6 +62,8 @@ class StreamAssembler:
         #: The answer so far.
         self.accumulator = StreamAccumulator(region=region, request_id=request_id)
         self._usage = usage_report(self.accumulator.usage)
+        #: The cost of ``_usage`` (worked out when the usage changes, not per chunk).
+        self._cost: float | None = None
         #: Every block so far is text without citations (``assistant_message``'s result is
         #: then one ``TextBlock`` of their text).
         self._text_only = True
@@ -94,12 +97,17 @@ class StreamAssembler:
             self._finished(event.index)
         elif event.type == "message_start":
             self._text_only = all(_plain_text(block) for block in answer.content)
-            self._usage = usage_report(answer.usage)
+            self._usage_changed()
         elif event.type == "message_delta":
-            self._usage = usage_report(answer.usage)
+            self._usage_changed()
         elif event.type == "message_stop":
             return self._chunk(delta="", raw=answer.message())
         return None
+
+    def _usage_changed(self) -> None:
+        answer = self.accumulator
+        self._usage = usage_report(answer.usage)
+        self._cost = answer.cost
 
     def _finished(self, index: int) -> None:
         """Convert the blocks up to ``index`` once, if it ends a stretch of text."""
@@ -119,6 +127,7 @@ class StreamAssembler:
             message_id=answer.message_id,
             region=answer.region,
             request_id=answer.request_id,
+            cost=self._cost,
         )
         if thinking_delta is not None:
             details["thinking_delta"] = thinking_delta
