@@ -9,6 +9,8 @@ import pytest
 
 from claude_vertex.testing import VertexEmulator
 
+from .wire import pydantic_ai_unusable
+
 DOC = Path(__file__).resolve().parents[2] / "docs" / "agent_frameworks.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
 
@@ -25,6 +27,8 @@ def test_a_code_block_runs_on_the_emulator(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    if "pydantic_ai" in code and (unusable := pydantic_ai_unusable()) is not None:
+        pytest.skip(unusable)
     for name, value in vertex_emulator.environ(vertex_key_file).items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("CLOUD_ML_REGION")  # each call goes to its model's default endpoint
