@@ -1,8 +1,9 @@
-"""Everything measured, built against one emulator: raw SDK, core, adapters, floors, httpx.
+"""Everything measured, built against one emulator: raw SDK, core, drop-in client, adapters,
+floors, httpx.
 
 Each contender sends the same Messages API payload for the same prompt: the benchmark model,
 ``max_tokens`` and one user message (the raw SDK also gets the Vertex ``anthropic_version``,
-which the core adds itself).
+which the core and the drop-in client add themselves).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import httpx2
 from anthropic import AnthropicVertex, AsyncAnthropicVertex
 from google.oauth2 import service_account
 
+import claude_vertex
 from claude_vertex import VertexClient, resolve_settings
 from claude_vertex.credentials import CLOUD_PLATFORM_SCOPE
 from langchain_claude_vertex import ChatClaudeVertex
@@ -31,6 +33,7 @@ __all__ = [
     "PlainHttp",
     "build_contenders",
     "core_params",
+    "dropin_payload",
     "floors",
     "raw_clients",
     "raw_payload",
@@ -50,6 +53,16 @@ def raw_payload(prompt: str, max_tokens: int = MAX_TOKENS) -> dict[str, Any]:
         "extra_body": VERTEX_VERSION,
         "messages": [{"role": "user", "content": prompt}],
     }
+
+
+def dropin_payload(prompt: str, max_tokens: int = MAX_TOKENS) -> dict[str, Any]:
+    """The keyword arguments of the drop-in client's ``messages.create`` for ``prompt``.
+
+    The raw SDK's, less the ``anthropic_version`` the drop-in client adds itself.
+    """
+    payload = raw_payload(prompt, max_tokens)
+    del payload["extra_body"]
+    return payload
 
 
 def core_params(prompt: str, max_tokens: int = MAX_TOKENS) -> dict[str, Any]:
@@ -123,6 +136,8 @@ class Contenders:
     raw: AnthropicVertex
     araw: AsyncAnthropicVertex
     core: VertexClient
+    #: ``claude_vertex.AnthropicVertex``: the SDK's client class, sending through the core.
+    dropin: claude_vertex.AnthropicVertex
     lc: ChatClaudeVertex
     lc_floor: FloorChatModel
     li: ClaudeVertex
@@ -134,6 +149,7 @@ class Contenders:
         """Close the sync pools and let go of the async pools of closed event loops."""
         self.http.close()
         self.raw.close()
+        self.dropin.close()
         self.core.close()
         # The core drops the async pools of closed loops on close(); collect them now, while
         # no loop runs: collected later, inside another loop, the SDK's finaliser would
@@ -171,6 +187,12 @@ def build_contenders(emulator: Emulator) -> Contenders:
         credentials=str(emulator.key_file),
     )
     core = VertexClient(settings)
+    dropin = claude_vertex.AnthropicVertex(
+        project_id=emulator.project,
+        region=REGION,
+        base_url=emulator.base_url,
+        credentials=str(emulator.key_file),
+    )
     options = adapter_options(emulator)
     lc = ChatClaudeVertex(model=MODEL, **options)
     li = ClaudeVertex(model=MODEL, **options)
@@ -186,6 +208,7 @@ def build_contenders(emulator: Emulator) -> Contenders:
         raw=raw,
         araw=araw,
         core=core,
+        dropin=dropin,
         lc=lc,
         lc_floor=lc_floor,
         li=li,
@@ -203,6 +226,7 @@ def warm_up(c: Contenders) -> None:
 
     c.raw.messages.create(**raw_payload(SMALL_PROMPT))
     c.core.create(core_params(SMALL_PROMPT))
+    c.dropin.messages.create(**dropin_payload(SMALL_PROMPT))
     c.lc.invoke(SMALL_PROMPT)
     c.lc_floor.invoke(SMALL_PROMPT)
     message = [ChatMessage(role="user", content=SMALL_PROMPT)]

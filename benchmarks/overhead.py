@@ -1,6 +1,7 @@
 """1. Call overhead: one small prompt, sequential calls, each contender against its baseline.
 
-The core client is measured against the raw SDK; ``ChatClaudeVertex.invoke`` and
+The core client and the drop-in ``claude_vertex.AnthropicVertex`` (what agent frameworks are
+given) are measured against the raw SDK; ``ChatClaudeVertex.invoke`` and
 ``ClaudeVertex.chat`` against their framework floors. Plain httpx2 shows what the emulator
 and the loopback round trip alone cost.
 """
@@ -9,7 +10,14 @@ from __future__ import annotations
 
 from llama_index.core.base.llms.types import ChatMessage
 
-from .contenders import SMALL_PROMPT, Contenders, core_params, raw_payload, wire_body
+from .contenders import (
+    SMALL_PROMPT,
+    Contenders,
+    core_params,
+    dropin_payload,
+    raw_payload,
+    wire_body,
+)
 from .harness import Results, Row, interleaved, median, ratio_of_medians_by_round, ratio_row
 from .harness import timed_block as block
 
@@ -24,12 +32,14 @@ def run(c: Contenders, results: Results, *, calls: int = 500, rounds: int = 10) 
         core_params(SMALL_PROMPT),
         wire_body(SMALL_PROMPT),
     )
+    dropin = dropin_payload(SMALL_PROMPT)
     chat = [ChatMessage(role="user", content=SMALL_PROMPT)]
     figures = interleaved(
         {
             "httpx": block(lambda: c.plain.post(c.http, body), per_block),
             "raw": block(lambda: c.raw.messages.create(**payload), per_block),
             "core": block(lambda: c.core.create(params), per_block),
+            "dropin": block(lambda: c.dropin.messages.create(**dropin), per_block),
             "lc_floor": block(lambda: c.lc_floor.invoke(SMALL_PROMPT), per_block),
             "lc": block(lambda: c.lc.invoke(SMALL_PROMPT), per_block),
             "li_floor": block(lambda: c.li_floor.chat(chat), per_block),
@@ -47,6 +57,15 @@ def run(c: Contenders, results: Results, *, calls: int = 500, rounds: int = 10) 
             ratio_of_medians_by_round(figures["core"], figures["raw"]),
             1.05,
             note=f"{ms['core']:.2f} vs {ms['raw']:.2f} ms/call",
+        )
+    )
+    results.add(
+        ratio_row(
+            SECTION,
+            "drop-in AnthropicVertex vs raw SDK",
+            ratio_of_medians_by_round(figures["dropin"], figures["raw"]),
+            1.05,
+            note=f"{ms['dropin']:.2f} vs {ms['raw']:.2f} ms/call",
         )
     )
     results.add(

@@ -138,6 +138,9 @@ a target is missed (except with `--quick`).
   (`benchmarks/floor_langchain.py`, a `BaseChatModel`; `benchmarks/floor_llama_index.py`, a
   `CustomLLM`) that maps messages by role, calls the raw SDK and wraps the text: the cost of
   LangChain's or LlamaIndex's own machinery, which no adapter can avoid.
+- **The drop-in client** (`claude_vertex.AnthropicVertex`, what agent frameworks are given)
+  is measured against the raw SDK's `AnthropicVertex` it subclasses, both calling
+  `messages.create` with the same payload.
 - **Cold start** runs each variant in a fresh interpreter (`benchmarks/cold_start_child.py`),
   timing, in the same process, the modules the issue names, the framework base class an
   adapter must subclass, the adapter's own import, building a model and its first call

@@ -17,7 +17,6 @@ from anthropic.types import Message, MessageTokensCount
 from anthropic.types.beta import BetaMessage, BetaMessageTokensCount
 
 from claude_vertex import (
-    VERTEX_ANTHROPIC_VERSION,
     AnthropicVertex,
     AsyncAnthropicVertex,
     ConfigurationError,
@@ -31,16 +30,11 @@ from claude_vertex import (
     resolve_model,
 )
 from claude_vertex.testing import Fault, VertexEmulator
-from claude_vertex.testing.request_log import RecordedRequest
 
 from .conftest import MODEL
+from .wire import assert_well_formed, model_requests
 
 HELLO: list[Any] = [{"role": "user", "content": "Hey Claude!"}]
-
-
-def model_requests(emulator: VertexEmulator) -> list[RecordedRequest]:
-    """The requests to Vertex's model routes (not the token endpoint)."""
-    return [r for r in emulator.requests if r.route in ("create", "stream", "count_tokens")]
 
 
 def region_of(message: object) -> str | None:
@@ -52,16 +46,6 @@ def region_of(message: object) -> str | None:
 def beta_messages(client: AnthropicVertex | AsyncAnthropicVertex) -> Any:
     """``client.beta.messages``: the SDK types its Vertex beta methods for another class."""
     return client.beta.messages
-
-
-def assert_well_formed(emulator: VertexEmulator) -> None:
-    """Every model request was accepted, carried Vertex's version and no stray model."""
-    sent = model_requests(emulator)
-    assert sent
-    for request in sent:
-        assert request.status == 200, request
-        assert request.body["anthropic_version"] == VERTEX_ANTHROPIC_VERSION
-        assert ("model" in request.body) == (request.route == "count_tokens")
 
 
 # -- what it is --------------------------------------------------------------------------------

@@ -14,11 +14,13 @@ Such a block is still compiled, so a syntax error in it fails the run.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 __all__ = ["ROOT", "PythonBlock", "doc_files", "python_blocks"]
 
@@ -30,6 +32,23 @@ _PYTHON = {"python", "py", "python3"}
 _SKIP = re.compile(
     r"<!--\s*docs-test:\s*skip\s*[\u2014\u2013:-]?\s*(?P<reason>.*?)\s*-->", re.DOTALL
 )
+#: ``<!-- docs-test: needs MODULE — REASON -->``: run the block only where MODULE is installed
+#: (a package the lock installs on some Python versions only); elsewhere it is a skip.
+_NEEDS = re.compile(
+    r"<!--\s*docs-test:\s*needs\s+(?P<module>[\w.]+)\s*[\u2014\u2013:-]?\s*(?P<reason>.*?)\s*-->",
+    re.DOTALL,
+)
+
+
+def _skip_reason(mark_text: str) -> str | None:
+    """Why a block under this HTML comment is not run here, or None to run it."""
+    mark = _SKIP.search(mark_text)
+    if mark is not None:
+        return mark.group("reason") or "marked docs-test: skip"
+    needs = _NEEDS.search(mark_text)
+    if needs is not None and importlib.util.find_spec(needs.group("module")) is None:
+        return f"{needs.group('module')} is not installed here: {needs.group('reason')}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,13 @@ def doc_files() -> list[Path]:
     return sorted(path for path in found if path.is_file())
 
 
+def _marks(previous: Token | None, fence: Token) -> bool:
+    """Whether ``previous`` is an HTML comment right above the fence ``fence``."""
+    if previous is None or previous.type != "html_block" or previous.map is None:
+        return False
+    return fence.map is not None and previous.map[1] == fence.map[0]
+
+
 def python_blocks(path: Path, doc: str | None = None) -> list[PythonBlock]:
     """The python blocks of the markdown file ``path``, in order.
 
@@ -76,9 +102,8 @@ def python_blocks(path: Path, doc: str | None = None) -> list[PythonBlock]:
             continue
         skip = None
         previous = tokens[index - 1] if index else None
-        if previous is not None and previous.type == "html_block" and previous.map is not None:
-            mark = _SKIP.search(previous.content)
-            if mark is not None and previous.map[1] == token.map[0]:
-                skip = mark.group("reason") or "marked docs-test: skip"
+        if _marks(previous, token):
+            assert previous is not None
+            skip = _skip_reason(previous.content)
         blocks.append(PythonBlock(doc, token.map[0] + 2, token.content, skip))
     return blocks
