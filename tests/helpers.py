@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -70,3 +73,26 @@ def sonnet_4_5_dollars(
         input_tokens * 3.0 + output_tokens * 15.0 + cache_read * 0.30 + cache_write * 3.75
     ) / 1_000_000
     return dollars * 1.10 if regional else dollars
+
+
+def run_strict(
+    program: str, emulator: VertexEmulator, key_file: Path
+) -> subprocess.CompletedProcess[str]:
+    """Run a Python program as a user's script against the emulator, in Python's dev mode with
+    ``ResourceWarning`` an error: what it prints to stderr is what the user would see."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            ("GOOGLE_", "GCLOUD_", "ANTHROPIC_VERTEX_", "CLOUD_ML_", "CLAUDE_VERTEX")
+        )
+    }
+    env.update(emulator.environ(key_file))
+    return subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-c", program],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )

@@ -17,7 +17,7 @@ import itertools
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
@@ -47,6 +47,7 @@ from .errors import (
     StreamOrderError,
 )
 from .failover import RetryPolicy
+from .loop_shutdown import on_loop_shutdown
 from .settings import Settings
 from .transform import Route, VertexRequest, build_request
 
@@ -517,10 +518,20 @@ def _close_on_loop(loop: asyncio.AbstractEventLoop, transports: list[AsyncTransp
 
 @dataclass
 class _AsyncPools:
-    """The async pools of one event loop: by endpoint base URL, and by region for lookups."""
+    """The async pools of one event loop: by endpoint base URL, and by region for lookups.
+
+    ``shutdown_hook`` (see :func:`~claude_vertex.loop_shutdown.on_loop_shutdown`) closes them
+    on their loop when it shuts down; it is held here so that it stays armed while they live.
+    """
 
     by_base_url: dict[str, AsyncTransport] = field(default_factory=dict)
     by_region: dict[str, AsyncTransport] = field(default_factory=dict)
+    shutdown_hook: AsyncGenerator[None, None] | None = None
+
+    async def close(self) -> None:
+        """Close every pool (on their own loop); closing twice is harmless."""
+        for transport in list(self.by_base_url.values()):
+            await transport.close()
 
 
 class VertexClient:
@@ -657,6 +668,7 @@ class VertexClient:
             if pools is None:
                 self._forget_closed_loops()
                 pools = self._async[loop] = _AsyncPools()
+                pools.shutdown_hook = on_loop_shutdown(functools.partial(self._shut_loop, pools))
             transport = pools.by_base_url.get(settings.base_url)
             if transport is None:
                 transport = AsyncTransport(settings, **self._options())
@@ -664,11 +676,21 @@ class VertexClient:
             pools.by_region[region] = transport
         return transport
 
+    async def _shut_loop(self, pools: _AsyncPools) -> None:
+        """Close a loop's pools as the loop shuts down (the loop's shutdown hook)."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._async.get(loop) is pools:
+                del self._async[loop]
+        await pools.close()
+
     def _forget_closed_loops(self) -> None:
         """Drop the async pools of event loops that have closed (with ``_lock`` held).
 
         A pool's connections refer to their loop, so the weak keys alone never let a loop
         go; once dropped, loop and pool are garbage and their sockets close when collected.
+        Loops ended by ``asyncio.run`` (or :class:`asyncio.Runner`) have had their pools
+        closed already, by the shutdown hook set in :meth:`_async_transport`.
         """
         for loop in [loop for loop in self._async if loop.is_closed()]:
             del self._async[loop]
