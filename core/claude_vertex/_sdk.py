@@ -238,6 +238,11 @@ def tls_context() -> ssl.SSLContext:
     return httpx2.create_ssl_context()
 
 
+def tls_context_loaded() -> bool:
+    """Whether :func:`tls_context` has been made (so getting it costs nothing)."""
+    return tls_context.cache_info().currsize > 0
+
+
 class _Identity:
     """What both transports add to the SDK: who calls (user agent), as whom (shared token)."""
 

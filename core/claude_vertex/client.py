@@ -35,6 +35,8 @@ from ._sdk import (
     SyncTransport,
     answer_request_id,
     request_options,
+    tls_context,
+    tls_context_loaded,
     unreadable,
 )
 from .attempts import Attempts, classify
@@ -655,6 +657,16 @@ class VertexClient:
             self._sync_by_region[region] = transport
         return transport
 
+    async def _async_pool(self, region: str | None) -> AsyncTransport:
+        """:meth:`_async_transport`, with the process's TLS context loaded off the loop.
+
+        Loading it (parsing the CA bundle) takes about 0.1 s, once per process: on the loop it
+        would stall every other task, and asyncio's debug mode reports it.
+        """
+        if not tls_context_loaded():
+            await asyncio.to_thread(tls_context)
+        return self._async_transport(region)
+
     def _async_transport(self, region: str | None = None) -> AsyncTransport:
         region = region or self.settings.region
         loop = asyncio.get_running_loop()
@@ -907,7 +919,7 @@ class VertexClient:
         """The async form of :meth:`create_as`."""
 
         async def send(target: VertexRequest) -> _Answer:
-            message = await self._async_transport(target.region).post_checked(
+            message = await (await self._async_pool(target.region)).post_checked(
                 target.path,
                 body=target.body,
                 cast_to=cast_to,
@@ -931,7 +943,7 @@ class VertexClient:
         stream_cls = _async_stream_cls(event_type)
 
         async def send(target: VertexRequest) -> AsyncMessageStream:
-            raw = await self._async_transport(target.region).post(
+            raw = await (await self._async_pool(target.region)).post(
                 target.path,
                 body=target.body,
                 cast_to=VertexMessage,
@@ -971,7 +983,7 @@ class VertexClient:
         """The async form of :meth:`count_tokens_as`."""
 
         async def send(target: VertexRequest) -> _Count:
-            return await self._async_transport(target.region).post_checked(
+            return await (await self._async_pool(target.region)).post_checked(
                 target.path,
                 body=target.body,
                 cast_to=cast_to,
