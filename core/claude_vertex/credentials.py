@@ -282,7 +282,7 @@ def _refresh_credentials(
     except Exception as exc:
         return CredentialsError(
             f"Could not get an access token from {description}: {type(exc).__name__}: "
-            f"{_safe_message(exc)}. Check that the credentials are valid and not revoked "
+            f"{_sentence(_safe_message(exc))} Check that the credentials are valid and not revoked "
             "(`gcloud auth application-default login` renews user credentials), and that "
             "their token endpoint is reachable and answers OAuth token responses."
         )
@@ -297,6 +297,11 @@ def _safe_message(exc: BaseException) -> str:
         if cut != -1:
             text = text[:cut] + "[redacted]"
     return text[:500]
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending in exactly one full stop (google-auth's messages end in one already)."""
+    return text.rstrip().rstrip(".") + "."
 
 
 # -- loading -------------------------------------------------------------------------------
@@ -343,6 +348,44 @@ def _from_info(info: Mapping[str, Any]) -> tuple[GoogleCredentials, str | None]:
     return creds, project
 
 
+#: The variable naming a key file for Application Default Credentials (google-auth reads it).
+KEY_FILE_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
+
+
+def _load_failed(source: CredentialsSource, exc: BaseException) -> CredentialsError:
+    """The error for credentials google-auth could not load.
+
+    It names the key file variable as the source when Application Default Credentials read it.
+    """
+    path = os.environ.get(KEY_FILE_ENV) if source is None else None
+    origin = f" from ${KEY_FILE_ENV}={path!r}" if path else ""
+    advice = (
+        f"Fix the file ${KEY_FILE_ENV} names, or unset it to use the credentials of "
+        "`gcloud auth application-default login`."
+        if path
+        else "Run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS, "
+        "or pass credentials=<key file path, info dict or google.auth Credentials>."
+    )
+    return CredentialsError(
+        f"Could not load Google credentials{origin}: {type(exc).__name__}: "
+        f"{_sentence(_safe_message(exc))} {advice}"
+    )
+
+
+def _check_key_file_variable() -> None:
+    """Raise if ``GOOGLE_APPLICATION_CREDENTIALS`` names a file that does not exist.
+
+    google-auth says only "File ... was not found"; this names the variable as the source.
+    """
+    path = os.environ.get(KEY_FILE_ENV)
+    if path and not os.path.exists(path):
+        raise CredentialsError(
+            f"${KEY_FILE_ENV} names the key file {path!r}, which does not exist. Point it at "
+            "a service-account key (JSON) or an authorized-user file, or unset it to use "
+            "the credentials of `gcloud auth application-default login`."
+        )
+
+
 def _load(source: CredentialsSource) -> tuple[GoogleCredentials, str | None, str]:
     """Load credentials, their project and a description from any accepted source."""
     import google.auth
@@ -351,6 +394,7 @@ def _load(source: CredentialsSource) -> tuple[GoogleCredentials, str | None, str
 
     try:
         if source is None:
+            _check_key_file_variable()
             creds, project = google.auth.default(scopes=list(_SCOPES))
             return creds, project, "Application Default Credentials"
         if isinstance(source, GoogleCredentialsType):
@@ -379,11 +423,7 @@ def _load(source: CredentialsSource) -> tuple[GoogleCredentials, str | None, str
         creds, project = _from_info(info)
         return creds, project, _describe(info, f"file {path.name!r}")
     except (google_exceptions.GoogleAuthError, ValueError, KeyError) as exc:
-        raise CredentialsError(
-            f"Could not load Google credentials: {type(exc).__name__}: {_safe_message(exc)}. "
-            "Run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS, "
-            "or pass credentials=<key file path, info dict or google.auth Credentials>."
-        ) from None
+        raise _load_failed(source, exc) from None
     except TypeError as exc:
         raise CredentialsError(
             f"Unsupported credentials of type {type(source).__name__}: {exc}. Pass a key file "
@@ -417,7 +457,7 @@ _by_object: weakref.WeakKeyDictionary[Any, dict[Hashable, TokenProvider]] = (
 def _source_key(source: CredentialsSource) -> Hashable | None:
     """A key naming the credentials without holding secrets; None for objects."""
     if source is None:
-        return ("adc", os.environ.get("GOOGLE_APPLICATION_CREDENTIALS", ""))
+        return ("adc", os.environ.get(KEY_FILE_ENV, ""))
     if isinstance(source, Mapping):
         return ("info", _fingerprint(source))
     if isinstance(source, (str, os.PathLike)):

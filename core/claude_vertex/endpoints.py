@@ -24,6 +24,7 @@ __all__ = [
     "in_geography",
     "validate_base_url",
     "validate_model",
+    "validate_model_id",
     "validate_project",
     "validate_region",
 ]
@@ -86,8 +87,8 @@ def validate_project(project: str) -> str:
     return project
 
 
-def validate_model(model: str) -> str:
-    """Return ``model`` if it is a well-formed Vertex model id, else raise.
+def validate_model_id(model: str) -> str:
+    """Return ``model`` if it can be a Vertex model id (its characters), else raise.
 
     Raises:
         ConfigurationError: the value holds characters no model id has.
@@ -97,6 +98,28 @@ def validate_model(model: str) -> str:
             f"Invalid Claude model id {model!r}. Use a Vertex id such as "
             "'claude-sonnet-4-5@20250929', an alias such as 'claude-sonnet-4-5', or a "
             "first-party id such as 'claude-sonnet-4-5-20250929'."
+        )
+    return model
+
+
+def validate_model(model: str) -> str:
+    """Return ``model`` if it is a well-formed model id and no clear typo of a known one.
+
+    An id the model table does not know passes (Google may serve it), unless it is clearly a
+    misspelling of one it knows (see :func:`~claude_vertex.model_spelling.misspelling_of`).
+
+    Raises:
+        ConfigurationError: the value holds characters no model id has, or misspells a
+            known id ("did you mean 'claude-sonnet-4-5'?").
+    """
+    from .model_spelling import misspelling_of
+
+    validate_model_id(model)
+    meant = misspelling_of(model)
+    if meant is not None:
+        raise ConfigurationError(
+            f"Unknown Claude model id {model!r}: did you mean {meant!r}? "
+            "(`claude-vertex models` lists the known ids; register_model() adds one.)"
         )
     return model
 

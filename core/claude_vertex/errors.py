@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import anthropic
 import httpx2
 
+from .model_spelling import nearest_model
 from .models import resolve_model
 
 __all__ = [
@@ -296,7 +297,9 @@ def _hint(
                     f"{info.vertex_id} is served in: {', '.join(info.served_in)}. "
                     "Pass one of them as region=, or check the model id."
                 )
-        return "Check the model id and region, and that the model is enabled in Model Garden."
+        advice = "Check the model id and region, and that the model is enabled in Model Garden."
+        near = nearest_model(model) if model else None
+        return f"{advice} Did you mean {near!r}?" if near else advice
     if cls is QuotaExhaustedError:
         return (
             "Retry later, send to the 'global' endpoint (it pools capacity), or request a "

@@ -1,9 +1,9 @@
 """The Claude models Vertex AI serves, as one table, and the resolution of model ids.
 
 Every model fact the package uses (ids, limits, features, where a model is served, prices)
-comes from ``MODELS``. A new model is a new row. An id that is not in the table is never an
-error: it passes through unchanged with :data:`DEFAULT_LIMITS`, because Google can serve a
-model before this table knows it.
+comes from ``MODELS``. A new model is a new row. An id that is not in the table passes through
+unchanged with :data:`DEFAULT_LIMITS`, because Google can serve a model before this table knows
+it; only a clear misspelling of a known id is refused (:mod:`claude_vertex.model_spelling`).
 """
 
 from __future__ import annotations
@@ -413,10 +413,10 @@ def register_model(info: ModelInfo) -> ModelInfo:
     Raises:
         ConfigurationError: an id that cannot go into a Vertex URL.
     """
-    from .endpoints import validate_model  # endpoints imports this module
+    from .endpoints import validate_model_id  # endpoints imports this module
 
     for key in {info.vertex_id, info.first_party_id, info.alias}:
-        validate_model(key)
+        validate_model_id(key)
     row = replace(info, known=True)
     with _REGISTRY_LOCK:
         _REGISTERED[row.vertex_id] = row
@@ -442,7 +442,8 @@ def resolve_model(model: str) -> ModelInfo:
     all give the row of ``claude-sonnet-4-5@20250929``. An id the table does not know is
     returned unchanged as ``vertex_id``; if its part before ``@`` names a known model (as in
     ``claude-sonnet-4-5@default``) that model's facts are used, else :data:`DEFAULT_LIMITS`.
-    Validation of the id's characters is :func:`claude_vertex.endpoints.validate_model`'s job.
+    Validation of the id (its characters, and typos of known ids) is
+    :func:`claude_vertex.endpoints.validate_model`'s job.
     """
     key = model.strip()
     info = _BY_ID.get(key)

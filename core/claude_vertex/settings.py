@@ -32,6 +32,10 @@ __all__ = ["Settings", "resolve_settings"]
 PROJECT_ENV = ("ANTHROPIC_VERTEX_PROJECT_ID", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT")
 REGION_ENV = "CLOUD_ML_REGION"
 BASE_URL_ENV = "ANTHROPIC_VERTEX_BASE_URL"
+#: How to name the project, in errors that found none.
+SET_PROJECT = (
+    "Pass project='my-project', or set ANTHROPIC_VERTEX_PROJECT_ID or GOOGLE_CLOUD_PROJECT."
+)
 
 
 @dataclass(frozen=True)
@@ -170,12 +174,19 @@ def resolve_settings(
         raise ConfigurationError("anthropic_version must be a non-empty string.")
 
     # 2. Credentials (local files are read now; no token is fetched yet).
-    tokens = token_provider(
-        credentials,
-        access_token=access_token,
-        impersonate=impersonate,
-        quota_project_id=quota_project_id,
-    )
+    try:
+        tokens = token_provider(
+            credentials,
+            access_token=access_token,
+            impersonate=impersonate,
+            quota_project_id=quota_project_id,
+        )
+    except CredentialsError as error:
+        if project is None and _env_value(env, PROJECT_ENV) is None:  # nothing configured
+            raise CredentialsError(
+                f"{error} No Google Cloud project is set either. {SET_PROJECT}"
+            ) from None
+        raise
 
     # 3. Project.
     project = project if project is not None else _find_project(tokens, env)
@@ -265,7 +276,6 @@ def _find_project(tokens: TokenProvider, env: Mapping[str, str]) -> str:
             project = None
     if not project:
         raise ConfigurationError(
-            "No Google Cloud project found. Tried: " + ", ".join(tried) + ". Pass project='my-"
-            "project', or set ANTHROPIC_VERTEX_PROJECT_ID or GOOGLE_CLOUD_PROJECT."
+            "No Google Cloud project found. Tried: " + ", ".join(tried) + ". " + SET_PROJECT
         )
     return validate_project(project)
