@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from .cli_models import add_models_command
@@ -20,8 +22,31 @@ from .cli_models import add_models_command
 __all__ = ["build_parser", "main"]
 
 
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM (``kill``) stops the command as Ctrl-C does, cleanup included.
+
+    Signal handlers can only be set from the main thread; elsewhere the block runs as is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _run_emulator(args: argparse.Namespace) -> int:
-    """Serve the emulator until Ctrl-C, after printing how to point an app at it."""
+    """Serve the emulator until Ctrl-C or SIGTERM, after printing how to point an app at it.
+
+    A temporary key file (mode 0600: it holds a private key) is removed on either.
+    """
     from claude_vertex.testing import EmulatorUnavailableError
 
     try:
@@ -38,7 +63,7 @@ def _run_emulator(args: argparse.Namespace) -> int:
         key_file = Path(args.key_file)
     emulator = VertexEmulator(port=args.port, project=args.project, host=args.host)
     try:
-        with emulator:
+        with _terminate_as_interrupt(), emulator:
             emulator.write_service_account_key(key_file)
             print(f"Vertex AI emulator listening on {emulator.url}")
             print(f"Base URL: {emulator.base_url}")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -762,3 +765,36 @@ def test_cli_requires_a_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
         claude_vertex.cli.main([])
     assert exit_info.value.code == 2
     assert "emulator" in capsys.readouterr().err
+
+
+def test_cli_key_file_is_for_its_owner_only(tmp_path: Path) -> None:
+    key_file = tmp_path / "key.json"
+    key_file.touch(mode=0o644)  # an existing file is narrowed too (empty: read once written)
+    key_file.chmod(0o644)
+    modes: list[int] = []
+    argv = ["emulator", "--key-file", str(key_file)]
+    status, errors = run_cli_until_served(
+        argv, tmp_path, lambda key: modes.append(stat.S_IMODE(key.stat().st_mode))
+    )
+    assert (status, errors, modes) == (0, [], [0o600])
+
+
+def test_cli_removes_its_temporary_key_file_when_killed(tmp_path: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    with subprocess.Popen(
+        [sys.executable, "-m", "claude_vertex.cli", "emulator"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as command:
+        assert command.stdout is not None
+        printed = [next(command.stdout) for _ in range(3)]
+        key_file = Path(printed[2].removeprefix("Service-account key file: ").strip())
+        assert key_file.parent == tmp_path
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        command.terminate()  # SIGTERM, as `kill` sends
+        out, err = command.communicate(timeout=20)
+    assert (command.returncode, err) == (0, "")
+    assert "Stopped." in out
+    assert not key_file.exists()

@@ -9,6 +9,7 @@ from :class:`~.routing.Router`.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -179,9 +180,16 @@ class VertexEmulator:
         return self._authority.service_account_info(email, self.url)
 
     def write_service_account_key(self, path: str | Path, client_email: str | None = None) -> Path:
-        """Write :meth:`service_account_info` as a JSON key file; returns its path."""
+        """Write :meth:`service_account_info` as a JSON key file; returns its path.
+
+        The file holds a private key, so only its owner may read it (mode 0600), as gcloud
+        writes key files; an existing file is narrowed to that mode too.
+        """
         target = Path(path)
-        target.write_text(json.dumps(self.service_account_info(client_email), indent=2))
+        handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.chmod(target, 0o600)  # before any byte of the key is written
+        with os.fdopen(handle, "w", encoding="utf-8") as key_file:
+            key_file.write(json.dumps(self.service_account_info(client_email), indent=2))
         return target
 
     def authorized_user_info(self) -> dict[str, str]:
