@@ -35,11 +35,15 @@ VERTEX_BETAS: dict[str, Beta] = {
     "output-128k-2025-02-19": Beta(count_tokens=False),
     "context-1m-2025-08-07": Beta(placement="body"),
     "context-management-2025-06-27": Beta(),
+    # Compaction (context_management edits of type compact_20260112): accepted as a header on
+    # Vertex (LiteLLM #27290, #30114). Whether count-tokens takes it is unconfirmed.
+    "compact-2026-01-12": Beta(),
     "computer-use-2024-10-22": Beta(),
     "computer-use-2025-01-24": Beta(),
     "computer-use-2025-11-24": Beta(),
     "tool-search-tool-2025-10-19": Beta(),
-    "web-search-2025-03-05": Beta(),
+    # count-tokens answers 400 to it (claude-code #12429): dropped for count-tokens calls.
+    "web-search-2025-03-05": Beta(count_tokens=False),
 }
 
 #: Betas Vertex refuses although their feature works there without the header: dropped with a

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import anthropic
 import httpx2
 
-from .model_spelling import nearest_model
+from .model_spelling import nearest_model, unknown_version
 from .models import resolve_model
 
 __all__ = [
@@ -274,6 +274,22 @@ def _where(project: str | None, region: str | None, model: str | None) -> str:
     return ", ".join(b for b in bits if b)
 
 
+def _model_hint(model: str | None) -> str:
+    """What to do about a model Vertex does not know or does not serve in the region."""
+    own = unknown_version(model) if model else None
+    if own is not None:
+        return f"Vertex has no such version of this model: use {own!r}, or the '@default' version."
+    info = resolve_model(model) if model else None
+    if info is not None and info.known:
+        return (
+            f"{info.vertex_id} is served in: {', '.join(info.served_in)}. "
+            "Pass one of them as region=, or check the model id."
+        )
+    advice = "Check the model id and region, and that the model is enabled in Model Garden."
+    near = nearest_model(model) if model else None
+    return f"{advice} Did you mean {near!r}?" if near else advice
+
+
 def _hint(
     cls: type[VertexAPIError], *, project: str | None, region: str | None, model: str | None
 ) -> str:
@@ -290,16 +306,7 @@ def _hint(
             "grant the caller roles/aiplatform.user on the project."
         )
     if cls in (ModelNotFoundError, ModelNotServableInRegionError):
-        if model:
-            info = resolve_model(model)
-            if info.known:
-                return (
-                    f"{info.vertex_id} is served in: {', '.join(info.served_in)}. "
-                    "Pass one of them as region=, or check the model id."
-                )
-        advice = "Check the model id and region, and that the model is enabled in Model Garden."
-        near = nearest_model(model) if model else None
-        return f"{advice} Did you mean {near!r}?" if near else advice
+        return _model_hint(model)
     if cls is QuotaExhaustedError:
         return (
             "Retry later, send to the 'global' endpoint (it pools capacity), or request a "

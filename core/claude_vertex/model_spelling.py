@@ -9,6 +9,8 @@ Two levels of certainty, both over the ids of :func:`~claude_vertex.models.all_m
   taken for a typo. Settings and requests refuse such an id before any I/O.
 - :func:`nearest_model` is loose: the closest known alias, for the hint of a 404 about a
   model Vertex does not know.
+- :func:`unknown_version` finds a known model with a version Vertex does not have
+  (``claude-sonnet-4-5@latest``: Vertex has no ``@latest``, it answers 404).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import re
 
 from .models import all_models, resolve_model
 
-__all__ = ["misspelling_of", "nearest_model"]
+__all__ = ["misspelling_of", "nearest_model", "unknown_version"]
 
 _SUFFIX = re.compile(r"@[^@]*$")
 _NUMBERS = re.compile(r"\d+")
@@ -68,3 +70,21 @@ def nearest_model(model: str) -> str | None:
     aliases = sorted({info.alias for info in all_models()} - {base})
     match = difflib.get_close_matches(base, aliases, n=1, cutoff=HINT_SIMILARITY)
     return match[0] if match else None
+
+
+#: The version suffix Vertex serves for every model besides the table's own: ``@default``.
+DEFAULT_VERSION = "default"
+
+
+def unknown_version(model: str) -> str | None:
+    """The table's id of ``model``'s model when ``model`` names a version Vertex lacks; else None.
+
+    A known model's own ``@`` version and ``@default`` are served; any other (``@latest``,
+    a wrong date) is not. None too for ids without a suffix and for unknown models.
+    """
+    key = model.strip()
+    base, at, version = key.rpartition("@")
+    if not at or version == DEFAULT_VERSION:
+        return None
+    own = resolve_model(base)
+    return own.vertex_id if own.known and own.vertex_id != key else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,19 @@ import pytest
 from claude_vertex.testing import Fault, VertexEmulator
 
 SONNET = "claude-sonnet-4-5@20250929"
+
+
+class _RequestId(str):
+    """Equal to any request id in Vertex's form (``req_vrtx_`` and hex)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and re.fullmatch(r"req_vrtx_[0-9a-f]{24}", other) is not None
+
+    __hash__ = str.__hash__
+
+
+#: The model layer's error bodies carry a request id (claude-code #12429).
+ANY_REQUEST_ID = _RequestId("req_vrtx_...")
 REGION = "us-east5"
 BODY = {
     "anthropic_version": "vertex-2023-10-16",
@@ -106,6 +120,7 @@ def test_overloaded_is_anthropic_529(vertex_emulator: VertexEmulator) -> None:
     assert raised.value.body == {
         "type": "error",
         "error": {"type": "overloaded_error", "message": "Overloaded"},
+        "request_id": ANY_REQUEST_ID,
     }
 
 
@@ -150,6 +165,7 @@ def test_prompt_too_long_is_an_invalid_request(
             "type": "invalid_request_error",
             "message": "prompt is too long: 250000 tokens > 200000 maximum",
         },
+        "request_id": ANY_REQUEST_ID,
     }
 
 
@@ -234,6 +250,7 @@ def test_stream_error_event_arrives_inside_a_200_stream(vertex_emulator: VertexE
     assert raised.value.body == {
         "type": "error",
         "error": {"type": "overloaded_error", "message": "Overloaded"},
+        "request_id": ANY_REQUEST_ID,
     }
 
 

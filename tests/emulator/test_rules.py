@@ -536,7 +536,7 @@ REJECTED = [
     ),
     case(
         "context-management-without-beta",
-        "context_management: this field needs the "
+        "context_management: Extra inputs are not permitted (this field needs the "
         "`anthropic-beta: context-management-2025-06-27` header",
         context_management={},
     ),

@@ -2,8 +2,9 @@
 
 :func:`plan_answer` is a pure function of the request body (and the emulator's
 :class:`~.thinking.ThinkingSigner`): thinking when asked for, tool calls following
-``tool_choice``, a structured output, a ReAct step, tool results echoed, ``[[words:N]]`` filler,
-citations, or an echo of the user's text, cut at stop sequences and ``max_tokens``.
+``tool_choice`` (web search runs as a server tool, its results in the same answer), a
+structured output, a ReAct step, tool results echoed, ``[[words:N]]`` filler, citations, or
+an echo of the user's text, cut at stop sequences and ``max_tokens``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .schema_examples import ArgumentHints, example_from_schema
 from .thinking import REDACTED_THINKING_TRIGGER, ThinkingSigner
 from .tokens import CHARS_PER_TOKEN, block_tokens, canonical_json, text_tokens
 from .tool_choice import chosen_tools
+from .web_search import is_web_search, web_search_blocks
 
 __all__ = ["MAX_WORDS", "Answer", "plan_answer"]
 
@@ -40,6 +42,8 @@ class Answer:
     stop_reason: str
     stop_sequence: str | None
     output_tokens: int
+    #: Searches made with the web search server tool (``usage.server_tool_use``).
+    web_search_requests: int = 0
 
 
 def _stable_id(prefix: str, body: JSON, index: int) -> str:
@@ -80,6 +84,18 @@ def _cut_at_stop_sequence(text: str, stops: Sequence[str]) -> tuple[str, str | N
     return text[:index], stop
 
 
+def _thinking(body: JSON, user_text: str, signer: ThinkingSigner) -> tuple[list[JSON], int]:
+    """The thinking block that opens the answer when thinking is on, and its tokens."""
+    if (body.get("thinking") or {}).get("type") not in ("enabled", "adaptive"):
+        return [], 0
+    thought = f"Let me think about: {user_text[:ECHO_CHARS] or 'the request'}"
+    if REDACTED_THINKING_TRIGGER in user_text:
+        block = {"type": "redacted_thinking", "data": signer.seal(thought)}
+    else:
+        block = {"type": "thinking", "thinking": thought, "signature": signer.sign(thought)}
+    return [block], text_tokens(thought)
+
+
 def plan_answer(body: JSON, signer: ThinkingSigner) -> Answer:
     """The deterministic answer to a valid create or stream request.
 
@@ -91,19 +107,14 @@ def plan_answer(body: JSON, signer: ThinkingSigner) -> Answer:
     user_text = " ".join(block_text(b) for b in user_blocks if b.get("type") == "text").strip()
     answered = any(b.get("type") == "tool_result" for b in user_blocks)
     budget = int(body.get("max_tokens") or 0) or MAX_WORDS
-    content: list[JSON] = []
-    thinking_mode = (body.get("thinking") or {}).get("type")
-    if thinking_mode in ("enabled", "adaptive"):
-        thought = f"Let me think about: {user_text[:ECHO_CHARS] or 'the request'}"
-        if REDACTED_THINKING_TRIGGER in user_text:
-            content.append({"type": "redacted_thinking", "data": signer.seal(thought)})
-        else:
-            content.append(
-                {"type": "thinking", "thinking": thought, "signature": signer.sign(thought)}
-            )
-        budget -= text_tokens(thought)
+    content, thought_tokens = _thinking(body, user_text, signer)
+    budget -= thought_tokens
 
     calls = chosen_tools(body, user_text, answered)
+    searches = [tool for tool in calls if is_web_search(tool)]  # run by the server, answered here
+    calls = [tool for tool in calls if not is_web_search(tool)]
+    for index, _ in enumerate(searches):
+        content.extend(web_search_blocks(user_text, _stable_id("srvtoolu_vrtx_", body, -1 - index)))
     forced = (body.get("tool_choice") or {}).get("type") in ("any", "tool")
     if calls and forced:
         text = ""
@@ -136,5 +147,6 @@ def plan_answer(body: JSON, signer: ThinkingSigner) -> Answer:
                     ),
                 }
             )
-    output_tokens = max(1, sum(block_tokens(block) for block in content))
-    return Answer(tuple(content), stop_reason, stop_sequence, output_tokens)
+    said = [block for block in content if block["type"] != "web_search_tool_result"]
+    output_tokens = max(1, sum(block_tokens(block) for block in said))
+    return Answer(tuple(content), stop_reason, stop_sequence, output_tokens, len(searches))

@@ -2,14 +2,17 @@
 
 Google's gateway (auth, paths, projects, quotas) answers ``{"error": {"code", "message",
 "status"}}`` with the ``status`` string Google pairs with each HTTP code; the model layer answers
-Anthropic's ``{"type": "error", "error": {"type", "message"}}``.
+Anthropic's ``{"type": "error", "error": {"type", "message"}, "request_id": "req_vrtx_..."}``
+(the request id as claude-code #12429 shows Vertex's).
 """
 
 from __future__ import annotations
 
+import secrets
+
 from .jsontypes import JSON
 
-__all__ = ["GOOGLE_STATUS", "anthropic_error", "google_error"]
+__all__ = ["GOOGLE_STATUS", "anthropic_error", "google_error", "new_request_id"]
 
 
 #: The ``status`` string Google puts next to each HTTP code.
@@ -39,6 +42,15 @@ def google_error(code: int, message: str, status: str | None = None) -> JSON:
     }
 
 
-def anthropic_error(error_type: str, message: str) -> JSON:
-    """The error body of the model layer: ``{"type": "error", "error": {"type", "message"}}``."""
-    return {"type": "error", "error": {"type": error_type, "message": message}}
+def new_request_id() -> str:
+    """A fresh request id, in the form Vertex's Claude endpoints use (``req_vrtx_`` + hex)."""
+    return "req_vrtx_" + secrets.token_hex(12)
+
+
+def anthropic_error(error_type: str, message: str, request_id: str | None = None) -> JSON:
+    """The error body of the model layer, with ``request_id`` (a fresh one if not given)."""
+    return {
+        "type": "error",
+        "error": {"type": error_type, "message": message},
+        "request_id": request_id or new_request_id(),
+    }

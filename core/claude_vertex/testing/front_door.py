@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterable
 
 from claude_vertex.endpoints import COUNT_TOKENS_REGIONS
+from claude_vertex.model_spelling import unknown_version
 from claude_vertex.models import ModelInfo, resolve_model
 
 from .auth import UNAUTHENTICATED_MESSAGE, Authority
@@ -131,6 +132,8 @@ class FrontDoor:
         # Vertex names models with "@"; the first-party dated form is not a Vertex id.
         first_party_form = model_id == info.first_party_id != info.vertex_id
         if not info.known or (route != "count_tokens" and first_party_form):
+            return None
+        if unknown_version(model_id) is not None:  # e.g. @latest: not a Vertex version
             return None
         if info.lifecycle == "retired":  # gone from Model Garden: Vertex answers 404
             return None

@@ -29,6 +29,27 @@ def message_json(answer: Answer, model: str, usage: Usage) -> JSON:
             "output_tokens": answer.output_tokens,
             "cache_creation_input_tokens": usage.cache_creation_input_tokens,
             "cache_read_input_tokens": usage.cache_read_input_tokens,
+            **_cache_creation(usage),
+            **_server_tool_use(answer),
             "service_tier": "standard",
         },
     }
+
+
+def _cache_creation(usage: Usage) -> JSON:
+    """The breakdown of cache writes by lifetime, present when the call wrote to the cache."""
+    if not usage.cache_creation_input_tokens:
+        return {}
+    return {
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": usage.ephemeral_5m_input_tokens,
+            "ephemeral_1h_input_tokens": usage.ephemeral_1h_input_tokens,
+        }
+    }
+
+
+def _server_tool_use(answer: Answer) -> JSON:
+    """The count of server tool calls, present when the answer made any."""
+    if not answer.web_search_requests:
+        return {}
+    return {"server_tool_use": {"web_search_requests": answer.web_search_requests}}

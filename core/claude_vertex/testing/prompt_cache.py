@@ -1,8 +1,9 @@
 """The emulator's prompt cache, and the input side of a call's usage that it decides.
 
-Like Vertex's 5-minute cache, :class:`PromptCache` remembers the prompt prefixes that end at a
-``cache_control`` breakpoint; :meth:`PromptCache.usage` splits a request's input tokens into
-uncached, cache-written and cache-read ones (:class:`Usage`).
+Like Vertex's prompt cache (5 minutes, or 1 hour with ``"ttl": "1h"``), :class:`PromptCache`
+remembers the prompt prefixes that end at a ``cache_control`` breakpoint;
+:meth:`PromptCache.usage` splits a request's input tokens into uncached, cache-written and
+cache-read ones, and the writes by lifetime (:class:`Usage`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from dataclasses import dataclass
 from .jsontypes import JSON
 from .tokens import prompt_segments
 
-__all__ = ["CACHE_TTL_SECONDS", "PromptCache", "Usage"]
+__all__ = ["CACHE_TTL_SECONDS", "ONE_HOUR_TTL_SECONDS", "PromptCache", "Usage"]
 
-#: Lifetime of a prompt-cache entry: Vertex has the 5-minute cache only.
+#: Lifetime of a prompt-cache entry by default (``"ttl": "5m"``).
 CACHE_TTL_SECONDS = 300.0
+#: Lifetime of an entry written with ``"ttl": "1h"`` (Google's Claude prompt-caching page).
+ONE_HOUR_TTL_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,10 @@ class Usage:
     input_tokens: int
     cache_creation_input_tokens: int = 0
     cache_read_input_tokens: int = 0
+    #: The cache writes by lifetime (``cache_creation`` of the usage); they sum to
+    #: ``cache_creation_input_tokens``.
+    ephemeral_5m_input_tokens: int = 0
+    ephemeral_1h_input_tokens: int = 0
 
 
 class PromptCache:
@@ -49,25 +56,34 @@ class PromptCache:
             self._expiry.clear()
 
     def usage(self, model: str, body: JSON) -> Usage:
-        """The input usage of ``body`` sent to ``model``, recording its cache breakpoints."""
+        """The input usage of ``body`` sent to ``model``, recording its cache breakpoints.
+
+        The tokens a breakpoint adds to the prefix before it are written with its lifetime.
+        """
         segments = prompt_segments(body)
         total = max(1, sum(segment.tokens for segment in segments))
         digest = hashlib.sha256(model.encode())
-        prefixes: list[tuple[str, int]] = []
+        prefixes: list[tuple[str, int, str]] = []  # (key, tokens up to it, its ttl)
         running = 0
         for segment in segments:
             digest.update(segment.key.encode())
             running += segment.tokens
             if segment.breakpoint:
-                prefixes.append((digest.hexdigest(), running))
+                prefixes.append((digest.hexdigest(), running, segment.ttl))
         if not prefixes:
             return Usage(total)
         now = time.monotonic()
         with self._lock:
             for key in [k for k, expiry in self._expiry.items() if expiry <= now]:
                 del self._expiry[key]
-            read = max((tokens for key, tokens in prefixes if key in self._expiry), default=0)
-            for key, _ in prefixes:
-                self._expiry[key] = now + self._ttl
+            read = max((tokens for key, tokens, _ in prefixes if key in self._expiry), default=0)
+            for key, _, ttl in prefixes:
+                lifetime = ONE_HOUR_TTL_SECONDS if ttl == "1h" else self._ttl
+                self._expiry[key] = max(self._expiry.get(key, 0.0), now + lifetime)
+        written = {"5m": 0, "1h": 0}
+        start = 0
+        for _, end, ttl in prefixes:
+            written[ttl] += max(0, end - max(start, read))
+            start = end
         cached = prefixes[-1][1]
-        return Usage(max(0, total - cached), cached - read, read)
+        return Usage(max(0, total - cached), cached - read, read, written["5m"], written["1h"])

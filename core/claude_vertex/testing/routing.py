@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import secrets
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -20,7 +19,7 @@ from claude_vertex.models import resolve_model
 
 from .answers import plan_answer
 from .auth import Authority
-from .error_bodies import anthropic_error, google_error
+from .error_bodies import anthropic_error, google_error, new_request_id
 from .faults import FaultPlan
 from .front_door import FrontDoor
 from .messages import message_json
@@ -175,10 +174,10 @@ class Router:
             beta_header=incoming.headers.get("anthropic-beta"),
             redacted_ok=self._signer.unsealable,
         )
-        request_id = (("request-id", _request_id()),)
+        request_id = (("request-id", new_request_id()),)
         rejection = check_request(body, context)
         if rejection is not None:
-            error = anthropic_error(rejection.error_type, rejection.message)
+            error = anthropic_error(rejection.error_type, rejection.message, request_id[0][1])
             return record(Reply.json(rejection.status, error, request_id))
         assert isinstance(body, dict)
         if route == "count_tokens":
@@ -195,11 +194,6 @@ class Router:
         if fault is not None and fault.breaks_stream:
             return record(fault.cut(events))
         return record(StreamReply(events, headers=request_id))
-
-
-def _request_id() -> str:
-    """A fresh id for the ``request-id`` header, in the form Vertex's Claude endpoints use."""
-    return "req_vrtx_" + secrets.token_hex(12)
 
 
 def _model_route(name: str, method: str) -> ModelRoute | None:

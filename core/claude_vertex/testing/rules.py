@@ -86,6 +86,9 @@ SERVER_TOOL_PREFIXES = (
 )
 THINKING_TYPES = ("enabled", "disabled", "adaptive")
 CONTEXT_MANAGEMENT_BETA = "context-management-2025-06-27"
+#: Compaction: its own beta, which also admits ``context_management`` (LiteLLM #27290).
+COMPACT_BETA = "compact-2026-01-12"
+COMPACT_EDIT = "compact_20260112"
 LARGE_OUTPUT_BETA = "output-128k-2025-02-19"
 LARGE_OUTPUT_TOKENS = 128_000
 
@@ -321,6 +324,7 @@ class _Checker:
         self.route = context.route
         self.breakpoints = 0
         self.betas: set[str] = set()
+        self.header_betas: set[str] = set()  # Vertex reads some betas from the header only
         self.block_checks: dict[str, Callable[[str, JSON], None]] = {
             "text": self._check_text,
             "image": self._check_image,
@@ -428,6 +432,7 @@ class _Checker:
             names = ", ".join(f"`{name}`" for name in refused)
             _fail(f"anthropic_beta: Unexpected value(s) {names}. {BETA_HINT}")
         self.betas = set(header) | set(listed)
+        self.header_betas = set(header)
 
     def _beta_fits_route(self, name: str) -> bool:
         return self.route != "count_tokens" or VERTEX_BETAS[name].count_tokens
@@ -800,6 +805,27 @@ class _Checker:
             if not model.structured_outputs:
                 _fail(f"output_config.format: not supported by {model.vertex_id}")
 
+    def _check_context_management(self, value: object) -> None:
+        """``context_management`` needs its beta, a compaction edit the compact beta.
+
+        Both in the header: with the beta in the body's ``anthropic_beta`` alone, Vertex
+        refuses the field (LiteLLM #22321).
+        """
+        management = _require_dict("context_management", value)
+        if not self.header_betas & {CONTEXT_MANAGEMENT_BETA, COMPACT_BETA}:
+            _fail(
+                "context_management: Extra inputs are not permitted (this field needs the "
+                f"`anthropic-beta: {CONTEXT_MANAGEMENT_BETA}` header)"
+            )
+        edits = management.get("edits") or []
+        for index, edit in enumerate(edits if isinstance(edits, list) else []):
+            kind = edit.get("type") if isinstance(edit, dict) else None
+            if kind == COMPACT_EDIT and COMPACT_BETA not in self.header_betas:
+                _fail(
+                    f"context_management.edits.{index}: Input tag {kind!r} found using 'type' "
+                    f"needs the `anthropic-beta: {COMPACT_BETA}` header"
+                )
+
     def _check_extras(self, body: JSON) -> None:
         metadata = body.get("metadata")
         if metadata is not None:
@@ -815,9 +841,4 @@ class _Checker:
         if container is not None and not isinstance(container, (str, dict)):
             _fail("container: Input should be a valid string")
         if body.get("context_management") is not None:
-            _require_dict("context_management", body["context_management"])
-            if CONTEXT_MANAGEMENT_BETA not in self.betas:
-                _fail(
-                    "context_management: this field needs the "
-                    f"`anthropic-beta: {CONTEXT_MANAGEMENT_BETA}` header"
-                )
+            self._check_context_management(body["context_management"])

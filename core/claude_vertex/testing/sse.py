@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 
 from .jsontypes import JSON
 
-__all__ = ["encode_sse", "stream_events"]
+__all__ = ["encode_sse", "stream_events", "vertex_event"]
 
 
 #: Compact JSON, one encoder for every event (``json.dumps`` with options builds one per call).
@@ -50,7 +50,7 @@ def _block_events(index: int, block: JSON) -> Iterator[tuple[str, JSON]]:
             *({"type": "citations_delta", "citation": c} for c in block["citations"]),
             *({"type": "text_delta", "text": chunk} for chunk in _word_chunks(block["text"])),
         ]
-    elif kind == "redacted_thinking":
+    elif kind in ("redacted_thinking", "web_search_tool_result"):  # whole in the start event
         start, deltas = dict(block), []
     elif kind == "thinking":
         start = {"type": "thinking", "thinking": "", "signature": ""}
@@ -84,6 +84,37 @@ def stream_events(message: JSON) -> Iterator[bytes]:
         yield encode_sse(event, data)
 
 
+#: The input size tier of ``vertex_event``'s usage: Vertex names the first ``0-to-200000``
+#: (vercel/ai #11309); the name of the long-context tier is unconfirmed.
+_TIERS = ((200_000, "0-to-200000"), (1_000_000, "200000-to-1000000"))
+
+
+def vertex_event(usage: JSON) -> JSON:
+    """Vertex's own early stream event: the call's usage so far, and again under its tier.
+
+    Shaped as vercel/ai #11309 shows it: counts that are zero are ``null``, except the
+    ``cache_creation`` breakdown, which is always present.
+    """
+    creation = usage.get("cache_creation") or {}
+    counts: JSON = {
+        "input_tokens": usage["input_tokens"],
+        "output_tokens": 1,
+        "cache_creation_input_tokens": usage.get("cache_creation_input_tokens") or None,
+        "cache_read_input_tokens": usage.get("cache_read_input_tokens") or None,
+        "web_search_requests": (usage.get("server_tool_use") or {}).get("web_search_requests"),
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": creation.get("ephemeral_5m_input_tokens", 0),
+            "ephemeral_1h_input_tokens": creation.get("ephemeral_1h_input_tokens", 0),
+        },
+    }
+    prompt = sum(
+        usage.get(key) or 0
+        for key in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+    )
+    tier = next((name for limit, name in _TIERS if prompt <= limit), _TIERS[-1][1])
+    return {"type": "vertex_event", "usage": {**counts, "tiers": {tier: dict(counts)}}}
+
+
 def _message_events(message: JSON) -> Iterator[tuple[str, JSON]]:
     usage = message["usage"]
     start = {
@@ -94,10 +125,7 @@ def _message_events(message: JSON) -> Iterator[tuple[str, JSON]]:
         "usage": {**usage, "output_tokens": 1},
     }
     yield "message_start", {"type": "message_start", "message": start}
-    yield (
-        "vertex_event",
-        {"type": "vertex_event", "usage_tier": usage.get("service_tier", "standard")},
-    )
+    yield "vertex_event", vertex_event(usage)
     yield "ping", {"type": "ping"}
     for index, block in enumerate(message["content"]):
         yield from _block_events(index, block)

@@ -113,6 +113,8 @@ class Segment:
     key: str
     tokens: int
     breakpoint: bool
+    #: The cache lifetime its breakpoint asks for (``"5m"`` or ``"1h"``); ``"5m"`` without one.
+    ttl: str = "5m"
 
 
 def _without_cache_control(block: object) -> object:
@@ -126,9 +128,10 @@ def prompt_segments(body: JSON) -> list[Segment]:
     segments: list[Segment] = []
 
     def add(prefix: str, block: object, tokens: int) -> None:
-        marked = isinstance(block, dict) and block.get("cache_control") is not None
+        control = block.get("cache_control") if isinstance(block, dict) else None
+        ttl = control.get("ttl") if isinstance(control, dict) else None
         key = prefix + canonical_json(_without_cache_control(block))
-        segments.append(Segment(key, tokens, marked))
+        segments.append(Segment(key, tokens, control is not None, ttl if ttl == "1h" else "5m"))
 
     for tool in body.get("tools") or []:
         add(
