@@ -219,3 +219,18 @@ def test_web_search_streams_through_the_core(client: VertexClient) -> None:
     assert result.model_dump()["tool_use_id"] == call.model_dump()["id"]
     assert result.model_dump()["content"] == created.content[1].model_dump()["content"]
     assert streamed.stop_reason == "end_turn"
+
+
+def test_the_breakdown_can_be_shown_on_every_call() -> None:
+    with VertexEmulator(cache_creation="always") as emu:
+        usage = post(emu, body()).json()["usage"]
+    assert usage["cache_creation"] == {
+        "ephemeral_5m_input_tokens": 0,
+        "ephemeral_1h_input_tokens": 0,
+    }
+
+
+def test_by_default_a_call_without_cache_writes_shows_no_breakdown(
+    vertex_emulator: VertexEmulator,
+) -> None:
+    assert "cache_creation" not in post(vertex_emulator, body()).json()["usage"]

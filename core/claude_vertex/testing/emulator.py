@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 from .auth import Authority
 from .faults import Fault, FaultPlan
@@ -43,18 +44,30 @@ class VertexEmulator:
         port: TCP port to listen on; 0 picks a free one.
         project: The project the emulator serves; other projects get 403 PERMISSION_DENIED.
         host: Address to bind, loopback by default.
+        cache_creation: When usage shows the ``cache_creation`` breakdown: ``"on_write"``
+            (the default: calls that wrote to the cache) or ``"always"`` (zeros otherwise).
+            Which one Vertex does on calls without writes is unconfirmed.
     """
 
     def __init__(
-        self, port: int = 0, project: str = DEFAULT_PROJECT, host: str = "127.0.0.1"
+        self,
+        port: int = 0,
+        project: str = DEFAULT_PROJECT,
+        host: str = "127.0.0.1",
+        *,
+        cache_creation: Literal["on_write", "always"] = "on_write",
     ) -> None:
+        if cache_creation not in ("on_write", "always"):
+            raise ValueError(
+                f"cache_creation must be 'on_write' or 'always', not {cache_creation!r}"
+            )
         self.project = project
         self.host = host
         self._requested_port = port
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
         self._authority = Authority(project)
-        self._cache = PromptCache()
+        self._cache = PromptCache(always_break_down=cache_creation == "always")
         self._faults = FaultPlan()
         self._log = RequestLog()
         self._front_door = FrontDoor(project, self._authority)

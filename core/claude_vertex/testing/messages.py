@@ -37,8 +37,8 @@ def message_json(answer: Answer, model: str, usage: Usage) -> JSON:
 
 
 def _cache_creation(usage: Usage) -> JSON:
-    """The breakdown of cache writes by lifetime, present when the call wrote to the cache."""
-    if not usage.cache_creation_input_tokens:
+    """The breakdown of cache writes by lifetime, where the usage shows it."""
+    if not usage.breakdown_shown:
         return {}
     return {
         "cache_creation": {

@@ -35,6 +35,8 @@ class Usage:
     #: ``cache_creation_input_tokens``.
     ephemeral_5m_input_tokens: int = 0
     ephemeral_1h_input_tokens: int = 0
+    #: Whether the usage shows the breakdown (``cache_creation``), zeros included.
+    breakdown_shown: bool = False
 
 
 class PromptCache:
@@ -45,8 +47,11 @@ class PromptCache:
     (``cache_read_input_tokens``). Thread-safe.
     """
 
-    def __init__(self, ttl: float = CACHE_TTL_SECONDS) -> None:
+    def __init__(self, ttl: float = CACHE_TTL_SECONDS, *, always_break_down: bool = False) -> None:
         self._ttl = ttl
+        #: Show ``cache_creation`` on every call (zeros without writes), not only on writes:
+        #: whether Vertex does is unconfirmed (its ``vertex_event`` usage always has it).
+        self.always_break_down = always_break_down
         self._expiry: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -71,7 +76,7 @@ class PromptCache:
             if segment.breakpoint:
                 prefixes.append((digest.hexdigest(), running, segment.ttl))
         if not prefixes:
-            return Usage(total)
+            return Usage(total, breakdown_shown=self.always_break_down)
         now = time.monotonic()
         with self._lock:
             for key in [k for k, expiry in self._expiry.items() if expiry <= now]:
@@ -86,4 +91,11 @@ class PromptCache:
             written[ttl] += max(0, end - max(start, read))
             start = end
         cached = prefixes[-1][1]
-        return Usage(max(0, total - cached), cached - read, read, written["5m"], written["1h"])
+        return Usage(
+            max(0, total - cached),
+            cached - read,
+            read,
+            written["5m"],
+            written["1h"],
+            breakdown_shown=self.always_break_down or cached > read,
+        )
