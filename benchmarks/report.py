@@ -258,6 +258,11 @@ Profiles (pyinstrument, cProfile) of the core against the raw SDK:
   costs the SDK's `post` adds (idempotency key, headers, URL merging, response parsing). The
   fast path of the performance issue, which sends and parses without the SDK's per-call
   machinery, is the planned fix.
+- **The drop-in `AnthropicVertex` (1.15x the raw SDK client, target 1.05x)** pays the SDK's
+  resource layer (`messages.create` transforms its typed arguments and builds request
+  options) before its `post` hands the call to the core, then the core's costs above. Taking
+  the body as the SDK prepared it, without a second copy, and the same fast path are what is
+  left to do.
 - With 100 calls in flight, httpcore2's pool scans every connection (and polls its socket)
   for each request; raw SDK and core pay it alike.
 - The emulator is not the limit: plain httpx2 gets about 1.5 times the raw SDK's throughput
