@@ -19,7 +19,7 @@ from anthropic.types import Message
 from .models import ModelInfo, resolve_model
 from .usage import UsageCounts, usage_counts
 
-__all__ = ["COST_KEY", "CostTotals", "CostTotalsSnapshot", "cost_of", "usage_cost"]
+__all__ = ["COST_KEY", "CostTotals", "CostTotalsSnapshot", "cost_of", "reported_cost", "usage_cost"]
 
 #: The key under which the adapters report an answer's cost (LangChain's
 #: ``response_metadata``, LlamaIndex's ``additional_kwargs``).
@@ -77,6 +77,13 @@ def cost_of(message: Message, *, region: str | None = None) -> float | None:
     """
     answered = region or getattr(message, "vertex_region", None)
     return usage_cost(usage_counts(message.usage), model=message.model, region=answered)
+
+
+def reported_cost(value: object) -> float | None:
+    """A cost read back from an answer's metadata (``COST_KEY``); ``None`` if not a number."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
 
 
 @dataclass(frozen=True)

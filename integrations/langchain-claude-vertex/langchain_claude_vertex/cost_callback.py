@@ -28,6 +28,7 @@ from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.tracers.context import register_configure_hook
 
 from claude_vertex import COST_KEY, CostTotals, CostTotalsSnapshot, UsageCounts
+from claude_vertex.cost import reported_cost
 
 __all__ = ["VertexCostCallbackHandler", "get_vertex_cost_callback"]
 
@@ -46,13 +47,6 @@ def _usage(message: AIMessage) -> UsageCounts:
         cache_read_input_tokens=cache_read,
         cache_creation_input_tokens=cache_creation,
     )
-
-
-def _cost(value: object) -> float | None:
-    """A reported cost, ``None`` where it is absent or not a number."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return None
 
 
 class VertexCostCallbackHandler(BaseCallbackHandler):
@@ -87,7 +81,7 @@ class VertexCostCallbackHandler(BaseCallbackHandler):
                     continue
                 message = generation.message
                 if isinstance(message, AIMessage) and COST_KEY in message.response_metadata:
-                    cost = _cost(message.response_metadata[COST_KEY])
+                    cost = reported_cost(message.response_metadata[COST_KEY])
                     self.totals.add(_usage(message), cost)
 
     def snapshot(self) -> CostTotalsSnapshot:

@@ -30,15 +30,9 @@ from llama_index.core.instrumentation.events.llm import LLMChatEndEvent
 from pydantic import PrivateAttr
 
 from claude_vertex import COST_KEY, CostTotals, CostTotalsSnapshot, usage_counts
+from claude_vertex.cost import reported_cost
 
 __all__ = ["VertexCostEventHandler", "get_vertex_cost_handler"]
-
-
-def _cost(value: object) -> float | None:
-    """A reported cost, ``None`` where it is absent or not a number."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return None
 
 
 class VertexCostEventHandler(BaseEventHandler):
@@ -62,7 +56,9 @@ class VertexCostEventHandler(BaseEventHandler):
             return
         details = event.response.additional_kwargs
         if COST_KEY in details:
-            self._totals.add(usage_counts(details.get("usage") or {}), _cost(details[COST_KEY]))
+            self._totals.add(
+                usage_counts(details.get("usage") or {}), reported_cost(details[COST_KEY])
+            )
 
     def snapshot(self) -> CostTotalsSnapshot:
         """The totals now (requests, tokens by kind, dollars)."""
