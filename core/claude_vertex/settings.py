@@ -154,16 +154,22 @@ def resolve_settings(
     if model is not None:
         validate_model(model)
     validate_residency(data_residency)
+    region_from_env = region is None and _env_value(env, (REGION_ENV,)) is not None
     region, pinned = _resolve_region(model, region, data_residency, env)
     fallbacks = _resolve_fallbacks(model, region, fallback_regions, data_residency)
     if model is not None:  # a chosen region that cannot serve the model: say so now
-        endpoint_plan(
-            resolve_model(model),
-            region,
-            pinned=pinned,
-            fallback_regions=fallbacks,
-            data_residency=data_residency,
-        )
+        try:
+            endpoint_plan(
+                resolve_model(model),
+                region,
+                pinned=pinned,
+                fallback_regions=fallbacks,
+                data_residency=data_residency,
+            )
+        except ConfigurationError as error:
+            if region_from_env:
+                raise _from_env(error, region) from error
+            raise
     if base_url is None:
         base_url = _env_value(env, (BASE_URL_ENV,))
     fixed = base_url is not None
@@ -209,8 +215,9 @@ def _resolve_region(
 ) -> tuple[str, bool]:
     """The region and whether the caller chose it (argument or ``CLOUD_ML_REGION``).
 
-    A value from ``CLOUD_ML_REGION`` that cannot be used (malformed, outside
-    ``data_residency``, or not serving ``model``) raises an error that names the variable.
+    A value from ``CLOUD_ML_REGION`` that cannot be used (malformed or outside
+    ``data_residency``) raises an error that names the variable (:func:`resolve_settings`
+    does the same when it does not serve the model).
     """
     if region is not None:
         return _checked_region(region, data_residency), True
@@ -218,16 +225,19 @@ def _resolve_region(
     if from_env is not None:
         try:
             _checked_region(from_env, data_residency)
-            if model is not None:  # the same check resolve_settings makes, to name the source
-                endpoint_plan(resolve_model(model), from_env, pinned=True)
         except ConfigurationError as error:
-            raise ConfigurationError(
-                f"{error} The region came from ${REGION_ENV}={from_env!r}: change or unset it."
-            ) from error
+            raise _from_env(error, from_env) from error
         return from_env, True
     info = resolve_model(model or "")
     region = residency_region(info, data_residency) if data_residency else default_region(info)
     return _checked_region(region, data_residency), False
+
+
+def _from_env(error: ConfigurationError, value: str) -> ConfigurationError:
+    """``error``, naming ``$CLOUD_ML_REGION`` as where the region ``value`` came from."""
+    return ConfigurationError(
+        f"{error} The region came from ${REGION_ENV}={value!r}: change or unset it."
+    )
 
 
 def _checked_region(region: str, data_residency: str | None) -> str:
