@@ -1,8 +1,9 @@
 """Google ADK's ``Claude`` model on claude_vertex's drop-in client (the ``adk`` extra).
 
 ADK's ``google.adk.models.anthropic_llm.Claude`` builds the anthropic SDK's own Vertex client
-from ``GOOGLE_CLOUD_PROJECT`` and ``GOOGLE_CLOUD_LOCATION``. ADK 2 can be given a client
-instead; ADK 1 cannot, and calls a synchronous one. :class:`ClaudeVertexADK` takes a
+from ``GOOGLE_CLOUD_PROJECT`` and ``GOOGLE_CLOUD_LOCATION``. Later ADK 2 releases can be given a
+client instead; ADK 1 and the early 2.x releases cannot, and ADK 1 calls a synchronous one.
+:class:`ClaudeVertexADK` takes a
 :class:`~claude_vertex.AsyncAnthropicVertex` on every ADK release from 1.14 (or builds one
 from the environment, as :func:`~claude_vertex.resolve_settings` resolves it), and hands ADK
 the form its release calls: so project, region, failover, the shared token and typed errors
