@@ -327,6 +327,10 @@ _QUOTA_METRIC = re.compile(r"Quota exceeded for ([a-z0-9.-]+/[A-Za-z0-9_.-]+)")
 _BASE_MODEL = re.compile(r"base model: ([A-Za-z0-9_.-]*[A-Za-z0-9])")
 
 
+def _vertex_id(model: str | None) -> str:
+    return resolve_model(model).vertex_id if model else "MODEL"
+
+
 def model_garden_url(model: str | None) -> str:
     """The Model Garden page that enables ``model`` (the publisher's page if unknown)."""
     info = resolve_model(model) if model else None
@@ -377,10 +381,11 @@ _HINTS: dict[type[VertexAPIError], Callable[[str | None, str], str]] = {
         "credentials=<key file path, info dict or google.auth Credentials>."
     ),
     DataSharingRequiredError: lambda model, message: (
-        "Consent to data sharing with Anthropic for the project: set "
-        "PublisherModelConfig.dataSharingEnabledProvider to 'anthropic' with "
-        "setPublisherModelConfig (v1beta1, on the model's publisher-model config), or "
-        f"accept the terms on the model's Model Garden page ({model_garden_url(model)})."
+        "Consent to data sharing with Anthropic for the project and model: POST "
+        '{"publisherModelConfig": {"dataSharingEnabledProvider": "anthropic"}} to '
+        "https://aiplatform.googleapis.com/v1beta1/projects/PROJECT/locations/global/"
+        f"publishers/anthropic/models/{_vertex_id(model)}:setPublisherModelConfig "
+        "(claude_vertex.publisher_model_config.set_publisher_model_config does it)."
     ),
     PermissionDeniedError: lambda model, message: (
         "Enable the model for the project in Vertex AI Model Garden "
