@@ -26,7 +26,7 @@ from .endpoints import (
 from .errors import ConfigurationError, CredentialsError
 from .models import default_region, resolve_model
 
-__all__ = ["Settings", "resolve_settings"]
+__all__ = ["PROJECT_ENV", "Settings", "find_project", "resolve_settings"]
 
 #: Environment variables read, in order of precedence, for each setting.
 PROJECT_ENV = ("ANTHROPIC_VERTEX_PROJECT_ID", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT")
@@ -209,7 +209,7 @@ def resolve_settings(
         raise
 
     # 3. Project.
-    project, project_source = _find_project(project, tokens, env)
+    project, project_source = find_project(project, tokens, env)
     return Settings(
         project,
         region,
@@ -294,31 +294,42 @@ def _resolve_fallbacks(
     return fallbacks
 
 
-def _find_project(
-    project: str | None, tokens: TokenProvider, env: Mapping[str, str]
+def find_project(
+    project: str | None, tokens: TokenProvider | None, environ: Mapping[str, str] | None = None
 ) -> tuple[str, str]:
-    """The project and where it came from: the argument, environment, credentials or ADC.
+    """The project :func:`resolve_settings` uses, and where it came from.
 
-    Raises a clear error naming every source tried when none names a project.
+    In order: ``project``, the variables of :data:`PROJECT_ENV`, the credentials' own project,
+    then ``google.auth.default()``'s (``tokens=None`` skips the last two: credentials that
+    could not be loaded). The source is ``the project argument``, ``$NAME``, ``the
+    credentials (...)`` or ``google.auth.default(): ...``.
+
+    Raises:
+        ConfigurationError: no source names a project (the message lists those tried), or
+            the one found is malformed.
     """
     if project is not None:
-        return project, "the project argument"
+        return validate_project(project), "the project argument"
+    env = os.environ if environ is None else environ
     tried = ["the project argument", *(f"${name}" for name in PROJECT_ENV)]
     for name in PROJECT_ENV:
         value = _env_value(env, (name,))
         if value is not None:
             return validate_project(value), f"${name}"
-    tried.append(f"the credentials ({tokens.description})")
-    project, source = tokens.project_id, f"the credentials ({tokens.description})"
-    if project is None:
-        tried.append("google.auth.default()")
-        source = _DEFAULT_PROJECT_SOURCES
-        try:
-            project = _default_project()
-        except CredentialsError:
-            project = None
-    if not project:
+    found: str | None = None
+    if tokens is not None:
+        source = f"the credentials ({tokens.description})"
+        tried.append(source)
+        found = tokens.project_id
+        if found is None:
+            tried.append("google.auth.default()")
+            source = _DEFAULT_PROJECT_SOURCES
+            try:
+                found = _default_project()
+            except CredentialsError:
+                found = None
+    if not found:
         raise ConfigurationError(
             "No Google Cloud project found. Tried: " + ", ".join(tried) + ". " + SET_PROJECT
         )
-    return validate_project(project), source
+    return validate_project(found), source
