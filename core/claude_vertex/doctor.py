@@ -44,24 +44,26 @@ from .errors import (
 from .models import MULTI_REGIONS, ModelInfo, resolve_model
 from .settings import SET_PROJECT, Settings, find_project, resolve_settings
 
-__all__ = ["DEFAULT_MODEL", "EXIT_CODES", "Diagnosis", "Status", "Step", "diagnose"]
+__all__ = ["DEFAULT_MODEL", "EXIT_CODES", "FAILURES", "Diagnosis", "Status", "Step", "diagnose"]
 
 #: The model checked when none is given.
 DEFAULT_MODEL = "claude-sonnet-4-5"
 
 Status = Literal["ok", "warn", "fail", "skipped"]
 
-#: The exit status of each kind of failure (0: every required step holds; argparse uses 2
-#: for a usage error).
-EXIT_CODES: Mapping[str, int] = {
-    "error": 1,  # another failure: no answer, a server error, an unexpected refusal
-    "project": 3,  # no project found, or a malformed one
-    "credentials": 4,  # credentials that do not load, a refused token, a 401
-    "model": 5,  # a retired or malformed model, an endpoint that does not serve it
-    "not_enabled": 6,  # the model not enabled in Model Garden, or IAM denies the call
-    "data_sharing": 7,  # the model needs data-sharing consent
-    "quota": 8,  # a 429: the quota is used up (or zero)
+#: Each kind of failure: its exit status and what it means (0: every required step holds;
+#: 2 is argparse's, for a usage error).
+FAILURES: Mapping[str, tuple[int, str]] = {
+    "error": (1, "another failure: no answer, a server error, an unexpected refusal"),
+    "project": (3, "no project found, or a malformed one"),
+    "credentials": (4, "credentials that do not load, a refused token, or a 401"),
+    "model": (5, "a retired or malformed model, or an endpoint that does not serve it"),
+    "not_enabled": (6, "the model is not enabled in Model Garden, or IAM denies the call"),
+    "data_sharing": (7, "the model needs the project's consent to data sharing"),
+    "quota": (8, "a 429: the quota is used up (or zero)"),
 }
+#: The exit status of each kind of failure.
+EXIT_CODES: Mapping[str, int] = {kind: code for kind, (code, _) in FAILURES.items()}
 
 #: What a probe sends: one short user turn (one output token when it is a real call).
 _PROBE_TEXT = "Hi"
@@ -392,7 +394,7 @@ def _call_probe(settings: Settings, model: str, region: str) -> Step:
 
 
 def _logging_step(settings: Settings, model: str, region: str) -> Step:
-    from .request_logging import RETENTION_ADVICE, logging_status
+    from .request_logging import RETENTION_RECOMMENDATION, logging_status
 
     name = f"logging {region}"
     try:
@@ -404,7 +406,7 @@ def _logging_step(settings: Settings, model: str, region: str) -> Step:
         return Step(name, "ok", status.summary(), required=False, details=details)
     fix = (
         f"claude-vertex logging enable --model {model} --region {region} "
-        f"--bigquery bq://PROJECT.DATASET.TABLE  ({RETENTION_ADVICE})"
+        f"--bigquery bq://PROJECT.DATASET.TABLE ({RETENTION_RECOMMENDATION})"
     )
     return Step(name, "warn", "off", fix=fix, required=False, details=details)
 

@@ -28,6 +28,7 @@ from .settings import Settings, resolve_settings
 
 __all__ = [
     "RETENTION_ADVICE",
+    "RETENTION_RECOMMENDATION",
     "LoggingConfig",
     "disable_logging",
     "enable_logging",
@@ -37,11 +38,15 @@ __all__ = [
     "validate_sampling_rate",
 ]
 
-#: Anthropic's recommendation on keeping the logs, and how to follow it in BigQuery.
+#: Anthropic's recommendation on keeping the logs.
+RETENTION_RECOMMENDATION = (
+    "Anthropic recommends keeping request-response logs for at least a rolling 30 days."
+)
+#: The recommendation, and how to follow it in BigQuery.
 RETENTION_ADVICE = (
-    "Anthropic recommends keeping request-response logs for at least a rolling 30 days. "
-    "Vertex writes them to BigQuery and deletes nothing: set the table's partition "
-    "expiration (or the dataset's default table expiration) to 30 days or more, e.g. "
+    f"{RETENTION_RECOMMENDATION} Vertex writes them to BigQuery and deletes nothing: set "
+    "the table's partition expiration (or the dataset's default table expiration) to 30 "
+    "days or more, e.g. "
     "`bq update --time_partitioning_expiration 2592000 PROJECT:DATASET.TABLE`, or keep them "
     "for as long as your own policy requires."
 )
