@@ -24,19 +24,20 @@ _WIDTH = 100
 def _step_lines(step: Step) -> list[str]:
     head = f"  {_MARKS[step.status]:<5} {step.name:<22} "
     indent = " " * len(head)
-    lines = textwrap.wrap(step.found, _WIDTH, initial_indent=head, subsequent_indent=indent) or [
-        head
-    ]
+    # Paths, URLs and commands stay whole: lines break at spaces only.
+    wrapper = textwrap.TextWrapper(
+        width=_WIDTH, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+    )
+    lines = wrapper.wrap(head + step.found)
     for label, text in (("from", step.source), ("fix", step.fix)):
         if text and (label == "from" or step.status != "ok"):
-            lines += textwrap.wrap(
-                text, _WIDTH, initial_indent=f"{indent}{label}: ", subsequent_indent=indent
-            )
+            lines += wrapper.wrap(f"{indent}{label}: {text}")
     return lines
 
 
-def print_diagnosis(diagnosis: Diagnosis, out: TextIO = sys.stdout) -> None:
-    """Print ``diagnosis`` as text: one block per step, then the verdict."""
+def print_diagnosis(diagnosis: Diagnosis, out: TextIO | None = None) -> None:
+    """Print ``diagnosis`` as text (to ``out``, default stdout): each step, then the verdict."""
+    out = sys.stdout if out is None else out
     print(f"claude-vertex doctor: {diagnosis.model}", file=out)
     for step in diagnosis.steps:
         print("\n".join(_step_lines(step)), file=out)
