@@ -22,16 +22,6 @@ from claude_vertex.testing import Fault, VertexEmulator
 from tests.helpers import secrets_of
 
 
-@pytest.fixture
-def at_emulator(
-    vertex_emulator: VertexEmulator, vertex_key_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> VertexEmulator:
-    """The process environment points at the emulator, as `emulator.environ` says."""
-    for name, value in vertex_emulator.environ(vertex_key_file).items():
-        monkeypatch.setenv(name, value)
-    return vertex_emulator
-
-
 def doctor(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
     status = main(["doctor", *argv])
     out, err = capsys.readouterr()

@@ -31,16 +31,6 @@ from tests.helpers import MakeSettings
 SONNET = ["--model", "claude-sonnet-4-5", "--region", "us-east5"]
 
 
-@pytest.fixture
-def at_emulator(
-    vertex_emulator: VertexEmulator, vertex_key_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> VertexEmulator:
-    """The process environment points at the emulator, as `emulator.environ` says."""
-    for name, value in vertex_emulator.environ(vertex_key_file).items():
-        monkeypatch.setenv(name, value)
-    return vertex_emulator
-
-
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     status = main(["logging", *argv])
     out, err = capsys.readouterr()
