@@ -16,6 +16,7 @@ import pytest
 
 from claude_vertex import ConfigurationError, PermissionDeniedError
 from claude_vertex.cli import main
+from claude_vertex.publisher_model_config import OperationPendingError, set_publisher_model_config
 from claude_vertex.request_logging import (
     RETENTION_RECOMMENDATION,
     LoggingConfig,
@@ -252,3 +253,33 @@ def test_logging_as_a_process(
     status = logging("status", *SONNET)
     assert status.returncode == 0, status.stderr
     assert status.stdout.endswith("on, 100% of requests to bq://test-project.logs\n")
+
+
+def test_an_operation_is_polled_until_done(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
+    vertex_emulator.delay_operations(2)
+    settings = make_settings()
+    done = set_publisher_model_config(
+        settings.for_region("us-east5"),
+        "claude-sonnet-4-5",
+        {"loggingConfig": {"enabled": False}},
+        poll_interval=0.01,
+    )
+    assert done == {"loggingConfig": {"enabled": False}}
+    assert [r.route for r in vertex_emulator.requests] == ["model_config"] + ["operation"] * 3
+
+
+def test_an_operation_not_done_in_time_says_so(
+    make_settings: MakeSettings, vertex_emulator: VertexEmulator
+) -> None:
+    vertex_emulator.delay_operations(1000)
+    with pytest.raises(OperationPendingError, match="may still land") as caught:
+        set_publisher_model_config(
+            make_settings().for_region("us-east5"),
+            "claude-sonnet-4-5",
+            {"loggingConfig": {"enabled": False}},
+            operation_timeout=0.2,
+            poll_interval=0.05,
+        )
+    assert caught.value.operation.startswith("projects/test-project/locations/us-east5/operations/")

@@ -305,6 +305,14 @@ class VertexEmulator:
         """
         self._configs.require_data_sharing(models)
 
+    def delay_operations(self, polls: int) -> None:
+        """Make later ``setPublisherModelConfig`` operations finish only after ``polls`` polls.
+
+        Until then a poll answers the operation without ``done`` (the config itself is set at
+        once). ``reset()`` goes back to 0: done from the first poll.
+        """
+        self._configs.delay_operations(polls)
+
     @property
     def storage_host(self) -> str:
         """The value of ``STORAGE_EMULATOR_HOST`` that sends Cloud Storage reads here."""

@@ -1,7 +1,8 @@
 """The publisher-model config resource: one per project, location and model, on ``v1beta1``.
 
 ``:setPublisherModelConfig`` (POST) stores the fields it is given and answers a long-running
-operation, done from its first poll (``GET /v1beta1/{operation name}``);
+operation, done from its first poll (``GET /v1beta1/{operation name}``) unless
+:meth:`ModelConfigs.delay_operations` asks for more;
 ``:fetchPublisherModelConfig`` (GET) answers the stored config. ``loggingConfig`` is refused at
 ``global`` and the ``us``/``eu`` multi-regions, as Google's request-response logging page says
 for Claude. Models can be made to require data-sharing consent
@@ -103,8 +104,9 @@ class ModelConfigs:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._configs: dict[_Key, JSON] = {}
-        #: Operation name -> the operation as a poll answers it (done).
-        self._operations: dict[str, JSON] = {}
+        #: Operation name -> (polls left before it is done, the operation when done).
+        self._operations: dict[str, tuple[int, JSON]] = {}
+        self._polls_before_done = 0
         self._consent_needed: set[str] = set()
 
     def clear(self) -> None:
@@ -113,6 +115,7 @@ class ModelConfigs:
             self._configs.clear()
             self._operations.clear()
             self._consent_needed.clear()
+            self._polls_before_done = 0
 
     # ----------------------------------------------------------- data sharing
 
@@ -165,13 +168,25 @@ class ModelConfigs:
             config.update(body["publisherModelConfig"])
             response = {"@type": _TYPE_PREFIX + "PublisherModelConfig", **config}
             done: JSON = {"name": name, "metadata": metadata, "done": True, "response": response}
-            self._operations[name] = done
+            self._operations[name] = (self._polls_before_done, done)
         return Reply.json(200, {"name": name, "metadata": metadata})
 
     def operation(self, name: str) -> Reply:
-        """The answer of ``GET /v1beta1/{name}``: the operation, done (from the first poll)."""
+        """The answer of ``GET /v1beta1/{name}``: the operation, done once its polls are up."""
         with self._lock:
             found = self._operations.get(name)
+            if found is not None and found[0] > 0:
+                self._operations[name] = (found[0] - 1, found[1])
         if found is None:
             return Reply.json(404, google_error(404, f"Operation {name} was not found."))
-        return Reply.json(200, found)
+        polls_left, done = found
+        if polls_left > 0:
+            return Reply.json(200, {key: done[key] for key in ("name", "metadata")})
+        return Reply.json(200, done)
+
+    def delay_operations(self, polls: int) -> None:
+        """Make the operations of later sets answer not done to their first ``polls`` polls."""
+        if polls < 0:
+            raise ValueError("polls must not be negative")
+        with self._lock:
+            self._polls_before_done = polls
