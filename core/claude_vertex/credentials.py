@@ -119,6 +119,14 @@ class TokenProvider:
         return value if isinstance(value, str) and value else None
 
     @property
+    def seconds_left(self) -> float | None:
+        """Seconds until the held token expires; None without a token or a known expiry."""
+        expiry = getattr(self._credentials, "expiry", None)
+        if expiry is None or not getattr(self._credentials, "token", None):
+            return None
+        return float((expiry - _utcnow()).total_seconds())
+
+    @property
     def refreshable(self) -> bool:
         """Whether a new token can be had (false for a static access token)."""
         return self._credentials is not None

@@ -231,19 +231,10 @@ def _token_step(tokens: TokenProvider) -> Step:
     except CredentialsError as error:
         return _fail("token", "credentials", "no access token", str(error))
     elapsed = (time.perf_counter() - started) * 1000
-    expiry = getattr(tokens.credentials, "expiry", None)
-    left = ""
-    if expiry is not None:
-        minutes = (expiry - _utcnow()).total_seconds() / 60
-        left = f", valid for {minutes:.0f} more minutes"
+    seconds = tokens.seconds_left
+    left = "" if seconds is None else f", valid for {seconds / 60:.0f} more minutes"
     found = f"an access token in {elapsed:.0f} ms{left}"
     return Step("token", "ok", found, details={"milliseconds": round(elapsed, 1)})
-
-
-def _utcnow() -> Any:
-    import datetime as dt
-
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 def _plan_step(
