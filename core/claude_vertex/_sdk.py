@@ -47,7 +47,7 @@ from anthropic.lib.streaming._messages import accumulate_event
 from anthropic.types import Message, RawMessageStreamEvent
 
 from ._version import __version__
-from .credentials import TokenProvider
+from .credentials import TokenProvider, auth_headers
 from .deadlines import current_deadline
 from .errors import ClaudeVertexError, MalformedResponseError
 from .settings import Settings
@@ -253,10 +253,7 @@ class _Identity:
         return f"claude-vertex/{__version__} anthropic-python/{anthropic_version}"
 
     def _authorize(self, request: httpx2.Request, token: str) -> None:
-        request.headers["Authorization"] = f"Bearer {token}"
-        quota = self._tokens.quota_project_id
-        if quota:
-            request.headers["x-goog-user-project"] = quota
+        request.headers.update(auth_headers(self._tokens, token))
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "claude_vertex: %s %s headers=%s",

@@ -2,7 +2,10 @@
 
 Each subcommand is a function taking the parsed arguments and returning an exit status, and
 is registered in :func:`build_parser`; ``claude-vertex emulator`` runs the Vertex emulator,
-``claude-vertex models`` shows the model table (its own module, :mod:`claude_vertex.cli_models`).
+``claude-vertex models`` shows the model table, ``claude-vertex doctor`` checks what a call
+needs and ``claude-vertex logging`` configures request-response logging (each in its own
+module: :mod:`claude_vertex.cli_models`, :mod:`claude_vertex.cli_doctor`,
+:mod:`claude_vertex.cli_logging`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from .cli_doctor import add_doctor_command
+from .cli_logging import add_logging_command
 from .cli_models import add_models_command
 
 __all__ = ["build_parser", "main"]
@@ -110,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     emulator.set_defaults(handler=_run_emulator)
     add_models_command(commands)
+    add_doctor_command(commands)
+    add_logging_command(commands)
     return parser
 
 

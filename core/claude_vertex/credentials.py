@@ -41,9 +41,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CLOUD_PLATFORM_SCOPE",
+    "CredentialsIdentity",
     "CredentialsSource",
     "Impersonation",
     "TokenProvider",
+    "auth_headers",
+    "credentials_identity",
     "token_provider",
 ]
 
@@ -114,6 +117,14 @@ class TokenProvider:
         """The project billed for quota, sent as ``x-goog-user-project`` when set."""
         value = getattr(self._credentials, "quota_project_id", None)
         return value if isinstance(value, str) and value else None
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Seconds until the held token expires; None without a token or a known expiry."""
+        expiry = getattr(self._credentials, "expiry", None)
+        if expiry is None or not getattr(self._credentials, "token", None):
+            return None
+        return float((expiry - _utcnow()).total_seconds())
 
     @property
     def refreshable(self) -> bool:
@@ -264,6 +275,66 @@ class TokenProvider:
             with self._lock:
                 if self._inflight is None:
                     creds.token = None
+
+
+def auth_headers(tokens: TokenProvider, token: str) -> dict[str, str]:
+    """The headers that authorize a Vertex request with ``token`` from ``tokens``.
+
+    ``Authorization: Bearer``, and ``x-goog-user-project`` when the credentials name a quota
+    project.
+    """
+    headers = {"Authorization": f"Bearer {token}"}
+    quota = tokens.quota_project_id
+    if quota:
+        headers["x-goog-user-project"] = quota
+    return headers
+
+
+@dataclass(frozen=True)
+class CredentialsIdentity:
+    """Who the credentials of a :class:`TokenProvider` act as. Holds no secret.
+
+    Attributes:
+        kind: ``service account``, ``user``, ``external account``, ``impersonated service
+            account``, ``Compute Engine`` (the metadata server), ``static access token``, or
+            the credentials' class name.
+        principal: the service-account email, the user account, the external account's
+            audience or the impersonated target, when the credentials say; else None.
+    """
+
+    kind: str
+    principal: str | None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def credentials_identity(tokens: TokenProvider) -> CredentialsIdentity:
+    """The kind and principal of ``tokens``' credentials, read without any network I/O.
+
+    Compute Engine credentials say ``default`` until a token has been fetched.
+    """
+    creds = tokens.credentials
+    if creds is None:
+        return CredentialsIdentity("static access token", None)
+    from google.auth import compute_engine, external_account, impersonated_credentials
+    from google.oauth2 import credentials as user_credentials
+    from google.oauth2 import service_account
+
+    email = _text(getattr(creds, "service_account_email", None))
+    if isinstance(creds, impersonated_credentials.Credentials):
+        return CredentialsIdentity("impersonated service account", email)
+    if isinstance(creds, service_account.Credentials):
+        return CredentialsIdentity("service account", email)
+    if isinstance(creds, user_credentials.Credentials):
+        return CredentialsIdentity("user", _text(getattr(creds, "account", None)))
+    if isinstance(creds, external_account.Credentials):
+        audience = _text(creds.info.get("audience"))
+        return CredentialsIdentity("external account", email or audience)
+    if isinstance(creds, compute_engine.Credentials):
+        return CredentialsIdentity("Compute Engine", email)
+    return CredentialsIdentity(type(creds).__name__, email)
 
 
 def _refresh_credentials(

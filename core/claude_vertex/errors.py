@@ -15,7 +15,8 @@ message says what to do. Each API error also subclasses the anthropic SDK's matc
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import anthropic
@@ -29,10 +30,12 @@ __all__ = [
     "ClaudeVertexError",
     "ConfigurationError",
     "CredentialsError",
+    "DataSharingRequiredError",
     "InvalidRequestError",
     "MalformedResponseError",
     "MediaError",
     "MessageValidationError",
+    "ModelNotEnabledError",
     "ModelNotFoundError",
     "ModelNotServableInRegionError",
     "OverloadedError",
@@ -47,6 +50,8 @@ __all__ = [
     "VertexAPIError",
     "VertexConnectionError",
     "error_from_response",
+    "model_garden_url",
+    "quota_metric",
 ]
 
 
@@ -192,6 +197,14 @@ class PermissionDeniedError(VertexAPIError, anthropic.PermissionDeniedError):
     """403: the project may not call the model (not enabled, or a missing IAM role)."""
 
 
+class DataSharingRequiredError(PermissionDeniedError):
+    """403: the model serves only projects that consented to data sharing with Anthropic.
+
+    Vertex asks for ``PublisherModelConfig.data_sharing_enabled_provider`` set to
+    ``anthropic`` (through ``setPublisherModelConfig``) before it serves such a model.
+    """
+
+
 class ModelNotFoundError(VertexAPIError, anthropic.NotFoundError):
     """404: the model does not exist at this endpoint, or the project cannot see it."""
 
@@ -204,14 +217,31 @@ class ModelNotServableInRegionError(InvalidRequestError):
     """400 FAILED_PRECONDITION: the model exists but this region does not serve it."""
 
 
+class ModelNotEnabledError(InvalidRequestError):
+    """400 FAILED_PRECONDITION "Project ... is not allowed to use Publisher Model ...".
+
+    The model has not been enabled for the project in Vertex AI Model Garden.
+    """
+
+
 class PromptTooLongError(InvalidRequestError):
     """The prompt is longer than the model's context window."""
 
 
 class QuotaExhaustedError(VertexAPIError, anthropic.RateLimitError):
-    """429 RESOURCE_EXHAUSTED: a per-minute quota of the project and region is used up."""
+    """429 RESOURCE_EXHAUSTED: a per-minute quota of the project and region is used up.
+
+    Attributes:
+        quota_metric: the quota Google's message names
+            (``aiplatform.googleapis.com/online_prediction_requests_per_base_model``), if any.
+    """
 
     retryable = True
+
+    @property
+    def quota_metric(self) -> str | None:
+        """The quota metric Google's message names, if it names one."""
+        return quota_metric(self.vertex_message)
 
 
 class OverloadedError(VertexAPIError, anthropic.OverloadedError):
@@ -290,41 +320,99 @@ def _model_hint(model: str | None) -> str:
     return f"{advice} Did you mean {near!r}?" if near else advice
 
 
-def _hint(
-    cls: type[VertexAPIError], *, project: str | None, region: str | None, model: str | None
-) -> str:
-    """What the user should do about an error of class ``cls``."""
-    if cls is AuthenticationError:
-        return (
-            "Check the credentials: run `gcloud auth application-default login`, or pass "
-            "credentials=<key file path, info dict or google.auth Credentials>."
-        )
-    if cls is PermissionDeniedError:
-        garden = "https://console.cloud.google.com/vertex-ai/publishers/anthropic/model-garden"
-        return (
-            f"Enable the model for the project in Vertex AI Model Garden ({garden}) and "
-            "grant the caller roles/aiplatform.user on the project."
-        )
-    if cls in (ModelNotFoundError, ModelNotServableInRegionError):
-        return _model_hint(model)
-    if cls is QuotaExhaustedError:
-        return (
-            "Retry later, send to the 'global' endpoint (it pools capacity), or request a "
-            "quota increase: https://console.cloud.google.com/iam-admin/quotas "
-            "(aiplatform.googleapis.com online prediction requests per base model)."
-        )
-    if cls is OverloadedError:
-        return "The model is overloaded; retry with backoff or try another region."
-    if cls is PromptTooLongError:
-        return (
-            "Shorten the conversation or its documents; the context window is "
-            f"{resolve_model(model).context_window:,} tokens."
-            if model
-            else "Shorten the conversation or its documents."
-        )
-    if cls is ServerError:
-        return "A server-side failure; retrying can help."
-    return "Fix the request; sending it again unchanged will fail the same way."
+#: Model Garden's page of one Anthropic model (its alias, e.g. ``claude-sonnet-4-5``).
+MODEL_GARDEN_URL = "https://console.cloud.google.com/vertex-ai/publishers/anthropic/model-garden"
+
+_QUOTA_METRIC = re.compile(r"Quota exceeded for ([a-z0-9.-]+/[A-Za-z0-9_.-]+)")
+_BASE_MODEL = re.compile(r"base model: ([A-Za-z0-9_.-]*[A-Za-z0-9])")
+
+
+def _vertex_id(model: str | None) -> str:
+    return resolve_model(model).vertex_id if model else "MODEL"
+
+
+def model_garden_url(model: str | None) -> str:
+    """The Model Garden page that enables ``model`` (the publisher's page if unknown)."""
+    info = resolve_model(model) if model else None
+    if info is None:
+        return MODEL_GARDEN_URL
+    return f"{MODEL_GARDEN_URL}/{info.alias}"
+
+
+def quota_metric(message: str) -> str | None:
+    """The quota metric a 429 message of Google's names; None if it names none.
+
+    For example ``aiplatform.googleapis.com/online_prediction_requests_per_base_model``.
+    """
+    found = _QUOTA_METRIC.search(message)
+    return found.group(1) if found else None
+
+
+def _quota_base_model(message: str) -> str | None:
+    found = _BASE_MODEL.search(message)
+    return found.group(1) if found else None
+
+
+def _quota_hint(message: str) -> str:
+    metric = quota_metric(message) or (
+        "aiplatform.googleapis.com online prediction requests per base model"
+    )
+    base_model = _quota_base_model(message)
+    return (
+        "Retry later, send to the 'global' endpoint (it pools capacity), or request a "
+        f"quota increase: https://console.cloud.google.com/iam-admin/quotas ({metric}"
+        f"{' for ' + base_model if base_model else ''})."
+    )
+
+
+def _prompt_hint(model: str | None) -> str:
+    if not model:
+        return "Shorten the conversation or its documents."
+    return (
+        "Shorten the conversation or its documents; the context window is "
+        f"{resolve_model(model).context_window:,} tokens."
+    )
+
+
+#: What to do about each error class: a function of the model and Vertex's message.
+_HINTS: dict[type[VertexAPIError], Callable[[str | None, str], str]] = {
+    AuthenticationError: lambda model, message: (
+        "Check the credentials: run `gcloud auth application-default login`, or pass "
+        "credentials=<key file path, info dict or google.auth Credentials>."
+    ),
+    DataSharingRequiredError: lambda model, message: (
+        "Consent to data sharing with Anthropic for the project and model: POST "
+        '{"publisherModelConfig": {"dataSharingEnabledProvider": "anthropic"}} to '
+        "https://aiplatform.googleapis.com/v1beta1/projects/PROJECT/locations/global/"
+        f"publishers/anthropic/models/{_vertex_id(model)}:setPublisherModelConfig "
+        "(claude_vertex.publisher_model_config.set_publisher_model_config does it)."
+    ),
+    PermissionDeniedError: lambda model, message: (
+        "Enable the model for the project in Vertex AI Model Garden "
+        f"({model_garden_url(model)}) and grant the caller roles/aiplatform.user on the "
+        "project."
+    ),
+    ModelNotEnabledError: lambda model, message: (
+        "Enable the model for the project in Vertex AI Model Garden: open "
+        f"{model_garden_url(model)} and click Enable (accepting Anthropic's terms)."
+    ),
+    ModelNotFoundError: lambda model, message: _model_hint(model),
+    ModelNotServableInRegionError: lambda model, message: _model_hint(model),
+    QuotaExhaustedError: lambda model, message: _quota_hint(message),
+    OverloadedError: lambda model, message: (
+        "The model is overloaded; retry with backoff or try another region."
+    ),
+    PromptTooLongError: lambda model, message: _prompt_hint(model),
+    ServerError: lambda model, message: "A server-side failure; retrying can help.",
+}
+
+
+def _hint(cls: type[VertexAPIError], *, model: str | None, message: str = "") -> str:
+    """What the user should do about an error of class ``cls`` (Vertex said ``message``)."""
+    hint = _HINTS.get(cls)
+    if hint is None:
+        return "Fix the request; sending it again unchanged will fail the same way."
+    return hint(model, message)
 
 
 # Google's status names and the model layer's error types, each mapped to one class.
@@ -364,6 +452,10 @@ def _classify(status_code: int, parsed: _Parsed) -> type[VertexAPIError]:
     lowered = parsed.message.lower()
     if "not servable in region" in lowered:
         return ModelNotServableInRegionError
+    if "not allowed to use publisher model" in lowered:
+        return ModelNotEnabledError
+    if "requires data sharing" in lowered:
+        return DataSharingRequiredError
     if "prompt is too long" in lowered:
         return PromptTooLongError
     cls = (
@@ -401,7 +493,7 @@ def error_from_response(
         f"Vertex AI error {response.status_code} {kind}"
         f"{' (' + where + ')' if where else ''}: "
         f"{parsed.message or 'no message'} "
-        f"-> {_hint(cls, project=project, region=region, model=model)}"
+        f"-> {_hint(cls, model=model, message=parsed.message)}"
     )
     return cls(
         message,

@@ -26,7 +26,7 @@ from .endpoints import (
 from .errors import ConfigurationError, CredentialsError
 from .models import default_region, resolve_model
 
-__all__ = ["Settings", "resolve_settings"]
+__all__ = ["PROJECT_ENV", "Settings", "find_project", "resolve_settings"]
 
 #: Environment variables read, in order of precedence, for each setting.
 PROJECT_ENV = ("ANTHROPIC_VERTEX_PROJECT_ID", "GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT")
@@ -63,6 +63,12 @@ class Settings:
     data_residency: str | None = None
     #: Identity of the token provider, so equal settings share credentials too.
     _tokens_id: int = field(default=0, repr=False)
+    #: Where :attr:`project` came from: ``the project argument``, ``$GOOGLE_CLOUD_PROJECT``,
+    #: ``the credentials (...)``, ``google.auth.default() (...)``.
+    project_source: str = field(default="", compare=False, repr=False)
+    #: Where :attr:`region` came from: ``the region argument``, ``$CLOUD_ML_REGION``, or the
+    #: model's default.
+    region_source: str = field(default="", compare=False, repr=False)
 
     def __repr__(self) -> str:
         return (
@@ -118,6 +124,13 @@ def _default_project() -> str | None:
         return None
 
 
+#: Where google.auth.default() finds a project, for messages.
+_DEFAULT_PROJECT_SOURCES = (
+    "google.auth.default(): $GOOGLE_APPLICATION_CREDENTIALS' file, gcloud's "
+    "application-default credentials and `gcloud config get project`, or the metadata server"
+)
+
+
 def resolve_settings(
     *,
     model: str | None = None,
@@ -155,6 +168,7 @@ def resolve_settings(
         validate_model(model)
     validate_residency(data_residency)
     region_from_env = region is None and _env_value(env, (REGION_ENV,)) is not None
+    region_source = _region_source(region, from_env=region_from_env)
     region, pinned = _resolve_region(model, region, data_residency, env)
     fallbacks = _resolve_fallbacks(model, region, fallback_regions, data_residency)
     if model is not None:  # a chosen region that cannot serve the model: say so now
@@ -195,7 +209,7 @@ def resolve_settings(
         raise
 
     # 3. Project.
-    project = project if project is not None else _find_project(tokens, env)
+    project, project_source = find_project(project, tokens, env)
     return Settings(
         project,
         region,
@@ -207,6 +221,8 @@ def resolve_settings(
         fallback_regions=fallbacks,
         data_residency=data_residency,
         _tokens_id=id(tokens),
+        project_source=project_source,
+        region_source=region_source,
     )
 
 
@@ -231,6 +247,13 @@ def _resolve_region(
     info = resolve_model(model or "")
     region = residency_region(info, data_residency) if data_residency else default_region(info)
     return _checked_region(region, data_residency), False
+
+
+def _region_source(region: str | None, *, from_env: bool) -> str:
+    """Where the region comes from, for :attr:`Settings.region_source`."""
+    if region is not None:
+        return "the region argument"
+    return f"${REGION_ENV}" if from_env else "the model's default endpoint"
 
 
 def _from_env(error: ConfigurationError, value: str) -> ConfigurationError:
@@ -271,21 +294,42 @@ def _resolve_fallbacks(
     return fallbacks
 
 
-def _find_project(tokens: TokenProvider, env: Mapping[str, str]) -> str:
-    """The project from the environment, the credentials or ADC, validated; or a clear error."""
+def find_project(
+    project: str | None, tokens: TokenProvider | None, environ: Mapping[str, str] | None = None
+) -> tuple[str, str]:
+    """The project :func:`resolve_settings` uses, and where it came from.
+
+    In order: ``project``, the variables of :data:`PROJECT_ENV`, the credentials' own project,
+    then ``google.auth.default()``'s (``tokens=None`` skips the last two: credentials that
+    could not be loaded). The source is ``the project argument``, ``$NAME``, ``the
+    credentials (...)`` or ``google.auth.default(): ...``.
+
+    Raises:
+        ConfigurationError: no source names a project (the message lists those tried), or
+            the one found is malformed.
+    """
+    if project is not None:
+        return validate_project(project), "the project argument"
+    env = os.environ if environ is None else environ
     tried = ["the project argument", *(f"${name}" for name in PROJECT_ENV)]
-    project = _env_value(env, PROJECT_ENV)
-    if project is None:
-        tried.append(f"the credentials ({tokens.description})")
-        project = tokens.project_id
-    if project is None:
-        tried.append("google.auth.default()")
-        try:
-            project = _default_project()
-        except CredentialsError:
-            project = None
-    if not project:
+    for name in PROJECT_ENV:
+        value = _env_value(env, (name,))
+        if value is not None:
+            return validate_project(value), f"${name}"
+    found: str | None = None
+    if tokens is not None:
+        source = f"the credentials ({tokens.description})"
+        tried.append(source)
+        found = tokens.project_id
+        if found is None:
+            tried.append("google.auth.default()")
+            source = _DEFAULT_PROJECT_SOURCES
+            try:
+                found = _default_project()
+            except CredentialsError:
+                found = None
+    if not found:
         raise ConfigurationError(
             "No Google Cloud project found. Tried: " + ", ".join(tried) + ". " + SET_PROJECT
         )
-    return validate_project(project)
+    return validate_project(found), source

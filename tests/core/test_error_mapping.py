@@ -6,7 +6,9 @@ import pytest
 
 from claude_vertex import (
     ConfigurationError,
+    DataSharingRequiredError,
     InvalidRequestError,
+    ModelNotEnabledError,
     ModelNotFoundError,
     ModelNotServableInRegionError,
     OverloadedError,
@@ -28,6 +30,8 @@ from tests.helpers import MakeSettings, hello
         (Fault.overloaded(), OverloadedError, "overloaded"),
         (Fault.unavailable(), ServerError, "retrying"),
         (Fault.permission_denied(), PermissionDeniedError, "Model Garden"),
+        (Fault.model_not_enabled(), ModelNotEnabledError, "model-garden/claude-sonnet-4-5 and"),
+        (Fault.data_sharing_required(), DataSharingRequiredError, "dataSharingEnabledProvider"),
         (Fault.prompt_too_long(), PromptTooLongError, "Shorten"),
     ],
 )
@@ -128,3 +132,24 @@ def test_429_and_529_are_retried_by_the_transport(
         message = client.create(hello())
     assert message.role == "assistant"
     assert [r.status for r in vertex_emulator.requests] == [429, 529, 200]
+
+
+def test_a_quota_error_names_its_metric_and_base_model(
+    client: VertexClient, vertex_emulator: VertexEmulator
+) -> None:
+    vertex_emulator.inject(Fault.quota_exhausted(), times=None)
+    with pytest.raises(QuotaExhaustedError) as caught:
+        client.create(hello())
+    metric = "aiplatform.googleapis.com/online_prediction_requests_per_base_model"
+    assert caught.value.quota_metric == metric
+    assert f"({metric} for anthropic-claude-sonnet-4-5)" in str(caught.value)
+
+
+def test_a_quota_message_without_a_metric_keeps_the_general_hint(
+    client: VertexClient, vertex_emulator: VertexEmulator
+) -> None:
+    vertex_emulator.inject(Fault.google(429, "Too many requests."), times=None)
+    with pytest.raises(QuotaExhaustedError) as caught:
+        client.create(hello())
+    assert caught.value.quota_metric is None
+    assert "online prediction requests per base model)" in str(caught.value)

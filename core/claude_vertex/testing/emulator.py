@@ -19,6 +19,7 @@ from typing import Literal
 from .auth import Authority
 from .faults import Fault, FaultPlan
 from .front_door import FrontDoor
+from .model_config import ModelConfigs
 from .prompt_cache import PromptCache
 from .request_log import RecordedRequest, RequestLog
 from .routing import Router
@@ -70,7 +71,8 @@ class VertexEmulator:
         self._cache = PromptCache(always_break_down=cache_creation == "always")
         self._faults = FaultPlan()
         self._log = RequestLog()
-        self._front_door = FrontDoor(project, self._authority)
+        self._configs = ModelConfigs()
+        self._front_door = FrontDoor(project, self._authority, self._configs)
         self._objects = ObjectStore(self._authority)
         self._router = Router(
             authority=self._authority,
@@ -81,6 +83,7 @@ class VertexEmulator:
             cache=self._cache,
             log=self._log,
             token_uri=lambda: self.token_uri,
+            configs=self._configs,
         )
 
     # ----------------------------------------------------------- lifecycle
@@ -155,6 +158,17 @@ class VertexEmulator:
     def token_uri(self) -> str:
         """The OAuth token endpoint: :attr:`url` + ``/token``."""
         return self.url + "/token"
+
+    def config_url(self, model: str, region: str, *, fetch: bool = True) -> str:
+        """The full URL of a model's publisher-model config route (v1beta1), for raw HTTP tests.
+
+        ``fetch=False`` gives ``:setPublisherModelConfig``.
+        """
+        method = "fetchPublisherModelConfig" if fetch else "setPublisherModelConfig"
+        return (
+            f"{self.url}/v1beta1/projects/{self.project}/locations/{region}"
+            f"/publishers/anthropic/models/{model}:{method}"
+        )
 
     def model_url(
         self,
@@ -282,6 +296,23 @@ class VertexEmulator:
         """Serve ``model`` in exactly ``regions`` (any id, also one the model table lacks)."""
         self._front_door.set_available(model, regions)
 
+    def require_data_sharing(self, *models: str) -> None:
+        """Make ``models`` refuse calls until the project consents to data sharing.
+
+        Their model routes answer Google's 403 "Access to this model requires data sharing
+        to be enabled for publisher 'anthropic'..." until a ``:setPublisherModelConfig`` of
+        the model (at any location) sets ``dataSharingEnabledProvider: "anthropic"``.
+        """
+        self._configs.require_data_sharing(models)
+
+    def delay_operations(self, polls: int) -> None:
+        """Make later ``setPublisherModelConfig`` operations finish only after ``polls`` polls.
+
+        Until then a poll answers the operation without ``done`` (the config itself is set at
+        once). ``reset()`` goes back to 0: done from the first poll.
+        """
+        self._configs.delay_operations(polls)
+
     @property
     def storage_host(self) -> str:
         """The value of ``STORAGE_EMULATOR_HOST`` that sends Cloud Storage reads here."""
@@ -300,7 +331,9 @@ class VertexEmulator:
         return self._log.in_flight
 
     def reset(self) -> None:
-        """Clear the request logs, faults, availability overrides and the prompt cache.
+        """Clear logs, faults, availability overrides, prompt cache and publisher-model configs.
+
+        Data-sharing requirements go too.
 
         Issued tokens and keys stay valid. A request that arrived before the reset and is
         still being answered (a slow fault, say) is answered but not logged: the new logs hold
@@ -310,3 +343,4 @@ class VertexEmulator:
         self._cache.clear()
         self._log.reset()
         self._front_door.clear_availability()
+        self._configs.clear()

@@ -46,6 +46,15 @@ QUOTA_MESSAGE = (
     "with base model: {base_model}. Please submit a quota increase request. "
     "https://cloud.google.com/vertex-ai/docs/generative-ai/quotas-genai."
 )
+#: Vertex's refusal of a model not enabled for the project in Model Garden (LiteLLM #3549,
+#: uni-api #41 show it as 400 FAILED_PRECONDITION).
+NOT_ENABLED_MESSAGE = "Project `{project}` is not allowed to use Publisher Model `{resource}`"
+#: Vertex's refusal of a model that needs data-sharing consent (copilot-api #317).
+DATA_SHARING_MESSAGE = (
+    "Access to this model requires data sharing to be enabled for publisher 'anthropic'. "
+    "Please set `PublisherModelConfig.data_sharing_enabled_provider` to 'anthropic' via the "
+    "setPublisherModelConfig API to use this model."
+)
 PERMISSION_MESSAGE = (
     "Permission 'aiplatform.endpoints.predict' denied on resource "
     "'//aiplatform.googleapis.com/{resource}' (or it may not exist)."
@@ -72,7 +81,8 @@ class Fault:
     shape: Literal["google", "anthropic", "raw"] = "raw"
     #: Google's status string or Anthropic's error type.
     error: str = ""
-    #: The error message; ``{base_model}`` and ``{resource}`` are filled in per request.
+    #: The error message; ``{base_model}``, ``{resource}`` and ``{project}`` are filled in
+    #: per request.
     message: str = ""
     body: bytes = b""
     content_type: str = "application/json; charset=UTF-8"
@@ -138,6 +148,21 @@ class Fault:
     def permission_denied(cls, headers: Mapping[str, str] | None = None) -> Fault:
         """403 PERMISSION_DENIED: the model is not enabled for the project."""
         return cls.google(403, PERMISSION_MESSAGE, headers=headers)
+
+    @classmethod
+    def model_not_enabled(cls, headers: Mapping[str, str] | None = None) -> Fault:
+        """400 FAILED_PRECONDITION: the model is not enabled for the project in Model Garden."""
+        return cls.google(400, NOT_ENABLED_MESSAGE, "FAILED_PRECONDITION", headers=headers)
+
+    @classmethod
+    def data_sharing_required(cls, headers: Mapping[str, str] | None = None) -> Fault:
+        """403 PERMISSION_DENIED: the model needs the project's data-sharing consent.
+
+        :meth:`VertexEmulator.require_data_sharing
+        <claude_vertex.testing.VertexEmulator.require_data_sharing>` does the same until the
+        project consents through ``setPublisherModelConfig``.
+        """
+        return cls.google(403, DATA_SHARING_MESSAGE, headers=headers)
 
     @classmethod
     def prompt_too_long(cls, headers: Mapping[str, str] | None = None) -> Fault:
@@ -215,7 +240,9 @@ class Fault:
             return Reply(self.code, self.body, self.headers, self.content_type)
         resource = f"projects/{project}/locations/{region}/publishers/anthropic/models/{model}"
         message = self.message.format(
-            base_model="anthropic-" + resolve_model(model).alias, resource=resource
+            base_model="anthropic-" + resolve_model(model).alias,
+            resource=resource,
+            project=project,
         )
         if self.shape == "anthropic":
             return Reply.json(self.code, anthropic_error(self.error, message), self.headers)

@@ -1,8 +1,9 @@
 """Google's front door: the checks a model-route request passes before the model sees it.
 
-Credentials, the resource ids in the path, the body's JSON, the project, count-tokens' regions
-and whether the model is served in the region (per the model table, or as overridden with
-:meth:`FrontDoor.set_available`). Each refusal is Google's error reply.
+Credentials, the resource ids in the path, the body's JSON, the project, count-tokens' regions,
+whether the model is served in the region (per the model table, or as overridden with
+:meth:`FrontDoor.set_available`) and whether it needs data-sharing consent the project has not
+given. Each refusal is Google's error reply.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from claude_vertex.models import ModelInfo, resolve_model
 from .auth import UNAUTHENTICATED_MESSAGE, Authority
 from .error_bodies import google_error
 from .faults import Fault
+from .model_config import ModelConfigs
 from .replies import Reply
 from .request_log import INVALID_JSON, Incoming
 from .rules import Route as ModelRoute
@@ -45,11 +47,15 @@ class FrontDoor:
     Args:
         project: The project served; others get 403 PERMISSION_DENIED.
         authority: Decides which bearer tokens are valid.
+        configs: The publisher-model configs, whose data-sharing consent some models need.
     """
 
-    def __init__(self, project: str, authority: Authority) -> None:
+    def __init__(
+        self, project: str, authority: Authority, configs: ModelConfigs | None = None
+    ) -> None:
         self._project = project
         self._authority = authority
+        self._configs = configs
         self._lock = threading.Lock()
         self._available: dict[str, tuple[str, ...]] = {}
 
@@ -77,7 +83,31 @@ class FrontDoor:
         refusal = self._gateway_refusal(incoming, route, project, region, name, body)
         if refusal is not None or not model_id:
             return refusal
-        return self._availability_refusal(route, project, region, model_id)
+        refusal = self._availability_refusal(route, project, region, model_id)
+        if refusal is not None or self._configs is None:
+            return refusal
+        return self._configs.data_sharing_refusal(route, project, model_id)
+
+    def config_refusal(
+        self, incoming: Incoming, project: str, region: str, model_id: str, body: object
+    ) -> Reply | None:
+        """Google's checks before a publisher-model config route: auth, path, project, model.
+
+        The same as a model call's (credentials, resource ids, project, a model Vertex knows
+        and serves at ``region``); the config routes are never streamed.
+        """
+        refusal = self._gateway_refusal(incoming, "create", project, region, model_id, body)
+        if refusal is not None:
+            return refusal
+        return self._availability_refusal("create", project, region, model_id)
+
+    def operation_refusal(self, incoming: Incoming, project: str) -> Reply | None:
+        """The refusal of an operation poll: credentials, then the project."""
+        if not self._authority.bearer_valid(incoming.headers.get("authorization")):
+            return google_refusal("create", 401, UNAUTHENTICATED_MESSAGE)
+        if project != self._project:
+            return google_refusal("create", 403, f"Permission denied on project {project}.")
+        return None
 
     def _gateway_refusal(
         self,

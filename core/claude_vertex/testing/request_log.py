@@ -16,7 +16,17 @@ from typing import Any, Literal
 
 __all__ = ["INVALID_JSON", "Incoming", "RecordedRequest", "RequestLog", "Route", "parse_json"]
 
-Route = Literal["create", "stream", "count_tokens", "token", "iam", "storage", "other"]
+Route = Literal[
+    "create",
+    "stream",
+    "count_tokens",
+    "token",
+    "iam",
+    "storage",
+    "model_config",
+    "operation",
+    "other",
+]
 
 #: What :func:`parse_json` returns for a body that is not JSON.
 INVALID_JSON = object()

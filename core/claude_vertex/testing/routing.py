@@ -1,8 +1,9 @@
 """The emulator's routes: which path is which route, and how each one is answered.
 
 :class:`Router` matches a request to the OAuth token endpoint, IAM ``generateAccessToken``, a
-Cloud Storage object read or a model route (``rawPredict``, ``streamRawPredict``,
-``count-tokens``), answers it, and logs it. A model request passes the front door, then any
+Cloud Storage object read, a model route (``rawPredict``, ``streamRawPredict``,
+``count-tokens``), a publisher-model config route or an operation poll (``v1beta1``), answers
+it, and logs it. A model request passes the front door, then any
 injected fault, then the Messages API checks, before the emulated model answers it.
 """
 
@@ -23,6 +24,7 @@ from .error_bodies import anthropic_error, google_error, new_request_id
 from .faults import FaultPlan
 from .front_door import FrontDoor
 from .messages import message_json
+from .model_config import ModelConfigs
 from .prompt_cache import PromptCache
 from .replies import Reply, StreamReply
 from .request_log import Incoming, RequestLog, Route, parse_json
@@ -38,6 +40,13 @@ __all__ = ["Router"]
 _MODEL_PATH = re.compile(
     r"/v1/projects/([^/]+)/locations/([^/]+)/publishers/anthropic/models/([^/]+):([A-Za-z]+)"
 )
+#: The publisher-model config of a model (v1beta1): set with POST, fetch with GET.
+_CONFIG_PATH = re.compile(
+    r"/v1beta1/projects/([^/]+)/locations/([^/]+)/publishers/anthropic/models/([^/]+)"
+    r":(setPublisherModelConfig|fetchPublisherModelConfig)"
+)
+#: A long-running operation (v1beta1), polled with GET.
+_OPERATION_PATH = re.compile(r"/v1beta1/(projects/([^/]+)/locations/([^/]+)/operations/[^/]+)")
 _IAM_PATH = re.compile(r"/v1/projects/-/serviceAccounts/([^/]+):generateAccessToken")
 #: Cloud Storage JSON API object download: /storage/v1/b/{bucket}/o/{url-encoded object}.
 _OBJECT_PATH = re.compile(r"/storage/v1/b/([^/]+)/o/([^/]+)")
@@ -55,6 +64,7 @@ class Router:
         cache: The prompt cache deciding each call's cached input tokens.
         log: Where answered requests are logged and in-flight ones counted.
         token_uri: The URL of the emulator's ``/token`` (JWT assertions name it as audience).
+        configs: The publisher-model configs and data-sharing requirements.
     """
 
     def __init__(
@@ -68,6 +78,7 @@ class Router:
         cache: PromptCache,
         log: RequestLog,
         token_uri: Callable[[], str],
+        configs: ModelConfigs,
     ) -> None:
         self._authority = authority
         self._front_door = front_door
@@ -77,6 +88,7 @@ class Router:
         self._cache = cache
         self._log = log
         self._token_uri = token_uri
+        self._configs = configs
 
     @contextlib.contextmanager
     def serving(
@@ -102,6 +114,13 @@ class Router:
         stored = _OBJECT_PATH.fullmatch(path)
         if incoming.method == "GET" and stored:
             return self._object(incoming, unquote(stored.group(1)), unquote(stored.group(2)))
+        config = _CONFIG_PATH.fullmatch(path)
+        if config and (post == (config.group(4) == "setPublisherModelConfig")):
+            project, region, name, method = (unquote(part) for part in config.groups())
+            return self._model_config(incoming, project, region, name, method)
+        operation = _OPERATION_PATH.fullmatch(path)
+        if incoming.method == "GET" and operation:
+            return self._operation(incoming, *(unquote(part) for part in operation.groups()))
         model = _MODEL_PATH.fullmatch(path)
         if post and model:
             project, region, name, method = (unquote(part) for part in model.groups())
@@ -144,6 +163,25 @@ class Router:
         reply = self._objects.read(incoming.headers.get("authorization"), bucket, name, query)
         self._record(incoming, "storage", reply, None)
         return reply
+
+    def _model_config(
+        self, incoming: Incoming, project: str, region: str, name: str, method: str
+    ) -> Reply | StreamReply:
+        body = parse_json(incoming.raw_body) if method == "setPublisherModelConfig" else None
+        reply = self._front_door.config_refusal(incoming, project, region, name, body)
+        if reply is None and method == "fetchPublisherModelConfig":
+            reply = self._configs.fetch(project, region, name)
+        elif reply is None:
+            reply = self._configs.set(project, region, name, body)
+        return self._record(incoming, "model_config", reply, body, project, region, name)
+
+    def _operation(
+        self, incoming: Incoming, name: str, project: str, region: str
+    ) -> Reply | StreamReply:
+        reply = self._front_door.operation_refusal(incoming, project)
+        if reply is None:
+            reply = self._configs.operation(name)
+        return self._record(incoming, "operation", reply, None, project, region)
 
     def _model(
         self, incoming: Incoming, route: ModelRoute, project: str, region: str, name: str
