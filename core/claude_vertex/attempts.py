@@ -26,6 +26,7 @@ from .deadlines import Deadline, DeadlineExceeded, call_deadline
 from .endpoints import count_tokens_region
 from .errors import ClaudeVertexError, VertexAPIError, VertexConnectionError, error_from_response
 from .failover import BREAKERS, RETRYABLE_STATUSES, RetryPolicy
+from .models import resolve_model
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -155,7 +156,9 @@ class Attempts:
     def plan_for(self, request: VertexRequest) -> tuple[str, ...]:
         """The endpoints ``request`` may try, in order."""
         if request.route == "count_tokens":
-            return (count_tokens_region(self.settings.region),)
+            # Counted where the call itself would go first, or the nearest place that counts.
+            primary = self.settings.plan_for(request.model)[0]
+            return (count_tokens_region(primary, resolve_model(request.model)),)
         return self.settings.plan_for(request.model)
 
     def breaker_key(self, target: VertexRequest) -> tuple[str, ...]:

@@ -343,7 +343,7 @@ def _params(model: str) -> dict[str, Any]:
 def _count_probe(settings: Settings, model: str, region: str) -> Step:
     from .client import VertexClient
 
-    counted_at = count_tokens_region(region)
+    counted_at = count_tokens_region(region, resolve_model(model))
     details: dict[str, Any] = {"region": region, "counted_at": counted_at, "model": model}
 
     def run() -> str:

@@ -46,7 +46,9 @@ _MODEL = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,126})(?:@[a-z0-9][a-z0-9.-]{0,62})
 
 _LOOPBACK_NAMES = {"localhost"}
 
-#: Regions that serve the count-tokens route (the global endpoint answers it with 404).
+#: Locations that serve the count-tokens route: regional ones first, then the global endpoint
+#: and the ``us``/``eu`` multi-regions (listed by Google's count-tokens page since 2026; the
+#: global endpoint answered 404 before).
 COUNT_TOKENS_REGIONS = (
     "us-east5",
     "us-central1",
@@ -54,6 +56,9 @@ COUNT_TOKENS_REGIONS = (
     "europe-west4",
     "asia-east1",
     "asia-southeast1",
+    "global",
+    "us",
+    "eu",
 )
 
 
@@ -212,19 +217,32 @@ def _not_served(model: ModelInfo, problem: str) -> ConfigurationError:
     )
 
 
-def count_tokens_region(region: str) -> str:
-    """The endpoint to count tokens at for calls that go to ``region``.
+def count_tokens_region(region: str, model: ModelInfo | None = None) -> str:
+    """Where to count tokens for a call that would go to ``region``.
 
-    ``region`` itself where it serves count-tokens; otherwise the nearest one that does,
-    staying in the same geography (``eu`` and ``europe-*`` stay in Europe).
+    ``region`` itself where it serves count-tokens (and, given ``model``, serves the model);
+    otherwise the first such location in the same geography (``eu`` and ``europe-*`` are one),
+    then ``global``, then any. Where none serves the model, the geography's first count-tokens
+    location, whose refusal then names the problem.
     """
-    if region in COUNT_TOKENS_REGIONS:
+
+    def serves(candidate: str) -> bool:
+        return candidate in COUNT_TOKENS_REGIONS and (
+            model is None or model.is_served_in(candidate)
+        )
+
+    if serves(region):
         return region
-    area = "europe" if region == "eu" else region.split("-", 1)[0]
-    for candidate in COUNT_TOKENS_REGIONS:
-        if candidate.startswith(area + "-"):
+    nearby = [r for r in COUNT_TOKENS_REGIONS if _area(r) == _area(region)]
+    for candidate in (*nearby, "global", *COUNT_TOKENS_REGIONS):
+        if serves(candidate):
             return candidate
-    return COUNT_TOKENS_REGIONS[0]
+    return nearby[0] if nearby else COUNT_TOKENS_REGIONS[0]
+
+
+def _area(region: str) -> str:
+    """A location's part of the world: ``us``, ``europe``, ``asia``... (``eu`` is ``europe``)."""
+    return "europe" if region == "eu" else region.split("-", 1)[0]
 
 
 def _is_loopback(host: str) -> bool:

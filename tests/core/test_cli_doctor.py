@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from claude_vertex import resolve_settings
+from claude_vertex import register_model, resolve_model, resolve_settings
 from claude_vertex.cli import main
 from claude_vertex.doctor import EXIT_CODES, diagnose
 from claude_vertex.publisher_model_config import set_publisher_model_config
@@ -269,18 +270,46 @@ def test_a_retired_model_fails_before_any_request(
     assert at_emulator.requests == []
 
 
-def test_count_tokens_regions_that_cannot_count_a_model_are_advice(
+def test_count_tokens_probes_where_the_model_is_served(
     at_emulator: VertexEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Claude Opus 4.7 is not served where count-tokens is: only a call probes its endpoints."""
+    """Claude Opus 4.7 is served on global, us and eu only; each counts tokens itself."""
     status, report = doctor_json(capsys, "--model", "claude-opus-4-7")
-    probe = step(report, "count-tokens global")
+    assert status == 0
+    probes = [step(report, f"count-tokens {r}") for r in ("global", "us", "eu")]
+    assert [p["status"] for p in probes] == ["ok"] * 3
+    assert {r.region for r in at_emulator.requests if r.route == "count_tokens"} == {
+        "global",
+        "us",
+        "eu",
+    }
+
+
+def test_a_region_that_cannot_count_a_model_is_advice(
+    at_emulator: VertexEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model served only where count-tokens is not: only a call probes its endpoint."""
+    import claude_vertex.models as models
+
+    monkeypatch.setattr(models, "_BY_ID", dict(models._BY_ID))
+    monkeypatch.setattr(models, "_REGISTERED", {})
+    register_model(
+        replace(
+            resolve_model("claude-sonnet-4-5"),
+            vertex_id="claude-tokyo-1",
+            first_party_id="claude-tokyo-1",
+            alias="claude-tokyo-1",
+            global_endpoint=False,
+            regions=("asia-northeast1",),
+        )
+    )
+    status, report = doctor_json(capsys, "--model", "claude-tokyo-1")
+    probe = step(report, "count-tokens asia-northeast1")
     assert (status, probe["status"], probe["required"]) == (0, "warn", False)
     assert "--call" in probe["fix"]
 
-    status, report = doctor_json(capsys, "--model", "claude-opus-4-7", "--call")
-    assert status == 0
-    assert [step(report, f"call {r}")["status"] for r in ("global", "us", "eu")] == ["ok"] * 3
+    status, report = doctor_json(capsys, "--model", "claude-tokyo-1", "--call")
+    assert (status, step(report, "call asia-northeast1")["status"]) == (0, "ok")
 
 
 def test_doctor_as_a_process(

@@ -12,6 +12,7 @@ from claude_vertex.endpoints import (
     validate_project,
     validate_region,
 )
+from claude_vertex.models import resolve_model
 
 
 @pytest.mark.parametrize(
@@ -161,9 +162,9 @@ def test_safe_base_urls_are_accepted(url: str) -> None:
 @pytest.mark.parametrize(
     ("region", "expected"),
     [
-        ("global", "us-east5"),
-        ("us", "us-east5"),
-        ("eu", "europe-west1"),
+        ("global", "global"),
+        ("us", "us"),
+        ("eu", "eu"),
         ("europe-west4", "europe-west4"),
         ("europe-west9", "europe-west1"),
         ("asia-northeast1", "asia-east1"),
@@ -172,3 +173,23 @@ def test_safe_base_urls_are_accepted(url: str) -> None:
 )
 def test_count_tokens_goes_to_a_region_that_serves_it(region: str, expected: str) -> None:
     assert count_tokens_region(region) == expected
+
+
+@pytest.mark.parametrize(
+    ("model", "region", "expected"),
+    [
+        # Opus 4.7 is served on global, us and eu only: counted there, never in a single region.
+        ("claude-opus-4-7", "global", "global"),
+        ("claude-opus-4-7", "eu", "eu"),
+        ("claude-opus-4-7", "europe-west9", "eu"),
+        ("claude-opus-4-7", "asia-northeast1", "global"),
+        # A model of single regions is counted in one that serves it, near the call's region.
+        ("claude-sonnet-4-5", "europe-west9", "europe-west1"),
+    ],
+)
+def test_count_tokens_goes_where_the_model_is_served(
+    model: str, region: str, expected: str
+) -> None:
+    info = resolve_model(model)
+    assert count_tokens_region(region, info) == expected
+    assert info.is_served_in(expected)

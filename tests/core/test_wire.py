@@ -67,7 +67,7 @@ def test_count_tokens_sends_the_model_in_the_body_to_a_region_that_serves_it(
     assert count > 0
     (sent,) = vertex_emulator.requests
     assert sent.path == (
-        "/v1/projects/test-project/locations/us-east5/publishers/anthropic/"
+        "/v1/projects/test-project/locations/global/publishers/anthropic/"
         "models/count-tokens:rawPredict"
     )
     assert sent.body == {

@@ -296,8 +296,8 @@ def test_token_counts_match_the_usage_of_the_same_prompt(
     assert with_tools > counted
     count_call = vertex_emulator.requests[0]
     assert count_call.route == "count_tokens"
-    # The global endpoint does not serve count-tokens; the core picks a region that does.
-    assert count_call.region != "global"
+    # Counted where the call goes: the model's default endpoint, global, serves count-tokens.
+    assert count_call.region == answer.response_metadata["region"] == "global"
     assert chat.get_num_tokens("How many moons has Mars?") > 0
 
 

@@ -259,7 +259,7 @@ def test_count_tokens_asks_vertex_and_matches_the_usage(
     assert llm.count_tokens("Hey Claude, how are you?") == counted
     sent = vertex_emulator.requests[0]
     assert sent.route == "count_tokens"
-    assert sent.region == "us-east5", "global does not serve count-tokens"
+    assert sent.region == "global", "counted where the call goes: global serves count-tokens"
     assert sent.body["model"] == "claude-sonnet-4-5@20250929"
     assert sent.body["system"] == [{"type": "text", "text": "Be brief."}]
 
