@@ -2,7 +2,9 @@
 
 Each subcommand is a function taking the parsed arguments and returning an exit status, and
 is registered in :func:`build_parser`; ``claude-vertex emulator`` runs the Vertex emulator,
-``claude-vertex models`` shows the model table (its own module, :mod:`claude_vertex.cli_models`).
+``claude-vertex models`` shows the model table (its own module, :mod:`claude_vertex.cli_models`),
+``claude-vertex chat`` converses and ``claude-vertex ask`` asks once (:mod:`claude_vertex.cli_chat`,
+:mod:`claude_vertex.cli_ask`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from .cli_ask import add_ask_command
+from .cli_chat import add_chat_command
 from .cli_models import add_models_command
 
 __all__ = ["build_parser", "main"]
@@ -110,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     emulator.set_defaults(handler=_run_emulator)
     add_models_command(commands)
+    add_chat_command(commands)
+    add_ask_command(commands)
     return parser
 
 
