@@ -233,7 +233,10 @@ def _converse(session: ChatSession, interactive: bool) -> None:
             if not session.command(line):
                 return
             continue
-        session.turn(line)
+        try:
+            session.turn(line)
+        except KeyboardInterrupt:  # after the answer, while its usage was written: go on
+            session.terminal.write("")
 
 
 def run_chat(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from claude_vertex.testing import VertexEmulator
+from claude_vertex.testing import Fault, VertexEmulator
 
 #: How long a test waits for the process to say something, or to exit.
 WAIT = 60.0
@@ -60,6 +60,20 @@ def run_cli(
     )
 
 
+def spawn_cli(
+    env: dict[str, str], *argv: str, stdin: int = subprocess.DEVNULL
+) -> subprocess.Popen[str]:
+    """Start ``claude-vertex ARGV`` with its stdout and stderr piped (and ``stdin`` as given)."""
+    return subprocess.Popen(
+        [*COMMAND, *argv],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
 def wait_for(condition: object, what: str, timeout: float = WAIT) -> None:
     """Poll ``condition()`` until it is true; fail naming ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
@@ -67,6 +81,25 @@ def wait_for(condition: object, what: str, timeout: float = WAIT) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
+
+
+#: How long a slow answer (one that Ctrl-C stops) would take.
+SLOW = 10.0
+
+
+class SlowAnswer:
+    """Makes the next answer take ``SLOW`` seconds, and waits until its call has arrived."""
+
+    def __init__(self, emulator: VertexEmulator) -> None:
+        self.emulator = emulator
+
+    def next(self) -> None:
+        """The next call's answer is slow."""
+        self.emulator.inject(Fault.slow(SLOW))
+
+    def arrived(self) -> None:
+        """Return once the slow call has reached the emulator (and waits for its answer)."""
+        wait_for(lambda: self.emulator.in_flight == 1, "the slow call to arrive")
 
 
 #: Makes the pty (the process's stdin) its controlling terminal, so Ctrl-C typed there is a

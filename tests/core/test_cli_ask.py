@@ -8,48 +8,38 @@ environment ``VertexEmulator.environ`` gives.
 
 from __future__ import annotations
 
-import io
+import functools
 import json
 import re
 import shlex
 import signal
 import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from claude_vertex.cli import main
 from claude_vertex.cli_ask import ask_prompt
 from claude_vertex.cli_turns import DEFAULT_THINKING_BUDGET, thinking_param
 from claude_vertex.errors import ConfigurationError
 from claude_vertex.models import resolve_model
 from claude_vertex.testing import Fault, VertexEmulator
-from tests.core.cli_process import COMMAND, WAIT, Done, cli_environ, run_cli, wait_for
+from tests.core.cli_process import (
+    COMMAND,
+    WAIT,
+    Done,
+    SlowAnswer,
+    cli_environ,
+    run_cli,
+    spawn_cli,
+)
 from tests.helpers import sonnet_4_5_dollars
 
 
 @pytest.fixture
-def env(vertex_emulator: VertexEmulator, vertex_key_file: Path) -> dict[str, str]:
-    return cli_environ(vertex_emulator, vertex_key_file)
-
-
-@pytest.fixture
-def ask(
-    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., Done]:
+def ask(cli_main: Callable[..., Done]) -> Callable[..., Done]:
     """Runs ``claude-vertex ask ARGV`` in this process with ``stdin`` piped in."""
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-
-    def run(*argv: str, stdin: str = "") -> Done:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        status = main(["ask", *argv])
-        out, err = capsys.readouterr()
-        return Done(status, out, err)
-
-    return run
+    return functools.partial(cli_main, "ask")
 
 
 def sent(emulator: VertexEmulator) -> list[dict[str, object]]:
@@ -66,14 +56,14 @@ def test_the_answer_alone_goes_to_stdout(
 
 
 def test_a_piped_prompt_in_a_real_pipeline(
-    env: dict[str, str], vertex_emulator: VertexEmulator
+    cli_env: dict[str, str], vertex_emulator: VertexEmulator
 ) -> None:
     pipeline = f"printf 'What is in this file?\\n' | {shlex.join(COMMAND)} ask | tr a-z A-Z"
     done = subprocess.run(
         ["/bin/sh", "-c", pipeline],
         capture_output=True,
         text=True,
-        env=env,
+        env=cli_env,
         timeout=WAIT,
         check=False,
     )
@@ -172,9 +162,9 @@ def test_thinking_param_refuses_other_values() -> None:
 
 # -- failures and exit statuses ---------------------------------------------------------------
 def test_an_unknown_model_exits_1_with_vertex_s_error(
-    env: dict[str, str], vertex_emulator: VertexEmulator
+    cli_env: dict[str, str], vertex_emulator: VertexEmulator
 ) -> None:
-    done = run_cli(env, "ask", "--model", "claude-nonexistent-9", "Hi")
+    done = run_cli(cli_env, "ask", "--model", "claude-nonexistent-9", "Hi")
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr.startswith("claude-vertex ask: error: Vertex AI error 404")
@@ -236,43 +226,21 @@ def test_a_broken_stream_exits_1_after_the_text_so_far(
     assert "error:" in done.stderr
 
 
-def test_a_reader_that_stops_early_ends_it_quietly(env: dict[str, str]) -> None:
-    child = subprocess.Popen(
-        [*COMMAND, "ask", "[[words:100000]]"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        env=env,
-    )
+def test_a_reader_that_stops_early_ends_it_quietly(cli_env: dict[str, str]) -> None:
+    child = spawn_cli(cli_env, "ask", "[[words:100000]]")
     assert child.stdout is not None
     assert child.stdout.read(10)
     child.stdout.close()  # as `| head -c 10` does
     _, stderr = child.communicate(timeout=WAIT)
     assert child.returncode == 1
-    assert stderr == b""
+    assert stderr == ""
 
 
-@pytest.fixture
-def slow_answer(vertex_emulator: VertexEmulator) -> Iterator[None]:
-    """The next answer takes 10 s; after the test, the emulator finishes it before the next."""
-    assert vertex_emulator.in_flight == 0
-    vertex_emulator.inject(Fault.slow(10))
-    yield
-    wait_for(lambda: vertex_emulator.in_flight == 0, "the slow answer to end", 10 + WAIT)
-
-
-@pytest.mark.usefixtures("slow_answer")
-def test_ctrl_c_exits_130(env: dict[str, str], vertex_emulator: VertexEmulator) -> None:
-    child = subprocess.Popen(
-        [*COMMAND, "ask", "Take your time"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
+def test_ctrl_c_exits_130(cli_env: dict[str, str], slow_answer: SlowAnswer) -> None:
+    slow_answer.next()
+    child = spawn_cli(cli_env, "ask", "Take your time")
     try:
-        wait_for(lambda: vertex_emulator.in_flight == 1, "the slow call to arrive")
+        slow_answer.arrived()
         child.send_signal(signal.SIGINT)
         stdout, stderr = child.communicate(timeout=WAIT)
     finally:

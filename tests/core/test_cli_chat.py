@@ -9,27 +9,24 @@ gives, and what it sent is read back from the emulator's request log.
 
 from __future__ import annotations
 
-import io
+import functools
 import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
-from claude_vertex.cli import main
 from claude_vertex.testing import Fault, VertexEmulator
 from tests.core.cli_process import (
-    COMMAND,
     ESCAPE,
     WAIT,
     Done,
     PtyChild,
-    cli_environ,
-    wait_for,
+    SlowAnswer,
+    spawn_cli,
 )
 from tests.helpers import sonnet_4_5_dollars
 
@@ -39,61 +36,20 @@ USAGE = re.compile(
     r"(?P<region>\S+) · session: (?P<answers>\d+) answers?, (?P<tokens>[\d,]+) tokens, "
     r"\$(?P<total>[\d.]+)"
 )
-#: How long the slow answers that Ctrl-C stops would take.
-SLOW = 10.0
-
 needs_pty = pytest.mark.skipif(
     sys.platform == "win32", reason="pseudo-terminals (the pty module) are POSIX only"
 )
 
 
 @pytest.fixture
-def env(vertex_emulator: VertexEmulator, vertex_key_file: Path) -> dict[str, str]:
-    return cli_environ(vertex_emulator, vertex_key_file)
+def chat(cli_main: Callable[..., Done]) -> Callable[..., Done]:
+    """Runs ``claude-vertex chat ARGV`` in this process with ``stdin`` piped in."""
+    return functools.partial(cli_main, "chat")
 
 
 @pytest.fixture
-def chat(
-    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., Done]:
-    """Runs ``claude-vertex chat ARGV`` in this process with ``stdin`` as its piped input."""
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-
-    def run(*argv: str, stdin: str = "") -> Done:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        status = main(["chat", *argv])
-        out, err = capsys.readouterr()
-        return Done(status, out, err)
-
-    return run
-
-
-class SlowAnswer:
-    """Makes the next answer take ``SLOW`` seconds, and waits until its call has arrived."""
-
-    def __init__(self, emulator: VertexEmulator) -> None:
-        self.emulator = emulator
-
-    def next(self) -> None:
-        self.emulator.inject(Fault.slow(SLOW))
-
-    def arrived(self) -> None:
-        wait_for(lambda: self.emulator.in_flight == 1, "the slow call to arrive")
-
-
-@pytest.fixture
-def slow_answer(vertex_emulator: VertexEmulator) -> Iterator[SlowAnswer]:
-    """A :class:`SlowAnswer`; after the test, the emulator finishes the stopped answer (to a
-    closed connection) before the next test, so no test sees another's request in flight."""
-    assert vertex_emulator.in_flight == 0
-    yield SlowAnswer(vertex_emulator)
-    wait_for(lambda: vertex_emulator.in_flight == 0, "the slow answer to end", SLOW + WAIT)
-
-
-@pytest.fixture
-def terminal(env: dict[str, str]) -> Iterator[PtyChild]:
-    child = PtyChild(env, "chat")
+def terminal(cli_env: dict[str, str]) -> Iterator[PtyChild]:
+    child = PtyChild(cli_env, "chat")
     yield child
     child.close()
 
@@ -260,17 +216,10 @@ def test_a_configuration_error_exits_2_before_the_first_turn(
 
 
 def test_ctrl_c_stops_a_slow_answer_and_the_session_goes_on(
-    env: dict[str, str], vertex_emulator: VertexEmulator, slow_answer: SlowAnswer
+    cli_env: dict[str, str], vertex_emulator: VertexEmulator, slow_answer: SlowAnswer
 ) -> None:
     slow_answer.next()
-    child = subprocess.Popen(
-        [*COMMAND, "chat"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    child = spawn_cli(cli_env, "chat", stdin=subprocess.PIPE)
     try:
         assert child.stdin is not None
         child.stdin.write("A slow one\n")
@@ -336,8 +285,8 @@ def test_on_a_terminal_ctrl_d_or_ctrl_c_at_the_prompt_ends_the_session(
 
 
 @needs_pty
-def test_on_a_terminal_thinking_shows_before_the_answer(env: dict[str, str]) -> None:
-    child = PtyChild(env, "chat", "--thinking", "1024")
+def test_on_a_terminal_thinking_shows_before_the_answer(cli_env: dict[str, str]) -> None:
+    child = PtyChild(cli_env, "chat", "--thinking", "1024")
     try:
         child.expect("> ")
         child.send("Why?")
