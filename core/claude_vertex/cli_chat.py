@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+import textwrap
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -264,13 +265,23 @@ def run_chat(args: argparse.Namespace) -> int:
     return 0
 
 
-_EPILOG = (
-    "One line is one message. Slash commands (alone on their line):\n"
-    + "\n".join(f"  {command:<8} {what}" for command, what in SLASH_COMMANDS.items())
-    + "\n\nAnswers go to standard output; thinking (at a terminal), usage and errors go to "
-    "standard error. Ctrl-C during an answer stops it: that turn is left out of the history "
-    "and the totals, and the session goes on. With standard input not a terminal (a pipe, a "
-    "file), each line is a message and the session ends at the end of input."
+_EPILOG = "\n\n".join(
+    [
+        "One line is one message. Slash commands (alone on their line):\n"
+        + "\n".join(f"  {command:<8} {what}" for command, what in SLASH_COMMANDS.items()),
+        *(
+            textwrap.fill(paragraph, 79)
+            for paragraph in (
+                "Answers go to standard output; thinking (at a terminal), usage and errors go "
+                "to standard error. Ctrl-C during an answer stops it: that turn is left out of "
+                "the history and the totals, and the session goes on.",
+                "With standard input not a terminal (a pipe, a file), each line is a message "
+                "and the session ends at the end of input.",
+                "Exit status: 0 when the session ends, 2 for a wrong option or configuration "
+                "(nothing sent), 1 when standard input was not a terminal and a turn failed.",
+            )
+        ),
+    ]
 )
 
 

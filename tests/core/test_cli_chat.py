@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from claude_vertex.cli import main
 from claude_vertex.testing import Fault, VertexEmulator
 from tests.core.cli_process import (
     ESCAPE,
@@ -296,3 +297,12 @@ def test_on_a_terminal_thinking_shows_before_the_answer(cli_env: dict[str, str])
         assert child.wait() == 0
     finally:
         child.close()
+
+
+def test_help_lists_the_slash_commands_and_the_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["chat", "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    for text in ("/help", "/clear", "/usage", "/exit", "Ctrl-C during an answer", "--thinking"):
+        assert text in out, text
