@@ -3,9 +3,10 @@
 Each subcommand is a function taking the parsed arguments and returning an exit status, and
 is registered in :func:`build_parser`; ``claude-vertex emulator`` runs the Vertex emulator,
 ``claude-vertex models`` shows the model table, ``claude-vertex doctor`` checks what a call
-needs and ``claude-vertex logging`` configures request-response logging (each in its own
-module: :mod:`claude_vertex.cli_models`, :mod:`claude_vertex.cli_doctor`,
-:mod:`claude_vertex.cli_logging`).
+needs, ``claude-vertex logging`` configures request-response logging, ``claude-vertex chat``
+converses and ``claude-vertex ask`` asks once (each in its own module:
+:mod:`claude_vertex.cli_models`, :mod:`claude_vertex.cli_doctor`,
+:mod:`claude_vertex.cli_logging`, :mod:`claude_vertex.cli_chat`, :mod:`claude_vertex.cli_ask`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from .cli_ask import add_ask_command
+from .cli_chat import add_chat_command
 from .cli_doctor import add_doctor_command
 from .cli_logging import add_logging_command
 from .cli_models import add_models_command
@@ -117,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_models_command(commands)
     add_doctor_command(commands)
     add_logging_command(commands)
+    add_chat_command(commands)
+    add_ask_command(commands)
     return parser
 
 

@@ -7,11 +7,48 @@ the emulator's (``vertex_emulator``, ``vertex_key_file``) from the package's own
 
 from __future__ import annotations
 
+import io
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from claude_vertex.cli import main
 from claude_vertex.testing import VertexEmulator
+from tests.core.cli_process import SLOW, WAIT, Done, SlowAnswer, cli_environ, wait_for
+
+
+@pytest.fixture
+def cli_env(vertex_emulator: VertexEmulator, vertex_key_file: Path) -> dict[str, str]:
+    """The environment of a ``claude-vertex`` process aimed at the emulator."""
+    return cli_environ(vertex_emulator, vertex_key_file)
+
+
+@pytest.fixture
+def cli_main(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., Done]:
+    """Runs ``claude-vertex ARGV`` in this process, ``stdin`` piped in, in ``cli_env``."""
+    for name, value in cli_env.items():
+        monkeypatch.setenv(name, value)
+
+    def run(*argv: str, stdin: str = "") -> Done:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        status = main(list(argv))
+        out, err = capsys.readouterr()
+        return Done(status, out, err)
+
+    return run
+
+
+@pytest.fixture
+def slow_answer(vertex_emulator: VertexEmulator) -> Iterator[SlowAnswer]:
+    """A :class:`SlowAnswer`; after the test, the emulator finishes the stopped answer (to a
+    closed connection) before the next test, so no test sees another's request in flight."""
+    assert vertex_emulator.in_flight == 0
+    yield SlowAnswer(vertex_emulator)
+    wait_for(lambda: vertex_emulator.in_flight == 0, "the slow answer to end", SLOW + WAIT)
 
 
 @pytest.fixture

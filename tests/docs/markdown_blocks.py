@@ -1,4 +1,5 @@
-"""The python code blocks of the project's markdown files, found by a CommonMark parser.
+"""The python code blocks (and shell examples) of the project's markdown files, found by a
+CommonMark parser.
 
 ``markdown-it-py`` (the parser ``rich`` uses, so it is in every environment that installs
 ``claude-vertex[cli]``) reads the files: fenced blocks inside lists, ``~~~`` fences and
@@ -10,6 +11,9 @@ before it::
     <!-- docs-test: skip — needs llama-index-llms-anthropic, the peer compared against -->
 
 Such a block is still compiled, so a syntax error in it fails the run.
+
+:func:`shell_examples` finds the commands of shell blocks (and of a section's inline code)
+that run a given program, with the same marks, for tests that run them.
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-__all__ = ["ROOT", "PythonBlock", "doc_files", "python_blocks"]
+__all__ = ["ROOT", "PythonBlock", "ShellExample", "doc_files", "python_blocks", "shell_examples"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
 #: The languages of a fence whose block is Python to run.
 _PYTHON = {"python", "py", "python3"}
+#: The languages of a fence whose lines are shell commands (``$ `` prompts allowed).
+_SHELL = {"bash", "sh", "shell", "console"}
 #: ``<!-- docs-test: skip — REASON -->`` (an en or em dash, a hyphen or a colon before REASON).
 _SKIP = re.compile(
     r"<!--\s*docs-test:\s*skip\s*[\u2014\u2013:-]?\s*(?P<reason>.*?)\s*-->", re.DOTALL
@@ -107,3 +113,100 @@ def python_blocks(path: Path, doc: str | None = None) -> list[PythonBlock]:
             skip = _skip_reason(previous.content)
         blocks.append(PythonBlock(doc, token.map[0] + 2, token.content, skip))
     return blocks
+
+
+@dataclass(frozen=True)
+class ShellExample:
+    """One shell command of a markdown file: where it is, the command, why it is not run.
+
+    Attributes:
+        doc: The markdown file's path relative to the repository root.
+        line: The 1-based line of the command.
+        command: The command as a reader would type it (a ``$ `` prompt removed).
+        skip_reason: The reason of a ``docs-test: skip`` mark on its block, or ``None``.
+    """
+
+    doc: str
+    line: int
+    command: str
+    skip_reason: str | None = None
+
+    @property
+    def where(self) -> str:
+        """``doc:line``."""
+        return f"{self.doc}:{self.line}"
+
+
+def _language(token: Token) -> str:
+    info = token.info.strip()
+    return info.split(maxsplit=1)[0].lower() if info else ""
+
+
+def _fenced_commands(tokens: list[Token], index: int) -> list[tuple[int, str, str | None]]:
+    """The lines of the shell block ``tokens[index]``: (line, command, skip reason)."""
+    token = tokens[index]
+    assert token.map is not None
+    previous = tokens[index - 1] if index else None
+    skip = (
+        _skip_reason(previous.content) if previous is not None and _marks(previous, token) else None
+    )
+    found = []
+    for offset, line in enumerate(token.content.splitlines()):
+        command = line.removeprefix("$ ").strip()
+        if command and not command.startswith("#"):
+            found.append((token.map[0] + 2 + offset, command, skip))
+    return found
+
+
+def _listed_commands(tokens: list[Token], heading: str) -> list[tuple[int, str, str | None]]:
+    """The inline code spans of the section titled ``heading``, up to the next heading of its
+    level or above."""
+    found: list[tuple[int, str, str | None]] = []
+    level = None
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open":
+            if level is not None and token.tag <= level:
+                break
+            if tokens[index + 1].content == heading:
+                level = token.tag
+            continue
+        if level is None or token.type != "inline" or token.map is None:
+            continue
+        for child in token.children or ():
+            if child.type == "code_inline":
+                found.append((token.map[0] + 1, child.content, None))
+    return found
+
+
+def shell_examples(
+    path: Path, programs: tuple[str, ...], *, listed_under: str | None = None
+) -> list[ShellExample]:
+    """The commands of ``path`` that run one of ``programs`` (``claude-vertex ask``, say).
+
+    From every shell block (a command there may also sit in a pipeline), and, with
+    ``listed_under``, from the inline code of the section with that title (a list of commands
+    with one example each), where a command must start with the program and be more than
+    the program alone (which names the command).
+    """
+    doc = path.relative_to(ROOT).as_posix()
+    tokens = MarkdownIt("commonmark").parse(path.read_text(encoding="utf-8"))
+    candidates = [
+        (line, command, skip, True)
+        for index, token in enumerate(tokens)
+        if token.type == "fence" and _language(token) in _SHELL
+        for line, command, skip in _fenced_commands(tokens, index)
+    ]
+    if listed_under is not None:
+        candidates += [
+            (line, command, skip, False)
+            for line, command, skip in _listed_commands(tokens, listed_under)
+        ]
+    examples = []
+    for line, command, skip, in_pipeline in candidates:
+        if in_pipeline:
+            runs = command.startswith(programs) or any(f"| {p}" in command for p in programs)
+        else:  # a list names the command (the program alone), then gives its example
+            runs = command.startswith(programs) and command not in programs
+        if runs:
+            examples.append(ShellExample(doc, line, command, skip))
+    return sorted(examples, key=lambda example: example.line)

@@ -72,7 +72,7 @@ class FileRun:
     problem: str | None = None  # the run as a whole failed (a timeout, a crash of the runner)
 
 
-def _environment(emulator: VertexEmulator, key_file: Path, home: Path) -> dict[str, str]:
+def docs_environment(emulator: VertexEmulator, key_file: Path, home: Path) -> dict[str, str]:
     """The process environment minus the machine's cloud setup, plus the emulator's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(_LEAKY)}
     env.update(
@@ -121,7 +121,7 @@ def run_blocks(path: Path, blocks: list[PythonBlock]) -> FileRun:
             done = subprocess.run(
                 command,
                 cwd=work_name,
-                env=_environment(emulator, key_file, home),
+                env=docs_environment(emulator, key_file, home),
                 capture_output=True,
                 text=True,
                 timeout=TIMEOUT,
