@@ -46,6 +46,7 @@ from typing import IO, TYPE_CHECKING, Any, Union, cast
 from .batch_jobs import (
     DEFAULT_POLL_INTERVAL,
     DEFAULT_TIMEOUT,
+    REQUESTS_LABEL,
     BatchCounts,
     BatchJob,
     BatchJobError,
@@ -237,6 +238,8 @@ class BatchClient:
         body = {
             "displayName": name[:128],
             "model": f"publishers/anthropic/models/{staged.model}",
+            # The request count, so progress can show a total while the job runs.
+            "labels": {REQUESTS_LABEL: str(staged.requests)},
             "inputConfig": {"instancesFormat": "jsonl", "gcsSource": {"uris": [staged.uri]}},
             "outputConfig": {
                 "predictionsFormat": "jsonl",

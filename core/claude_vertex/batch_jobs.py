@@ -38,9 +38,12 @@ from .errors import (
     error_from_response,
 )
 from .failover import RETRYABLE_STATUSES, RetryPolicy
+from .models import MULTI_REGIONS
 from .settings import Settings
 
 __all__ = [
+    "DEFAULT_POLL_INTERVAL",
+    "REQUESTS_LABEL",
     "BatchCounts",
     "BatchJob",
     "BatchJobError",
@@ -60,6 +63,8 @@ _JOB_ID = re.compile(r"[0-9]{1,30}")
 DEFAULT_TIMEOUT = 60.0
 #: Seconds between two reads of a job that :meth:`BatchJobs.wait` waits for.
 DEFAULT_POLL_INTERVAL = 30.0
+#: The label a job made by this package carries: how many requests its input holds.
+REQUESTS_LABEL = "claude-vertex-requests"
 
 
 class BatchJobState(str, enum.Enum):
@@ -171,6 +176,17 @@ class BatchJob:
         return parse_job_name(self.name)[1]
 
     @property
+    def requests(self) -> int | None:
+        """How many requests the job has (None when unknown).
+
+        The larger of its counts' sum and the label that
+        :meth:`~claude_vertex.batch.BatchClient.submit` sets.
+        """
+        labelled = _int(_mapping(self.raw.get("labels")).get(REQUESTS_LABEL)) or None
+        counted = self.counts.done + self.counts.incomplete
+        return max(counted, labelled or 0) or None
+
+    @property
     def model_id(self) -> str:
         """The model's id (the last part of :attr:`model`)."""
         return self.model.rsplit("/", 1)[-1]
@@ -194,6 +210,7 @@ class BatchJob:
             "display_name": self.display_name,
             "model": self.model_id,
             "state": self.state.value,
+            "requests": self.requests,
             "counts": {
                 "succeeded": self.counts.succeeded,
                 "failed": self.counts.failed,
@@ -307,6 +324,17 @@ def job_from_resource(resource: Mapping[str, Any]) -> BatchJob:
         else None,
         raw=dict(resource),
     )
+
+
+def _single_region(region: str) -> str:
+    """``region``, if jobs can live there (not ``global``, ``us`` or ``eu``)."""
+    validate_region(region)
+    if region == "global" or region in MULTI_REGIONS:
+        raise ConfigurationError(
+            f"Batch prediction jobs live in single regions, not on the {region!r} endpoint: "
+            "give the region (region=..., --region, or $CLOUD_ML_REGION), e.g. 'us-east5'."
+        )
+    return region
 
 
 def parse_job_name(name: str) -> tuple[str, str, str]:
@@ -518,7 +546,7 @@ class BatchJobs:
         Pages are read as the iteration reaches them. ``filter`` is Vertex's list filter
         (for example ``state="JOB_STATE_RUNNING"``).
         """
-        where = validate_region(region or self.region)
+        where = _single_region(region or self.region)
         params = {"pageSize": str(page_size)}
         if filter:
             params["filter"] = filter
