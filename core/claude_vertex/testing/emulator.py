@@ -17,8 +17,10 @@ from types import TracebackType
 from typing import Literal
 
 from .auth import Authority
+from .cloud_storage import CloudStorage
 from .faults import Fault, FaultPlan
 from .front_door import FrontDoor
+from .model_layer import ModelLayer
 from .prompt_cache import PromptCache
 from .request_log import RecordedRequest, RequestLog
 from .routing import Router
@@ -71,14 +73,15 @@ class VertexEmulator:
         self._faults = FaultPlan()
         self._log = RequestLog()
         self._front_door = FrontDoor(project, self._authority)
-        self._objects = ObjectStore(self._authority)
+        self._objects = ObjectStore()
+        self._storage = CloudStorage(self._authority, self._objects)
+        self._model_layer = ModelLayer(ThinkingSigner(), self._cache)
         self._router = Router(
             authority=self._authority,
             front_door=self._front_door,
             faults=self._faults,
-            objects=self._objects,
-            signer=ThinkingSigner(),
-            cache=self._cache,
+            storage=self._storage,
+            model_layer=self._model_layer,
             log=self._log,
             token_uri=lambda: self.token_uri,
         )
@@ -105,16 +108,20 @@ class VertexEmulator:
         return self
 
     def stop(self) -> None:
-        """Stop serving, close open connections and release the port."""
+        """Stop serving, close open connections and release the port.
+
+        The Cloud Storage objects go too, with the temporary folder that held them.
+        """
         server, thread = self._server, self._thread
         self._server = self._thread = None
-        if server is None:
-            return
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        if server is not None:
+            server.shutdown()
+            server.close_connections()
+            server.server_close()
+            if thread is not None:
+                thread.join(timeout=5)
+        self._storage.close()
+        self._objects.close()
 
     def __enter__(self) -> VertexEmulator:
         return self.start()
@@ -220,6 +227,10 @@ class VertexEmulator:
     def environ(self, key_file: str | Path, region: str | None = None) -> dict[str, str]:
         """The environment variables that point an app at the emulator.
 
+        Vertex (``ANTHROPIC_VERTEX_BASE_URL``, ``ANTHROPIC_VERTEX_PROJECT_ID``), the
+        credentials (``GOOGLE_APPLICATION_CREDENTIALS``) and Cloud Storage
+        (``STORAGE_EMULATOR_HOST``, which google-cloud-storage and ``gs://`` media reads honour).
+
         Args:
             key_file: The service-account key file (see :meth:`write_service_account_key`).
             region: Also export it as ``CLOUD_ML_REGION``. Without one, no region is exported,
@@ -231,6 +242,7 @@ class VertexEmulator:
             "ANTHROPIC_VERTEX_BASE_URL": self.base_url,
             "GOOGLE_APPLICATION_CREDENTIALS": str(key_file),
             "ANTHROPIC_VERTEX_PROJECT_ID": self.project,
+            "STORAGE_EMULATOR_HOST": self.storage_host,
         }
         if region is not None:
             env["CLOUD_ML_REGION"] = region
@@ -284,15 +296,30 @@ class VertexEmulator:
 
     @property
     def storage_host(self) -> str:
-        """The value of ``STORAGE_EMULATOR_HOST`` that sends Cloud Storage reads here."""
+        """The value of ``STORAGE_EMULATOR_HOST`` that sends Cloud Storage calls here."""
         return self.url
 
     def put_object(self, bucket: str, name: str, data: bytes, content_type: str) -> str:
         """Store a Cloud Storage object served to valid tokens; returns its ``gs://`` URI.
 
-        Objects survive :meth:`reset`.
+        Objects survive :meth:`reset`, not :meth:`stop`.
         """
         return self._objects.put(bucket, name, data, content_type)
+
+    def read_object(self, bucket: str, name: str) -> bytes:
+        """The bytes of a stored object (one a test uploaded, or a batch job's output).
+
+        Raises:
+            KeyError: there is no such object.
+        """
+        stored = self._objects.get(bucket, name)
+        if stored is None:
+            raise KeyError(f"no object gs://{bucket}/{name}")
+        return stored.path.read_bytes()
+
+    def list_objects(self, bucket: str, prefix: str = "") -> list[str]:
+        """The names of the objects of ``bucket`` under ``prefix``, sorted."""
+        return [stored.name for stored in self._objects.listing(bucket, prefix)]
 
     @property
     def in_flight(self) -> int:
