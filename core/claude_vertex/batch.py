@@ -66,7 +66,13 @@ from .batch_lines import (
     write_input,
 )
 from .batch_results import BatchItemError, BatchResult, BatchResults
-from .batch_staging import parse_gcs_uri, storage_client, upload_file
+from .batch_staging import (
+    UPLOAD_CHUNK_BYTES,
+    checked_chunk_bytes,
+    parse_gcs_uri,
+    storage_client,
+    upload_file,
+)
 from .cost import CostTotalsSnapshot
 from .endpoints import validate_batch_region
 from .errors import ConfigurationError
@@ -145,6 +151,8 @@ class BatchClient:
         timeout: seconds each HTTP exchange with the job resource may take.
         max_retries: further attempts of job reads and cancels after a 429, 5xx or lost
             connection.
+        upload_chunk_bytes: bytes per chunk of the resumable upload of an input (a multiple
+            of 256 KiB): what memory holds of it at a time.
     """
 
     def __init__(
@@ -155,8 +163,10 @@ class BatchClient:
         storage: StorageClient | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = 2,
+        upload_chunk_bytes: int = UPLOAD_CHUNK_BYTES,
     ) -> None:
         self.settings = settings
+        self.upload_chunk_bytes = checked_chunk_bytes(upload_chunk_bytes)
         self.jobs = BatchJobs(settings, region=region, timeout=timeout, max_retries=max_retries)
         self.region = self.jobs.region
         self._storage = storage
@@ -222,7 +232,7 @@ class BatchClient:
             with spool.open("w", encoding="utf-8") as out:
                 count = write_input(_requests_of(requests), transform, out)
             target = run.child("input.jsonl")
-            size = upload_file(self.storage, spool, target)
+            size = upload_file(self.storage, spool, target, chunk_bytes=self.upload_chunk_bytes)
         return StagedInput(
             uri=str(target),
             requests=count,

@@ -18,6 +18,7 @@ Cloud Storage alike.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 import tempfile
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ __all__ = [
     "UPLOAD_CHUNK_BYTES",
     "GcsUri",
     "SharedTokenCredentials",
+    "checked_chunk_bytes",
     "download_lines",
     "list_uris",
     "parse_gcs_uri",
@@ -107,7 +109,7 @@ def parse_gcs_uri(uri: str, *, what: str = "staging location") -> GcsUri:
 def _storage() -> Any:
     """The ``google.cloud.storage`` module, or the error that says how to install it."""
     try:
-        from google.cloud import storage
+        storage = importlib.import_module("google.cloud.storage")
     except ImportError as missing:
         raise MissingExtraError(
             f"Batch jobs stage their files in Cloud Storage with google-cloud-storage, which "
@@ -157,12 +159,33 @@ def storage_client(tokens: TokenProvider, project: str) -> StorageClient:
     return client
 
 
-def upload_file(client: StorageClient, path: Path, uri: GcsUri) -> int:
-    """Upload the file ``path`` to ``uri`` in resumable chunks; its size in bytes."""
-    blob = client.bucket(uri.bucket).blob(uri.name, chunk_size=UPLOAD_CHUNK_BYTES)
+def checked_chunk_bytes(chunk_bytes: int) -> int:
+    """``chunk_bytes`` if it can be a resumable upload's chunk size, else raise.
+
+    Raises:
+        ConfigurationError: not a positive multiple of 256 KiB.
+    """
+    if not isinstance(chunk_bytes, int) or chunk_bytes <= 0 or chunk_bytes % (256 * 1024):
+        raise ConfigurationError(
+            f"upload_chunk_bytes={chunk_bytes!r} must be a positive multiple of 262144 "
+            "(256 KiB), as Cloud Storage's resumable uploads require."
+        )
+    return chunk_bytes
+
+
+def upload_file(
+    client: StorageClient, path: Path, uri: GcsUri, *, chunk_bytes: int = UPLOAD_CHUNK_BYTES
+) -> int:
+    """Upload the file ``path`` to ``uri`` in resumable chunks; its size in bytes.
+
+    Each chunk of ``chunk_bytes`` (a multiple of 256 KiB) is in memory while it is sent.
+    """
+    blob = client.bucket(uri.bucket).blob(uri.name, chunk_size=checked_chunk_bytes(chunk_bytes))
     size = path.stat().st_size
     with path.open("rb") as handle:
-        blob.upload_from_file(handle, size=size, content_type=JSONL, checksum="crc32c")
+        # No size: google-cloud-storage would send a file under 8 MiB as one multipart
+        # request built in memory; without it every upload is resumable, chunk by chunk.
+        blob.upload_from_file(handle, content_type=JSONL, checksum="crc32c")
     return size
 
 
