@@ -2,8 +2,8 @@
 
 It starts and stops the HTTP server (:mod:`.server`) in a background thread, gives the URLs,
 credentials and environment variables that point an app at it, and exposes its request logs,
-fault injection, model availability and Cloud Storage objects. The answers themselves come
-from :class:`~.routing.Router`.
+fault injection, model availability, Cloud Storage objects and batch prediction jobs. The
+answers themselves come from :class:`~.routing.Router`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from types import TracebackType
 from typing import Literal
 
 from .auth import Authority
+from .batch_faults import BatchFaultPlan, JobFailure
+from .batch_jobs import BatchJobs, OverLimit
 from .cloud_storage import CloudStorage
 from .faults import Fault, FaultPlan
 from .front_door import FrontDoor
@@ -49,6 +51,11 @@ class VertexEmulator:
         cache_creation: When usage shows the ``cache_creation`` breakdown: ``"on_write"``
             (the default: calls that wrote to the cache) or ``"always"`` (zeros otherwise).
             Which one Vertex does on calls without writes is unconfirmed.
+        batch_concurrency: How many batch prediction jobs of the project run at once (4,
+            Google's documented default quota).
+        batch_over_limit: What a job created while ``batch_concurrency`` jobs run gets:
+            ``"queue"`` (the default: it waits ``JOB_STATE_PENDING`` for a slot) or
+            ``"refuse"`` (429 RESOURCE_EXHAUSTED). Which one Vertex does is unconfirmed.
     """
 
     def __init__(
@@ -58,6 +65,8 @@ class VertexEmulator:
         host: str = "127.0.0.1",
         *,
         cache_creation: Literal["on_write", "always"] = "on_write",
+        batch_concurrency: int = 4,
+        batch_over_limit: OverLimit = "queue",
     ) -> None:
         if cache_creation not in ("on_write", "always"):
             raise ValueError(
@@ -76,11 +85,23 @@ class VertexEmulator:
         self._objects = ObjectStore()
         self._storage = CloudStorage(self._authority, self._objects)
         self._model_layer = ModelLayer(ThinkingSigner(), self._cache)
+        self._batch_faults = BatchFaultPlan()
+        self._batch = BatchJobs(
+            project=project,
+            authority=self._authority,
+            front_door=self._front_door,
+            objects=self._objects,
+            model_layer=self._model_layer,
+            faults=self._batch_faults,
+            concurrency=batch_concurrency,
+            over_limit=batch_over_limit,
+        )
         self._router = Router(
             authority=self._authority,
             front_door=self._front_door,
             faults=self._faults,
             storage=self._storage,
+            batch=self._batch,
             model_layer=self._model_layer,
             log=self._log,
             token_uri=lambda: self.token_uri,
@@ -110,7 +131,8 @@ class VertexEmulator:
     def stop(self) -> None:
         """Stop serving, close open connections and release the port.
 
-        The Cloud Storage objects go too, with the temporary folder that held them.
+        Batch jobs stop, and the Cloud Storage objects go, with the temporary folder that held
+        them.
         """
         server, thread = self._server, self._thread
         self._server = self._thread = None
@@ -120,6 +142,7 @@ class VertexEmulator:
             server.server_close()
             if thread is not None:
                 thread.join(timeout=5)
+        self._batch.reset()
         self._storage.close()
         self._objects.close()
 
@@ -179,6 +202,18 @@ class VertexEmulator:
         return (
             f"{self.base_url}/projects/{project or self.project}/locations/{region}"
             f"/publishers/anthropic/models/{model}:{specifier}"
+        )
+
+    @property
+    def project_number(self) -> str:
+        """The project's number (made up, stable): batch job names carry it, as Vertex's do."""
+        return self._batch.number
+
+    def batch_jobs_url(self, region: str = "us-east5", *, project: str | None = None) -> str:
+        """The full URL of the ``batchPredictionJobs`` collection in ``region``."""
+        return (
+            f"{self.base_url}/projects/{project or self.project}/locations/{region}"
+            "/batchPredictionJobs"
         )
 
     def iam_endpoint(self, target_email: str) -> str:
@@ -321,6 +356,51 @@ class VertexEmulator:
         """The names of the objects of ``bucket`` under ``prefix``, sorted."""
         return [stored.name for stored in self._objects.listing(bucket, prefix)]
 
+    # ----------------------------------------------------------- batch jobs
+
+    def fail_batch_jobs(
+        self,
+        message: str = "Internal error encountered. Please retry.",
+        *,
+        after_lines: int = 0,
+        times: int = 1,
+        code: int = 13,
+    ) -> None:
+        """The next ``times`` batch jobs created fail: ``JOB_STATE_FAILED`` with ``error``.
+
+        Args:
+            message: The job's ``error.message``.
+            after_lines: How many lines each answers first (published in its output).
+            times: How many jobs fail.
+            code: The job's ``error.code`` (a ``google.rpc.Code``; 13 is INTERNAL).
+        """
+        self._batch_faults.fail_jobs(JobFailure(message, code, after_lines), times)
+
+    def fail_batch_lines(
+        self,
+        custom_ids: Iterable[str] = (),
+        *,
+        rate: float = 0.0,
+        fault: Fault | None = None,
+        seed: int = 0,
+    ) -> None:
+        """Batch lines with these ``custom_ids``, and a seeded ``rate`` of others, fail.
+
+        A failed line has no ``response``; its ``status`` is the error body ``fault``
+        answers (by default :meth:`Fault.overloaded`), as text.
+        """
+        self._batch_faults.fail_lines(custom_ids, rate, fault or Fault.overloaded(), seed)
+
+    def set_batch_pace(self, seconds_per_line: float) -> None:
+        """Answer each batch line in ``seconds_per_line`` (0, the default: as fast as it can)."""
+        self._batch_faults.pace = seconds_per_line
+
+    def hold_batch_jobs(self, hold: bool = True) -> None:
+        """Keep new and waiting jobs ``JOB_STATE_PENDING`` (``False``: let them start)."""
+        self._batch_faults.hold = hold
+        if not hold:
+            self._batch.release()
+
     @property
     def in_flight(self) -> int:
         """How many requests have arrived and are not yet fully answered."""
@@ -328,6 +408,9 @@ class VertexEmulator:
 
     def reset(self) -> None:
         """Clear the request logs, faults, availability overrides and the prompt cache.
+
+        Batch jobs are stopped and forgotten, with the batch faults, pace and hold; their
+        output objects stay.
 
         Issued tokens and keys stay valid. A request that arrived before the reset and is
         still being answered (a slow fault, say) is answered but not logged: the new logs hold
@@ -337,3 +420,5 @@ class VertexEmulator:
         self._cache.clear()
         self._log.reset()
         self._front_door.clear_availability()
+        self._batch.reset()
+        self._batch_faults.clear()

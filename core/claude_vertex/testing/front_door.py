@@ -77,7 +77,7 @@ class FrontDoor:
         refusal = self._gateway_refusal(incoming, route, project, region, name, body)
         if refusal is not None or not model_id:
             return refusal
-        return self._availability_refusal(route, project, region, model_id)
+        return self.availability_refusal(route, project, region, model_id)
 
     def _gateway_refusal(
         self,
@@ -105,7 +105,7 @@ class FrontDoor:
             return google_refusal(route, 404, _NOT_FOUND.format(resource=resource))
         return None
 
-    def _availability_refusal(
+    def availability_refusal(
         self, route: ModelRoute, project: str, region: str, model_id: str
     ) -> Reply | None:
         """The refusal of a model Vertex does not know, or does not serve in ``region``."""

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from claude_vertex.models import resolve_model
 
 from .auth import Authority
+from .batch_jobs import BatchJobs
 from .cloud_storage import CloudStorage
 from .error_bodies import google_error
 from .faults import FaultPlan
@@ -49,6 +50,7 @@ class Router:
         front_door: Google's checks of model-route requests.
         faults: The faults queued for model-route requests.
         storage: The Cloud Storage JSON API.
+        batch: The ``batchPredictionJobs`` resource.
         model_layer: Checks and answers Messages API bodies.
         log: Where answered requests are logged and in-flight ones counted.
         token_uri: The URL of the emulator's ``/token`` (JWT assertions name it as audience).
@@ -61,6 +63,7 @@ class Router:
         front_door: FrontDoor,
         faults: FaultPlan,
         storage: CloudStorage,
+        batch: BatchJobs,
         model_layer: ModelLayer,
         log: RequestLog,
         token_uri: Callable[[], str],
@@ -69,6 +72,7 @@ class Router:
         self._front_door = front_door
         self._faults = faults
         self._storage = storage
+        self._batch = batch
         self._model_layer = model_layer
         self._log = log
         self._token_uri = token_uri
@@ -105,6 +109,11 @@ class Router:
             return self._iam(incoming, unquote(iam.group(1)))
         if self._storage.handles(path):
             return self._record(incoming, "storage", self._storage.answer(incoming), None)
+        if self._batch.handles(path):
+            batch = self._batch.answer(incoming)
+            return self._record(
+                incoming, "batch", batch.reply, batch.body, batch.project, batch.region, batch.model
+            )
         model = _MODEL_PATH.fullmatch(path)
         if post and model:
             project, region, name, method = (unquote(part) for part in model.groups())
