@@ -2,7 +2,8 @@
 
 Each subcommand is a function taking the parsed arguments and returning an exit status, and
 is registered in :func:`build_parser`; ``claude-vertex emulator`` runs the Vertex emulator,
-``claude-vertex models`` shows the model table (its own module, :mod:`claude_vertex.cli_models`).
+``claude-vertex models`` shows the model table (its own module, :mod:`claude_vertex.cli_models`),
+``claude-vertex batch ...`` runs batch prediction jobs (:mod:`claude_vertex.cli_batch`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from .cli_batch import add_batch_command
 from .cli_models import add_models_command
 
 __all__ = ["build_parser", "main"]
@@ -110,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     emulator.set_defaults(handler=_run_emulator)
     add_models_command(commands)
+    add_batch_command(commands)
     return parser
 
 
