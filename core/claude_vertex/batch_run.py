@@ -5,22 +5,32 @@ each a ``custom_id`` from its position, submit them as one Vertex batch predicti
 (:class:`~claude_vertex.batch.BatchClient`), wait for it, and read the results back in input
 order: a :class:`BatchRun` holds one :class:`~claude_vertex.batch.BatchResult` per item (an
 answer, or a typed :class:`~claude_vertex.batch.BatchItemError`), the job, and the usage and
-cost of all answers at batch prices. A framework adapter only maps its types to parameters
-and the results back.
+cost of all answers at batch prices. :func:`batch_outputs` turns the results into a
+:class:`BatchOutputs` list of the framework's answers (and errors), the way ``.batch()`` of
+LangChain returns them. A framework adapter only maps its types to parameters and back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from .batch import AsyncBatchClient, BatchClient, BatchJob, BatchRequest, BatchResult
+from .batch import (
+    AsyncBatchClient,
+    BatchClient,
+    BatchItemError,
+    BatchJob,
+    BatchRequest,
+    BatchResult,
+)
 from .batch_jobs import DEFAULT_POLL_INTERVAL
 from .cost import CostTotalsSnapshot
 from .settings import Settings
 
-__all__ = ["BatchRun", "arun_batch", "item_id", "run_batch"]
+__all__ = ["BatchOutputs", "BatchRun", "arun_batch", "batch_outputs", "item_id", "run_batch"]
+
+_T = TypeVar("_T")
 
 
 def item_id(position: int) -> str:
@@ -114,3 +124,49 @@ async def arun_batch(
         return BatchRun(job, ordered, results.totals)
     finally:
         await client.close()
+
+
+class BatchOutputs(list[_T]):
+    """One output per input, in input order, that also carries the job and its totals.
+
+    Attributes:
+        job: the batch prediction job as it ended (``None`` for an empty input: no job ran).
+        totals: tokens and US dollars of the answers, at batch prices (``None`` without a job).
+    """
+
+    def __init__(
+        self,
+        items: Iterable[_T] = (),
+        *,
+        job: BatchJob | None = None,
+        totals: CostTotalsSnapshot | None = None,
+    ) -> None:
+        super().__init__(items)
+        self.job = job
+        self.totals = totals
+
+    @property
+    def cost_usd(self) -> float | None:
+        """The job's cost in US dollars; ``None`` if a price is unknown (or no job ran)."""
+        return None if self.totals is None else self.totals.total_cost
+
+
+def batch_outputs(
+    run: BatchRun, convert: Callable[[BatchResult], _T], *, return_exceptions: bool
+) -> BatchOutputs[_T | BatchItemError]:
+    """Each result as ``convert`` makes it, or its error (with ``return_exceptions``).
+
+    Without ``return_exceptions``, the first error (in input order) is raised instead.
+
+    Raises:
+        BatchItemError: an item has no answer, unless ``return_exceptions``.
+    """
+    items: list[_T | BatchItemError] = []
+    for result in run.results:
+        if result.error is not None:
+            if not return_exceptions:
+                raise result.error
+            items.append(result.error)
+        else:
+            items.append(convert(result))
+    return BatchOutputs(items, job=run.job, totals=run.totals)

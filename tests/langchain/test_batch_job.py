@@ -20,7 +20,7 @@ STAGING = "gs://langchain-batch/jobs"
 FAST = 0.05  # seconds between reads of the job: the emulator answers in moments
 
 
-def answers(results: list[AIMessage | Exception]) -> list[AIMessage]:
+def answers(results: list[AIMessage | BatchItemError]) -> list[AIMessage]:
     """The items, each checked to be an answer."""
     checked = [item for item in results if isinstance(item, AIMessage)]
     assert len(checked) == len(results)

@@ -35,7 +35,7 @@ from claude_vertex import (
 )
 from claude_vertex.client import read_answer
 
-from .batch import BatchJobResults, batch_job_results
+from .batch import batch_message
 from .messages import aresolve_prompt, resolve_prompt
 from .payload import CallDefaults, PreparedCall, check_defaults, prepare_call
 from .responses import chat_result
@@ -49,7 +49,9 @@ from .tools import (
 )
 
 if TYPE_CHECKING:
-    from claude_vertex.batch_run import BatchRun
+    from claude_vertex.batch import BatchItemError
+    from claude_vertex.batch_run import BatchOutputs, BatchRun
+
 
 __all__ = ["ACCESS_TOKEN_SECRET", "CREDENTIALS_SECRET", "ChatClaudeVertex"]
 
@@ -480,7 +482,7 @@ class ChatClaudeVertex(BaseChatModel):
         timeout: float | None = None,
         stop: list[str] | None = None,
         **kwargs: Any,
-    ) -> BatchJobResults:
+    ) -> BatchOutputs[AIMessage | BatchItemError]:
         """Answer ``inputs`` as one Vertex batch prediction job, at batch prices.
 
         Takes what :meth:`batch` takes (strings, message lists, prompt values) and returns
@@ -503,8 +505,8 @@ class ChatClaudeVertex(BaseChatModel):
             kwargs: call arguments, as for :meth:`invoke` (``tools``, ``thinking``...).
 
         Returns:
-            A :class:`~langchain_claude_vertex.batch.BatchJobResults` list, with the ``job``
-            and its ``totals`` (``cost_usd``: the job's price).
+            A :class:`~claude_vertex.batch_run.BatchOutputs` list, with the ``job`` and its
+            ``totals`` (``cost_usd``: the job's price).
 
         Raises:
             ConfigurationError: the region, model or staging URI cannot run a job (before any
@@ -512,10 +514,10 @@ class ChatClaudeVertex(BaseChatModel):
             BatchItemError: an input has no answer, unless ``return_exceptions``.
             JobTimeoutError: the job did not end within ``timeout``.
         """
-        from claude_vertex.batch_run import run_batch
+        from claude_vertex.batch_run import BatchOutputs, run_batch
 
         if not inputs:
-            return BatchJobResults()
+            return BatchOutputs()
         model, settings, items = self._batch_items(inputs, stop, kwargs)
         run = run_batch(
             settings,
@@ -541,12 +543,12 @@ class ChatClaudeVertex(BaseChatModel):
         timeout: float | None = None,
         stop: list[str] | None = None,
         **kwargs: Any,
-    ) -> BatchJobResults:
+    ) -> BatchOutputs[AIMessage | BatchItemError]:
         """The async form of :meth:`batch_job` (the event loop is never blocked)."""
-        from claude_vertex.batch_run import arun_batch
+        from claude_vertex.batch_run import BatchOutputs, arun_batch
 
         if not inputs:
-            return BatchJobResults()
+            return BatchOutputs()
         model, settings, items = self._batch_items(inputs, stop, kwargs)
         run = await arun_batch(
             settings,
@@ -574,8 +576,14 @@ class ChatClaudeVertex(BaseChatModel):
         return calls[0].model, self._settings(), calls
 
     @staticmethod
-    def _batch_results(run: BatchRun, return_exceptions: bool) -> BatchJobResults:
-        return batch_job_results(run, return_exceptions=return_exceptions)
+    def _batch_results(
+        run: BatchRun, return_exceptions: bool
+    ) -> BatchOutputs[AIMessage | BatchItemError]:
+        from claude_vertex.batch_run import batch_outputs
+
+        return batch_outputs(
+            run, lambda result: batch_message(result, run.job), return_exceptions=return_exceptions
+        )
 
     # -- tokens ----------------------------------------------------------------------------
     def get_num_tokens_from_messages(
