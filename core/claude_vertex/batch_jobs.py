@@ -426,10 +426,7 @@ class BatchJobs:
             return job.name
         text = str(job).strip()
         if _JOB_ID.fullmatch(text):
-            return (
-                f"projects/{self.settings.project}/locations/{self.region}"
-                f"/batchPredictionJobs/{text}"
-            )
+            return f"{self._collection(_single_region(self.region))}/{text}"
         project, region, number = parse_job_name(text)
         return f"projects/{project}/locations/{region}/batchPredictionJobs/{number}"
 

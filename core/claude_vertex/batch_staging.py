@@ -22,6 +22,7 @@ import importlib
 import re
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -29,13 +30,14 @@ from typing import IO, TYPE_CHECKING, Any
 from google.auth.credentials import Credentials
 
 from .credentials import TokenProvider
-from .errors import ConfigurationError, MissingExtraError
+from .errors import ClaudeVertexError, ConfigurationError, MissingExtraError
 
 if TYPE_CHECKING:
     from google.cloud.storage import Client as StorageClient
 
 __all__ = [
     "UPLOAD_CHUNK_BYTES",
+    "CloudStorageError",
     "GcsUri",
     "SharedTokenCredentials",
     "checked_chunk_bytes",
@@ -59,6 +61,62 @@ JSONL = "application/jsonl"
 # (Cloud Storage's naming rules; dotted names may be longer, up to 222).
 _BUCKET = re.compile(r"[a-z0-9](?:[a-z0-9._-]{1,220})[a-z0-9]", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class CloudStorageError(ClaudeVertexError):
+    """A Cloud Storage call failed (after google-cloud-storage's own retries).
+
+    Attributes:
+        uri: the ``gs://`` location of the call.
+        status_code: the HTTP status, when Cloud Storage answered.
+    """
+
+    def __init__(self, action: str, uri: object, detail: str, status_code: int | None) -> None:
+        hint = _STORAGE_HINTS.get(status_code or 0, "Check the network path to Cloud Storage.")
+        super().__init__(f"Cloud Storage could not {action} {uri}: {detail} -> {hint}")
+        self.uri = str(uri)
+        self.status_code = status_code
+
+
+_STORAGE_HINTS = {
+    401: "Check the credentials (gcloud auth application-default login, or credentials=...).",
+    403: (
+        "Grant the caller roles/storage.objectAdmin on the bucket (and the Vertex AI service "
+        "agent read and write access, for the job's own reads and writes)."
+    ),
+    404: "Check that the bucket exists, in the job's region, and the object's name.",
+    412: "The object changed while it was written; try again.",
+    429: "Cloud Storage is rate limiting; try again later.",
+}
+
+
+@contextmanager
+def storage_errors(action: str, uri: object) -> Iterator[None]:
+    """Within the block, a failed Cloud Storage call raises :class:`CloudStorageError`."""
+    from google.api_core import exceptions as api_exceptions
+    from google.auth import exceptions as auth_exceptions
+    from google.resumable_media import common as media_common
+    from requests import exceptions as requests_exceptions
+
+    try:
+        yield
+    except api_exceptions.GoogleAPICallError as exc:
+        code = exc.code if isinstance(exc.code, int) else None
+        raise CloudStorageError(action, uri, _clipped(exc.message), code) from exc
+    except media_common.InvalidResponse as exc:
+        status = getattr(exc.response, "status_code", None)
+        raise CloudStorageError(action, uri, _clipped(str(exc)), status) from exc
+    except (
+        api_exceptions.GoogleAPIError,
+        auth_exceptions.GoogleAuthError,
+        requests_exceptions.RequestException,
+    ) as exc:
+        raise CloudStorageError(action, uri, _clipped(str(exc)), None) from exc
+
+
+def _clipped(text: object, limit: int = 500) -> str:
+    value = " ".join(str(text).split())
+    return value if len(value) <= limit else value[:limit] + "..."
 
 
 @dataclass(frozen=True)
@@ -182,7 +240,7 @@ def upload_file(
     """
     blob = client.bucket(uri.bucket).blob(uri.name, chunk_size=checked_chunk_bytes(chunk_bytes))
     size = path.stat().st_size
-    with path.open("rb") as handle:
+    with path.open("rb") as handle, storage_errors("upload to", uri):
         # No size: google-cloud-storage would send a file under 8 MiB as one multipart
         # request built in memory; without it every upload is resumable, chunk by chunk.
         blob.upload_from_file(handle, content_type=JSONL, checksum="crc32c")
@@ -191,7 +249,8 @@ def upload_file(
 
 def _download(client: StorageClient, uri: GcsUri, spool: IO[bytes]) -> None:
     blob = client.bucket(uri.bucket).blob(uri.name)
-    blob.download_to_file(spool)  # streamed to disk, checksum checked when the server sends one
+    with storage_errors("download", uri):
+        blob.download_to_file(spool)  # streamed to disk; checksum checked when one is sent
     spool.seek(0)
 
 
@@ -211,5 +270,6 @@ def download_lines(client: StorageClient, uri: GcsUri) -> Iterator[tuple[int, st
 def list_uris(client: StorageClient, prefix: GcsUri) -> Iterator[GcsUri]:
     """The objects under ``prefix`` (as a folder), in name order, read page by page."""
     folder = f"{prefix.name}/" if prefix.name else ""
-    for blob in client.list_blobs(prefix.bucket, prefix=folder):
-        yield GcsUri(prefix.bucket, blob.name)
+    with storage_errors("list", prefix):
+        for blob in client.list_blobs(prefix.bucket, prefix=folder):
+            yield GcsUri(prefix.bucket, blob.name)

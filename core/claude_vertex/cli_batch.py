@@ -122,7 +122,7 @@ def _progress_view(name: str) -> Iterator[Callable[[BatchJob], None]]:
     """A function drawing each reading of the job: a rich progress bar, else plain lines."""
     try:
         from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, Progress, TextColumn
     except ImportError:
         _say('(install the cli extra for a progress bar: pip install "claude-vertex[cli]")')
         yield lambda job: _say(_status_line(job))
@@ -134,11 +134,17 @@ def _progress_view(name: str) -> Iterator[Callable[[BatchJob], None]]:
         TextColumn(
             "[green]{task.fields[succeeded]:,} ok[/] [red]{task.fields[failed]:,} failed[/]"
         ),
-        TimeElapsedColumn(),
+        TextColumn("{task.fields[elapsed]}"),
     )
     with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
         task = progress.add_task(
-            name, total=None, state="reading", total_text="?", succeeded=0, failed=0
+            name,
+            total=None,
+            state="reading",
+            total_text="?",
+            succeeded=0,
+            failed=0,
+            elapsed="",
         )
 
         def draw(job: BatchJob) -> None:
@@ -151,6 +157,7 @@ def _progress_view(name: str) -> Iterator[Callable[[BatchJob], None]]:
                 total_text=f"{total:,}" if total else "?",
                 succeeded=job.counts.succeeded,
                 failed=job.counts.failed,
+                elapsed=_duration(job.elapsed() or 0.0),  # the job's own, since it was created
             )
 
         yield draw
