@@ -478,7 +478,14 @@ class ClaudeVertex(FunctionCallingLLM):
             JobTimeoutError: the job did not end within ``timeout``.
         """
         items = [self._prepared(messages, kwargs) for messages in conversations]
-        run = self._run_batch(items, staging, region, display_name, poll_interval, timeout)
+        run = self._run_batch(
+            items,
+            staging=staging,
+            region=region,
+            display_name=display_name,
+            poll_interval=poll_interval,
+            timeout=timeout,
+        )
         return self._batch_outputs(run, batch_chat_response, return_exceptions)
 
     async def abatch_chat(
@@ -495,7 +502,14 @@ class ClaudeVertex(FunctionCallingLLM):
     ) -> BatchOutputs[ChatResponse | BatchItemError]:
         """The async form of :meth:`batch_chat` (the event loop is never blocked)."""
         items = [await self._aprepared(messages, kwargs) for messages in conversations]
-        run = await self._arun_batch(items, staging, region, display_name, poll_interval, timeout)
+        run = await self._arun_batch(
+            items,
+            staging=staging,
+            region=region,
+            display_name=display_name,
+            poll_interval=poll_interval,
+            timeout=timeout,
+        )
         return self._batch_outputs(run, batch_chat_response, return_exceptions)
 
     def batch_complete(
@@ -515,7 +529,14 @@ class ClaudeVertex(FunctionCallingLLM):
         Arguments, results and errors as for :meth:`batch_chat`, with ``CompletionResponse`` s.
         """
         items = [self._prepared(prompt_to_messages(prompt), kwargs) for prompt in prompts]
-        run = self._run_batch(items, staging, region, display_name, poll_interval, timeout)
+        run = self._run_batch(
+            items,
+            staging=staging,
+            region=region,
+            display_name=display_name,
+            poll_interval=poll_interval,
+            timeout=timeout,
+        )
         return self._batch_outputs(run, batch_completion_response, return_exceptions)
 
     async def abatch_complete(
@@ -532,56 +553,33 @@ class ClaudeVertex(FunctionCallingLLM):
     ) -> BatchOutputs[CompletionResponse | BatchItemError]:
         """The async form of :meth:`batch_complete`."""
         items = [await self._aprepared(prompt_to_messages(p), kwargs) for p in prompts]
-        run = await self._arun_batch(items, staging, region, display_name, poll_interval, timeout)
+        run = await self._arun_batch(
+            items,
+            staging=staging,
+            region=region,
+            display_name=display_name,
+            poll_interval=poll_interval,
+            timeout=timeout,
+        )
         return self._batch_outputs(run, batch_completion_response, return_exceptions)
 
-    def _run_batch(
-        self,
-        items: list[JSON],
-        staging: str,
-        region: str | None,
-        display_name: str | None,
-        poll_interval: float,
-        timeout: float | None,
-    ) -> BatchRun | None:
+    def _run_batch(self, items: list[JSON], **job: Any) -> BatchRun | None:
+        """The job of ``items`` (``job``: :func:`~claude_vertex.batch_run.run_batch`'s options)."""
         from claude_vertex.batch_run import run_batch
 
         if not items:
             return None
-        return run_batch(
-            self._settings,
-            items,
-            model=str(items[0].get("model") or self.model),
-            staging=staging,
-            region=region,
-            display_name=display_name,
-            poll_interval=poll_interval,
-            timeout=timeout,
-        )
+        model = str(items[0].get("model") or self.model)
+        return run_batch(self._settings, items, model=model, **job)
 
-    async def _arun_batch(
-        self,
-        items: list[JSON],
-        staging: str,
-        region: str | None,
-        display_name: str | None,
-        poll_interval: float,
-        timeout: float | None,
-    ) -> BatchRun | None:
+    async def _arun_batch(self, items: list[JSON], **job: Any) -> BatchRun | None:
+        """The async form of :meth:`_run_batch`."""
         from claude_vertex.batch_run import arun_batch
 
         if not items:
             return None
-        return await arun_batch(
-            self._settings,
-            items,
-            model=str(items[0].get("model") or self.model),
-            staging=staging,
-            region=region,
-            display_name=display_name,
-            poll_interval=poll_interval,
-            timeout=timeout,
-        )
+        model = str(items[0].get("model") or self.model)
+        return await arun_batch(self._settings, items, model=model, **job)
 
     @staticmethod
     def _batch_outputs(
