@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from claude_vertex.batch_jobs import BatchJobState
 from claude_vertex.models import ModelInfo
 
 from .batch_faults import BatchFaultPlan, JobFailure
@@ -34,13 +35,14 @@ __all__ = ["OUTPUT_FILE", "BatchJob", "JobState"]
 #: Claude jobs use is unconfirmed).
 OUTPUT_FILE = "predictions.jsonl"
 
+#: A job's ``state``, as Vertex writes it (the core's names of the states).
 JobState = str
-PENDING = "JOB_STATE_PENDING"
-RUNNING = "JOB_STATE_RUNNING"
-SUCCEEDED = "JOB_STATE_SUCCEEDED"
-FAILED = "JOB_STATE_FAILED"
-CANCELLING = "JOB_STATE_CANCELLING"
-CANCELLED = "JOB_STATE_CANCELLED"
+PENDING: JobState = BatchJobState.PENDING.value
+RUNNING: JobState = BatchJobState.RUNNING.value
+SUCCEEDED: JobState = BatchJobState.SUCCEEDED.value
+FAILED: JobState = BatchJobState.FAILED.value
+CANCELLING: JobState = BatchJobState.CANCELLING.value
+CANCELLED: JobState = BatchJobState.CANCELLED.value
 #: States a job never leaves.
 ENDED = frozenset({SUCCEEDED, FAILED, CANCELLED})
 
