@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import subprocess
+import sys
 import tracemalloc
 
 import pytest
@@ -213,3 +215,20 @@ def test_disk_index_memory_stays_flat_as_keys_grow() -> None:
     small, large = peak(2_000), peak(40_000)
     # Twenty times the keys, and the Python heap's peak does not grow with them.
     assert large < small + 512 * 1024, (small, large)
+
+
+def test_import_claude_vertex_loads_no_batch_code_until_a_batch_name_is_used() -> None:
+    code = (
+        "import sys, claude_vertex; "
+        "before = sorted(m for m in sys.modules if 'batch' in m and m.startswith('claude_vertex') "
+        "or m.startswith('google.cloud.storage')); "
+        "claude_vertex.BatchClient; "
+        "after = 'claude_vertex.batch' in sys.modules, 'google.cloud.storage' in sys.modules; "
+        "print(before, after)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    # Nothing of batch at import; the batch code on first use, and still no google-cloud-storage
+    # (staging imports it when a transfer starts).
+    assert done.stdout.strip() == "[] (True, False)"
