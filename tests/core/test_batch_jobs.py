@@ -32,6 +32,8 @@ from claude_vertex.batch_staging import CloudStorageError
 from claude_vertex.testing import Fault, VertexEmulator
 from tests.helpers import MakeSettings
 
+pytestmark = pytest.mark.usefixtures("cloud_storage")
+
 MODEL = "claude-haiku-4-5"
 REGION = "us-east5"
 STAGING = "gs://batch-bucket/jobs"

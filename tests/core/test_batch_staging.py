@@ -47,6 +47,7 @@ def requests(count: int, *, start: int = 0) -> Iterator[dict[str, Any]]:
         }
 
 
+@pytest.mark.usefixtures("cloud_storage")
 def test_checked_lines_are_uploaded_and_read_back(
     batch: BatchClient, vertex_emulator: VertexEmulator
 ) -> None:
@@ -105,6 +106,7 @@ def test_refusals_come_before_any_io(
     assert vertex_emulator.list_objects(BUCKET, "refused") == []
 
 
+@pytest.mark.usefixtures("cloud_storage")
 def test_storage_uses_the_settings_shared_token(
     batch: BatchClient, vertex_emulator: VertexEmulator
 ) -> None:
@@ -141,6 +143,7 @@ def _peak_of_round_trip(batch: BatchClient, count: int, start: int) -> int:
     return peak
 
 
+@pytest.mark.usefixtures("cloud_storage")
 def test_memory_stays_flat_as_the_input_grows(monkeypatch: pytest.MonkeyPatch) -> None:
     # The emulator runs in a process of its own, so only the client's memory is traced.
     with emulator_process() as emulator:
