@@ -155,6 +155,15 @@ a target is missed (except with `--quick`).
 - **Auth** uses an emulator in the benchmark's own process (its log of token requests is
   read) and a fresh key file, so no token is held at the start.
 - **Memory** is resident memory (`/proc/self/statm`) after a garbage collection.
+- **Batch** runs a batch job's client side in a fresh process per size
+  (`benchmarks/batch_child.py`), with the emulator in its own: requests generated one at a
+  time are checked and transformed (call policy, conversation checks), spooled and uploaded
+  to the emulator's Cloud Storage in resumable 16 MiB chunks, then downloaded as a stream and
+  parsed back; a smaller job is run by the emulator and its results read in input order. Peak
+  memory is the child's `VmHWM`; the full size must stay within 32 MiB of a tenth of it.
+  Online calls of the same requests (the core client, 16 threads, the same emulator) show what
+  a loop of calls reaches on loopback; on Vertex the per-minute quota bounds that loop far
+  lower.
 """
 
 

@@ -25,6 +25,7 @@ MEASUREMENTS = {
     4: "cold start",
     5: "auth",
     6: "memory",
+    7: "batch",
 }
 
 
@@ -45,6 +46,9 @@ class Counts:
     auth_calls: int = 200
     memory_instances: int = 1000
     memory_calls: int = 10_000
+    batch_lines: int = 1_000_000
+    batch_job_lines: int = 20_000
+    batch_online_calls: int = 2_000
 
 
 QUICK = Counts(
@@ -61,6 +65,9 @@ QUICK = Counts(
     auth_calls=8,
     memory_instances=20,
     memory_calls=100,
+    batch_lines=2_000,
+    batch_job_lines=200,
+    batch_online_calls=20,
 )
 
 
@@ -172,6 +179,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             contenders.close()
             gc.unfreeze()
+        if 7 in wanted:
+            from . import batch
+
+            _step("7. batch")
+            batch.run(
+                emulator,
+                results,
+                lines=counts.batch_lines,
+                job_lines=counts.batch_job_lines,
+                online_calls=counts.batch_online_calls,
+            )
         if 4 in wanted:
             _step("4. cold start")
             if cold is not None:

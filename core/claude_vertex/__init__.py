@@ -14,10 +14,18 @@ The core is framework-free. Typical use::
 Agent frameworks that take an anthropic client get :class:`AnthropicVertex` and
 :class:`AsyncAnthropicVertex`, the SDK's Vertex clients sending through the core.
 
+Batch prediction jobs (many requests as one job on Vertex, results back by ``custom_id``) are
+:class:`BatchClient`'s, in :mod:`claude_vertex.batch`; those names load on first use, so
+``import claude_vertex`` loads no batch code (and never google-cloud-storage, the ``batch``
+extra, which staging needs).
+
 ``claude_vertex.testing`` holds a loopback Vertex emulator for offline tests.
 """
 
 from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .anthropic_clients import AnthropicVertex, AsyncAnthropicVertex
@@ -37,7 +45,7 @@ from .client import (
     VertexClient,
     VertexMessage,
 )
-from .cost import COST_KEY, CostTotals, CostTotalsSnapshot, cost_of, usage_cost
+from .cost import BATCH_PRICE_FACTOR, COST_KEY, CostTotals, CostTotalsSnapshot, cost_of, usage_cost
 from .credentials import Impersonation, TokenProvider, token_provider
 from .endpoints import base_url_for_region
 from .errors import (
@@ -50,6 +58,7 @@ from .errors import (
     MalformedResponseError,
     MediaError,
     MessageValidationError,
+    MissingExtraError,
     ModelNotEnabledError,
     ModelNotFoundError,
     ModelNotServableInRegionError,
@@ -84,15 +93,68 @@ from .tool_arguments import parse_tool_arguments
 from .transform import VertexBetaWarning, VertexRequest, build_request
 from .usage import UsageCounts, usage_counts
 
+if TYPE_CHECKING:
+    from .batch import (
+        AsyncBatchClient,
+        BatchClient,
+        BatchInputError,
+        BatchItemError,
+        BatchJob,
+        BatchJobNotFoundError,
+        BatchJobState,
+        BatchLineError,
+        BatchRequest,
+        BatchResult,
+        BatchResults,
+    )
+
+#: Names of :mod:`claude_vertex.batch`, imported from there on first use.
+_BATCH_NAMES = frozenset(
+    {
+        "AsyncBatchClient",
+        "BatchClient",
+        "BatchInputError",
+        "BatchItemError",
+        "BatchJob",
+        "BatchJobNotFoundError",
+        "BatchJobState",
+        "BatchLineError",
+        "BatchRequest",
+        "BatchResult",
+        "BatchResults",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _BATCH_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(".batch", __name__), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
+    "BATCH_PRICE_FACTOR",
     "COST_KEY",
     "EFFORTS",
     "MODELS",
     "VERTEX_ANTHROPIC_VERSION",
     "AnthropicVertex",
     "AsyncAnthropicVertex",
+    "AsyncBatchClient",
     "AsyncMessageStream",
     "AuthenticationError",
+    "BatchClient",
+    "BatchInputError",
+    "BatchItemError",
+    "BatchJob",
+    "BatchJobNotFoundError",
+    "BatchJobState",
+    "BatchLineError",
+    "BatchRequest",
+    "BatchResult",
+    "BatchResults",
     "CallPolicyWarning",
     "ClaudeVertexError",
     "ConfigurationError",
@@ -109,6 +171,7 @@ __all__ = [
     "MediaSource",
     "MessageStream",
     "MessageValidationError",
+    "MissingExtraError",
     "ModelDeprecationWarning",
     "ModelInfo",
     "ModelNotEnabledError",

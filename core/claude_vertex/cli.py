@@ -4,9 +4,11 @@ Each subcommand is a function taking the parsed arguments and returning an exit 
 is registered in :func:`build_parser`; ``claude-vertex emulator`` runs the Vertex emulator,
 ``claude-vertex models`` shows the model table, ``claude-vertex doctor`` checks what a call
 needs, ``claude-vertex logging`` configures request-response logging, ``claude-vertex chat``
-converses and ``claude-vertex ask`` asks once (each in its own module:
+converses, ``claude-vertex ask`` asks once and ``claude-vertex batch`` runs batch prediction
+jobs (each in its own module:
 :mod:`claude_vertex.cli_models`, :mod:`claude_vertex.cli_doctor`,
-:mod:`claude_vertex.cli_logging`, :mod:`claude_vertex.cli_chat`, :mod:`claude_vertex.cli_ask`).
+:mod:`claude_vertex.cli_logging`, :mod:`claude_vertex.cli_chat`, :mod:`claude_vertex.cli_ask`,
+:mod:`claude_vertex.cli_batch`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .cli_ask import add_ask_command
+from .cli_batch import add_batch_command
 from .cli_chat import add_chat_command
 from .cli_doctor import add_doctor_command
 from .cli_logging import add_logging_command
@@ -122,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_logging_command(commands)
     add_chat_command(commands)
     add_ask_command(commands)
+    add_batch_command(commands)
     return parser
 
 

@@ -19,11 +19,24 @@ from anthropic.types import Message
 from .models import ModelInfo, resolve_model
 from .usage import UsageCounts, usage_counts
 
-__all__ = ["COST_KEY", "CostTotals", "CostTotalsSnapshot", "cost_of", "reported_cost", "usage_cost"]
+__all__ = [
+    "BATCH_PRICE_FACTOR",
+    "COST_KEY",
+    "CostTotals",
+    "CostTotalsSnapshot",
+    "cost_of",
+    "reported_cost",
+    "usage_cost",
+]
 
 #: The key under which the adapters report an answer's cost (LangChain's
 #: ``response_metadata``, LlamaIndex's ``additional_kwargs``).
 COST_KEY = "cost_usd"
+#: What a batch prediction job's tokens cost against the same tokens in online calls: half
+#: (Anthropic prices its Message Batches at 50%, and Google lists Claude batch prediction on
+#: Vertex at 50% of the online price). Whether the regional premium applies on top of it is
+#: unconfirmed; :func:`usage_cost` applies both.
+BATCH_PRICE_FACTOR = 0.5
 
 
 def _cache_writes(usage: UsageCounts) -> tuple[int, int]:
@@ -40,7 +53,7 @@ def _cache_writes(usage: UsageCounts) -> tuple[int, int]:
 
 
 def usage_cost(
-    usage: UsageCounts, *, model: str | ModelInfo | None, region: str | None
+    usage: UsageCounts, *, model: str | ModelInfo | None, region: str | None, batch: bool = False
 ) -> float | None:
     """The price in US dollars of ``usage`` answered by ``model`` on ``region``.
 
@@ -48,6 +61,7 @@ def usage_cost(
         usage: the answer's token counts.
         model: the model that answered, in any id form, or its table row.
         region: the endpoint that answered (``global``, ``us``, ``eu`` or a region).
+        batch: the answer came from a batch prediction job (:data:`BATCH_PRICE_FACTOR`).
 
     Returns:
         The cost, or ``None`` when the model, its prices or the region are unknown.
@@ -58,7 +72,8 @@ def usage_cost(
     if not info.known or info.pricing is None:
         return None
     five_minutes, one_hour = _cache_writes(usage)
-    return info.pricing.cost(
+    factor = BATCH_PRICE_FACTOR if batch else 1.0
+    return factor * info.pricing.cost(
         region=region,
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,

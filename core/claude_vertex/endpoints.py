@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from urllib.parse import SplitResult, urlsplit
 
 from .errors import ConfigurationError
-from .models import ModelInfo
+from .models import MULTI_REGIONS, ModelInfo
 
 __all__ = [
     "COUNT_TOKENS_REGIONS",
@@ -23,6 +23,7 @@ __all__ = [
     "endpoint_plan",
     "in_geography",
     "validate_base_url",
+    "validate_batch_region",
     "validate_model",
     "validate_model_id",
     "validate_project",
@@ -215,6 +216,37 @@ def _not_served(model: ModelInfo, problem: str) -> ConfigurationError:
         "choose one of those endpoints (region=...), or leave the region unset for the "
         "model's default."
     )
+
+
+def validate_batch_region(model: ModelInfo, region: str) -> str:
+    """Return ``region`` if Vertex can run a batch prediction job of ``model`` there, else raise.
+
+    Batch jobs run in one Google Cloud region, never on the ``global`` endpoint or the ``us``
+    and ``eu`` multi-regions (Google's Claude batch page), and only where the model is served.
+
+    Raises:
+        ConfigurationError: a malformed region, ``global`` or a multi-region, or a region the
+            model table says does not serve the model; the message names those that do.
+    """
+    validate_region(region)
+    single = [r for r in model.served_in if r != "global" and r not in MULTI_REGIONS]
+    choose = (
+        f"choose one that serves {model.vertex_id}: {', '.join(single)}"
+        if single
+        else f"the model table lists no single region serving {model.vertex_id}, so it cannot "
+        "run as a batch job; send online calls, or choose a model served in a region"
+    )
+    if region == "global" or region in MULTI_REGIONS:
+        raise ConfigurationError(
+            f"Vertex AI runs batch prediction jobs in a single region, not on the {region!r} "
+            f"endpoint: {choose} (region=...)."
+        )
+    if not model.is_served_in(region):
+        raise ConfigurationError(
+            f"Region {region!r} does not serve {model.vertex_id}, so a batch job cannot run "
+            f"there: {choose} (region=...)."
+        )
+    return region
 
 
 def count_tokens_region(region: str, model: ModelInfo | None = None) -> str:

@@ -35,6 +35,7 @@ __all__ = [
     "MalformedResponseError",
     "MediaError",
     "MessageValidationError",
+    "MissingExtraError",
     "ModelNotEnabledError",
     "ModelNotFoundError",
     "ModelNotServableInRegionError",
@@ -49,6 +50,7 @@ __all__ = [
     "UnsupportedOnVertexError",
     "VertexAPIError",
     "VertexConnectionError",
+    "error_details",
     "error_from_response",
     "model_garden_url",
     "quota_metric",
@@ -85,6 +87,14 @@ class UnsupportedOnVertexError(ConfigurationError, anthropic.AnthropicError):
 
 class CredentialsError(ClaudeVertexError):
     """Credentials could not be loaded or refreshed."""
+
+
+class MissingExtraError(ClaudeVertexError, ImportError):
+    """A feature needs a dependency of an extra that is not installed; the message says which.
+
+    For example batch jobs stage files with google-cloud-storage, the ``batch`` extra:
+    ``pip install "claude-vertex[batch]"``.
+    """
 
 
 class MediaError(ClaudeVertexError, ValueError):
@@ -448,6 +458,33 @@ _BY_HTTP_STATUS: dict[int, type[VertexAPIError]] = {
 }
 
 
+#: The Messages API's error type for each of Google's status names.
+_ERROR_TYPE_BY_GOOGLE_STATUS = {
+    "UNAUTHENTICATED": "authentication_error",
+    "PERMISSION_DENIED": "permission_error",
+    "NOT_FOUND": "not_found_error",
+    "RESOURCE_EXHAUSTED": "rate_limit_error",
+    "INVALID_ARGUMENT": "invalid_request_error",
+    "FAILED_PRECONDITION": "invalid_request_error",
+    "UNAVAILABLE": "api_error",
+    "INTERNAL": "api_error",
+    "DEADLINE_EXCEEDED": "api_error",
+}
+
+
+def error_details(body: object) -> tuple[str, str]:
+    """``(error type, message)`` of an error of either shape, as the Messages API names types.
+
+    ``body`` is Google's ``{"error": {"status", "message"}}``, the model's ``{"type":
+    "error", "error": {"type", "message"}}`` (parsed, or as JSON text, list-wrapped or not),
+    or plain text. A Google status becomes its Messages API type (``RESOURCE_EXHAUSTED`` is a
+    ``rate_limit_error``); what names no type is an ``api_error``.
+    """
+    parsed = _parse_body(body)
+    kind = parsed.error_type or _ERROR_TYPE_BY_GOOGLE_STATUS.get(parsed.status or "", "api_error")
+    return kind, parsed.message
+
+
 def _classify(status_code: int, parsed: _Parsed) -> type[VertexAPIError]:
     lowered = parsed.message.lower()
     if "not servable in region" in lowered:
@@ -468,6 +505,16 @@ def _classify(status_code: int, parsed: _Parsed) -> type[VertexAPIError]:
     return ServerError if status_code >= 500 else InvalidRequestError
 
 
+def _route_hint(
+    cls: type[VertexAPIError], hints: Mapping[type[VertexAPIError], str] | None
+) -> str | None:
+    """The route's own advice for ``cls`` (or for the class it subclasses), if it has one."""
+    for klass in cls.__mro__:
+        if hints and klass in hints:
+            return hints[klass]
+    return None
+
+
 def error_from_response(
     response: httpx2.Response,
     body: object,
@@ -475,6 +522,8 @@ def error_from_response(
     project: str | None = None,
     region: str | None = None,
     model: str | None = None,
+    hints: Mapping[type[VertexAPIError], str] | None = None,
+    classes: Mapping[type[VertexAPIError], type[VertexAPIError]] | None = None,
 ) -> VertexAPIError:
     """Build the typed error for an error answer (or an ``error`` stream event) from Vertex.
 
@@ -484,16 +533,20 @@ def error_from_response(
         project: the project of the request, for the message.
         region: the endpoint that answered.
         model: the Vertex model id.
+        hints: what to do, by error class, where a route's advice differs from a model
+            call's (a batch job's quota is not a model call's).
+        classes: a class to raise instead of one of these (a subclass of it), by class.
     """
     parsed = _parse_body(body)
     cls = _classify(response.status_code, parsed)
+    cls = (classes or {}).get(cls, cls)
     kind = parsed.status or parsed.error_type or f"HTTP {response.status_code}"
     where = _where(project, region, model)
     message = (
         f"Vertex AI error {response.status_code} {kind}"
         f"{' (' + where + ')' if where else ''}: "
         f"{parsed.message or 'no message'} "
-        f"-> {_hint(cls, model=model, message=parsed.message)}"
+        f"-> {_route_hint(cls, hints) or _hint(cls, model=model, message=parsed.message)}"
     )
     return cls(
         message,

@@ -63,3 +63,13 @@ def at_emulator(
     for name, value in vertex_emulator.environ(vertex_key_file).items():
         monkeypatch.setenv(name, value)
     return vertex_emulator
+
+
+@pytest.fixture
+def cloud_storage() -> None:
+    """Skip where google-cloud-storage (the ``batch`` extra) is not installed.
+
+    The core-only suite (tests/system/test_packaging.py) installs ``claude-vertex[testing]``
+    alone: there, batch jobs can be refused and checked, but not staged.
+    """
+    pytest.importorskip("google.cloud.storage", reason="the batch extra is not installed")

@@ -29,4 +29,5 @@ def test_the_benchmark_suite_runs_every_measurement_and_writes_its_report(
     assert re.search(r"\| drop-in AnthropicVertex vs raw SDK \| \d+\.\d{3}x \| <= 1\.05x \|", page)
     assert re.search(r"ChatClaudeVertex import over anthropic \+ BaseChatModel \| [+-]\d+ ms", page)
     assert re.search(r"ClaudeVertex \| 1 token request\(s\) \| 1 \| met \|", page)
+    assert re.search(r"\| peak resident memory, 2,000 lines \| \d+ MiB \| .* \| met \|", page)
     assert (tmp_path / "benchmarks.png").read_bytes().startswith(b"\x89PNG")

@@ -1,8 +1,9 @@
 """A loopback emulator of Claude on Vertex AI, for testing apps offline.
 
 :class:`VertexEmulator` serves the Vertex model routes (``rawPredict``, ``streamRawPredict``,
-``count-tokens``), Google's OAuth token endpoint and IAM ``generateAccessToken`` on
-``127.0.0.1``; it checks requests the way Vertex does and answers deterministically.
+``count-tokens``), Google's OAuth token endpoint and IAM ``generateAccessToken``, a Cloud
+Storage JSON API subset and the ``batchPredictionJobs`` resource on ``127.0.0.1``; it checks
+requests the way Vertex does and answers deterministically.
 :class:`Fault` makes it fail on demand; :class:`RecordedRequest` is one entry of its
 request log. The pytest plugin :mod:`claude_vertex.testing.pytest_plugin` provides the
 ``vertex_emulator`` and ``vertex_key_file`` fixtures.
@@ -13,8 +14,10 @@ its fixtures, and a missing extra is reported only where the emulator is wanted.
 
 Its modules, from the outside in: ``emulator`` (:class:`VertexEmulator`), ``server`` (HTTP
 plumbing), ``routing`` (which path is which route), ``front_door`` (Google's checks),
-``auth`` (tokens and keys), ``storage`` (Cloud Storage objects), ``faults``, ``request_log``,
-``rules`` (what Vertex rejects); the emulated model: ``answers`` (what it says), with
+``auth`` (tokens and keys), ``cloud_storage`` (the JSON API) over ``storage`` (objects on
+disk) and ``checksums``, ``batch_jobs`` (the job resource) with ``batch_job`` (one job's run)
+and ``batch_faults``, ``faults``, ``request_log``, ``rules`` (what Vertex rejects),
+``model_layer`` (one body in, the answer out); the emulated model: ``answers`` (what it says), with
 ``prompt_text``, ``tool_choice``, ``react``, ``citations``, ``schema_examples``, ``thinking``;
 wire shapes: ``messages``, ``sse``, ``replies``, ``error_bodies``; usage: ``tokens``,
 ``prompt_cache``.

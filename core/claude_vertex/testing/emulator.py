@@ -2,8 +2,8 @@
 
 It starts and stops the HTTP server (:mod:`.server`) in a background thread, gives the URLs,
 credentials and environment variables that point an app at it, and exposes its request logs,
-fault injection, model availability and Cloud Storage objects. The answers themselves come
-from :class:`~.routing.Router`.
+fault injection, model availability, Cloud Storage objects and batch prediction jobs. The
+answers themselves come from :class:`~.routing.Router`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,13 @@ from types import TracebackType
 from typing import Literal
 
 from .auth import Authority
+from .batch_faults import BatchFaultPlan, JobFailure
+from .batch_jobs import BatchJobs, OverLimit
+from .cloud_storage import CloudStorage
 from .faults import Fault, FaultPlan
 from .front_door import FrontDoor
 from .model_config import ModelConfigs
+from .model_layer import ModelLayer
 from .prompt_cache import PromptCache
 from .request_log import RecordedRequest, RequestLog
 from .routing import Router
@@ -48,6 +52,11 @@ class VertexEmulator:
         cache_creation: When usage shows the ``cache_creation`` breakdown: ``"on_write"``
             (the default: calls that wrote to the cache) or ``"always"`` (zeros otherwise).
             Which one Vertex does on calls without writes is unconfirmed.
+        batch_concurrency: How many batch prediction jobs of the project run at once (4,
+            Google's documented default quota).
+        batch_over_limit: What a job created while ``batch_concurrency`` jobs run gets:
+            ``"queue"`` (the default: it waits ``JOB_STATE_PENDING`` for a slot) or
+            ``"refuse"`` (429 RESOURCE_EXHAUSTED). Which one Vertex does is unconfirmed.
     """
 
     def __init__(
@@ -57,6 +66,8 @@ class VertexEmulator:
         host: str = "127.0.0.1",
         *,
         cache_creation: Literal["on_write", "always"] = "on_write",
+        batch_concurrency: int = 4,
+        batch_over_limit: OverLimit = "queue",
     ) -> None:
         if cache_creation not in ("on_write", "always"):
             raise ValueError(
@@ -73,14 +84,27 @@ class VertexEmulator:
         self._log = RequestLog()
         self._configs = ModelConfigs()
         self._front_door = FrontDoor(project, self._authority, self._configs)
-        self._objects = ObjectStore(self._authority)
+        self._objects = ObjectStore()
+        self._storage = CloudStorage(self._authority, self._objects)
+        self._model_layer = ModelLayer(ThinkingSigner(), self._cache)
+        self._batch_faults = BatchFaultPlan()
+        self._batch = BatchJobs(
+            project=project,
+            authority=self._authority,
+            front_door=self._front_door,
+            objects=self._objects,
+            model_layer=self._model_layer,
+            faults=self._batch_faults,
+            concurrency=batch_concurrency,
+            over_limit=batch_over_limit,
+        )
         self._router = Router(
             authority=self._authority,
             front_door=self._front_door,
             faults=self._faults,
-            objects=self._objects,
-            signer=ThinkingSigner(),
-            cache=self._cache,
+            storage=self._storage,
+            batch=self._batch,
+            model_layer=self._model_layer,
             log=self._log,
             token_uri=lambda: self.token_uri,
             configs=self._configs,
@@ -108,16 +132,22 @@ class VertexEmulator:
         return self
 
     def stop(self) -> None:
-        """Stop serving, close open connections and release the port."""
+        """Stop serving, close open connections and release the port.
+
+        Batch jobs stop, and the Cloud Storage objects go, with the temporary folder that held
+        them.
+        """
         server, thread = self._server, self._thread
         self._server = self._thread = None
-        if server is None:
-            return
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        if server is not None:
+            server.shutdown()
+            server.close_connections()
+            server.server_close()
+            if thread is not None:
+                thread.join(timeout=5)
+        self._batch.reset()
+        self._storage.close()
+        self._objects.close()
 
     def __enter__(self) -> VertexEmulator:
         return self.start()
@@ -188,6 +218,18 @@ class VertexEmulator:
             f"/publishers/anthropic/models/{model}:{specifier}"
         )
 
+    @property
+    def project_number(self) -> str:
+        """The project's number (made up, stable): batch job names carry it, as Vertex's do."""
+        return self._batch.number
+
+    def batch_jobs_url(self, region: str = "us-east5", *, project: str | None = None) -> str:
+        """The full URL of the ``batchPredictionJobs`` collection in ``region``."""
+        return (
+            f"{self.base_url}/projects/{project or self.project}/locations/{region}"
+            "/batchPredictionJobs"
+        )
+
     def iam_endpoint(self, target_email: str) -> str:
         """The full ``generateAccessToken`` URL for ``target_email``.
 
@@ -234,6 +276,10 @@ class VertexEmulator:
     def environ(self, key_file: str | Path, region: str | None = None) -> dict[str, str]:
         """The environment variables that point an app at the emulator.
 
+        Vertex (``ANTHROPIC_VERTEX_BASE_URL``, ``ANTHROPIC_VERTEX_PROJECT_ID``), the
+        credentials (``GOOGLE_APPLICATION_CREDENTIALS``) and Cloud Storage
+        (``STORAGE_EMULATOR_HOST``, which google-cloud-storage and ``gs://`` media reads honour).
+
         Args:
             key_file: The service-account key file (see :meth:`write_service_account_key`).
             region: Also export it as ``CLOUD_ML_REGION``. Without one, no region is exported,
@@ -245,6 +291,7 @@ class VertexEmulator:
             "ANTHROPIC_VERTEX_BASE_URL": self.base_url,
             "GOOGLE_APPLICATION_CREDENTIALS": str(key_file),
             "ANTHROPIC_VERTEX_PROJECT_ID": self.project,
+            "STORAGE_EMULATOR_HOST": self.storage_host,
         }
         if region is not None:
             env["CLOUD_ML_REGION"] = region
@@ -315,15 +362,75 @@ class VertexEmulator:
 
     @property
     def storage_host(self) -> str:
-        """The value of ``STORAGE_EMULATOR_HOST`` that sends Cloud Storage reads here."""
+        """The value of ``STORAGE_EMULATOR_HOST`` that sends Cloud Storage calls here."""
         return self.url
 
     def put_object(self, bucket: str, name: str, data: bytes, content_type: str) -> str:
         """Store a Cloud Storage object served to valid tokens; returns its ``gs://`` URI.
 
-        Objects survive :meth:`reset`.
+        Objects survive :meth:`reset`, not :meth:`stop`.
         """
         return self._objects.put(bucket, name, data, content_type)
+
+    def read_object(self, bucket: str, name: str) -> bytes:
+        """The bytes of a stored object (one a test uploaded, or a batch job's output).
+
+        Raises:
+            KeyError: there is no such object.
+        """
+        stored = self._objects.get(bucket, name)
+        if stored is None:
+            raise KeyError(f"no object gs://{bucket}/{name}")
+        return stored.path.read_bytes()
+
+    def list_objects(self, bucket: str, prefix: str = "") -> list[str]:
+        """The names of the objects of ``bucket`` under ``prefix``, sorted."""
+        return [stored.name for stored in self._objects.listing(bucket, prefix)]
+
+    # ----------------------------------------------------------- batch jobs
+
+    def fail_batch_jobs(
+        self,
+        message: str = "Internal error encountered. Please retry.",
+        *,
+        after_lines: int = 0,
+        times: int = 1,
+        code: int = 13,
+    ) -> None:
+        """The next ``times`` batch jobs created fail: ``JOB_STATE_FAILED`` with ``error``.
+
+        Args:
+            message: The job's ``error.message``.
+            after_lines: How many lines each answers first (published in its output).
+            times: How many jobs fail.
+            code: The job's ``error.code`` (a ``google.rpc.Code``; 13 is INTERNAL).
+        """
+        self._batch_faults.fail_jobs(JobFailure(message, code, after_lines), times)
+
+    def fail_batch_lines(
+        self,
+        custom_ids: Iterable[str] = (),
+        *,
+        rate: float = 0.0,
+        fault: Fault | None = None,
+        seed: int = 0,
+    ) -> None:
+        """Batch lines with these ``custom_ids``, and a seeded ``rate`` of others, fail.
+
+        A failed line has no ``response``; its ``status`` is the error body ``fault``
+        answers (by default :meth:`Fault.overloaded`), as text.
+        """
+        self._batch_faults.fail_lines(custom_ids, rate, fault or Fault.overloaded(), seed)
+
+    def set_batch_pace(self, seconds_per_line: float) -> None:
+        """Answer each batch line in ``seconds_per_line`` (0, the default: as fast as it can)."""
+        self._batch_faults.pace = seconds_per_line
+
+    def hold_batch_jobs(self, hold: bool = True) -> None:
+        """Keep new and waiting jobs ``JOB_STATE_PENDING`` (``False``: let them start)."""
+        self._batch_faults.hold = hold
+        if not hold:
+            self._batch.release()
 
     @property
     def in_flight(self) -> int:
@@ -335,6 +442,9 @@ class VertexEmulator:
 
         Data-sharing requirements go too.
 
+        Batch jobs are stopped and forgotten, with the batch faults, pace and hold; their
+        output objects stay.
+
         Issued tokens and keys stay valid. A request that arrived before the reset and is
         still being answered (a slow fault, say) is answered but not logged: the new logs hold
         only what arrived after it, so a test never sees another test's late request.
@@ -344,3 +454,5 @@ class VertexEmulator:
         self._log.reset()
         self._front_door.clear_availability()
         self._configs.clear()
+        self._batch.reset()
+        self._batch_faults.clear()

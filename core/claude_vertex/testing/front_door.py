@@ -83,7 +83,7 @@ class FrontDoor:
         refusal = self._gateway_refusal(incoming, route, project, region, name, body)
         if refusal is not None or not model_id:
             return refusal
-        refusal = self._availability_refusal(route, project, region, model_id)
+        refusal = self.availability_refusal(route, project, region, model_id)
         if refusal is not None or self._configs is None:
             return refusal
         return self._configs.data_sharing_refusal(route, project, model_id)
@@ -99,7 +99,7 @@ class FrontDoor:
         refusal = self._gateway_refusal(incoming, "create", project, region, model_id, body)
         if refusal is not None:
             return refusal
-        return self._availability_refusal("create", project, region, model_id)
+        return self.availability_refusal("create", project, region, model_id)
 
     def operation_refusal(self, incoming: Incoming, project: str) -> Reply | None:
         """The refusal of an operation poll: credentials, then the project."""
@@ -135,7 +135,7 @@ class FrontDoor:
             return google_refusal(route, 404, _NOT_FOUND.format(resource=resource))
         return None
 
-    def _availability_refusal(
+    def availability_refusal(
         self, route: ModelRoute, project: str, region: str, model_id: str
     ) -> Reply | None:
         """The refusal of a model Vertex does not know, or does not serve in ``region``."""

@@ -1,7 +1,8 @@
-"""What a route answers: a complete :class:`Reply` or a streamed :class:`StreamReply`.
+"""What a route answers: a complete reply, a streamed one, or a stored file's bytes.
 
-The HTTP server (:mod:`.server`) writes them to the socket; everything else in the emulator
-only builds them.
+:class:`Reply` is written in one piece, :class:`StreamReply` as SSE events, :class:`FileReply`
+(a stored object's bytes) in pieces read from disk as they are sent. The HTTP server
+(:mod:`.server`) writes them to the socket; everything else in the emulator only builds them.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import BinaryIO, Literal
 
-__all__ = ["Reply", "StreamReply"]
+__all__ = ["Answer", "FileReply", "Reply", "StreamReply"]
 
 
 @dataclass(frozen=True)
@@ -42,3 +43,22 @@ class StreamReply:
     events: Iterable[bytes]
     ending: Literal["complete", "truncated", "dropped"] = "complete"
     headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class FileReply:
+    """An answer whose body is ``length`` bytes of an open file, from its current position.
+
+    The server sends them in pieces as it reads them, then closes the file, so a large object
+    never has to be in memory.
+    """
+
+    status: int
+    file: BinaryIO
+    length: int
+    headers: tuple[tuple[str, str], ...] = ()
+    content_type: str = "application/octet-stream"
+
+
+#: Any answer of a route.
+Answer = Reply | StreamReply | FileReply

@@ -2,7 +2,8 @@
 
 :class:`Incoming` is a request as read off the socket; :class:`RequestLog` counts the ones in
 flight and keeps a :class:`RecordedRequest` of each answered one, in two logs (model routes,
-token routes) that :meth:`RequestLog.reset` empties.
+token routes) that :meth:`RequestLog.reset` empties. An upload's body is not read into memory:
+it arrives as a :class:`BodyStream`, and is logged without its bytes.
 """
 
 from __future__ import annotations
@@ -10,11 +11,19 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["INVALID_JSON", "Incoming", "RecordedRequest", "RequestLog", "Route", "parse_json"]
+__all__ = [
+    "INVALID_JSON",
+    "BodyStream",
+    "Incoming",
+    "RecordedRequest",
+    "RequestLog",
+    "Route",
+    "parse_json",
+]
 
 Route = Literal[
     "create",
@@ -23,6 +32,7 @@ Route = Literal[
     "token",
     "iam",
     "storage",
+    "batch",
     "model_config",
     "operation",
     "other",
@@ -53,6 +63,37 @@ class RecordedRequest:
     status: int
 
 
+class BodyStream:
+    """A request body still on the socket, read in pieces by iterating over it, once.
+
+    Whatever the answer leaves unread is read and dropped by :meth:`drain`, so the connection
+    stays usable for the next request.
+    """
+
+    def __init__(self, parts: Iterable[bytes]) -> None:
+        self._parts = iter(parts)
+        #: How many bytes have been read so far.
+        self.size = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for part in self._parts:
+            self.size += len(part)
+            yield part
+
+    def read(self, limit: int) -> bytes | None:
+        """The whole body if it is at most ``limit`` bytes, else ``None`` (read all the same)."""
+        kept: list[bytes] = []
+        for part in self:
+            if self.size <= limit:
+                kept.append(part)
+        return b"".join(kept) if self.size <= limit else None
+
+    def drain(self) -> None:
+        """Read and drop the rest of the body."""
+        for _ in self:
+            pass
+
+
 @dataclass(frozen=True)
 class Incoming:
     """A request as it arrived: method, target, lowercase headers and the raw body."""
@@ -64,6 +105,8 @@ class Incoming:
     #: The emulator's reset count when the request arrived: a request that arrived before a
     #: reset (one still being answered slowly, say) stays out of the log the reset began.
     generation: int = 0
+    #: An upload's body, not yet read (``raw_body`` is then empty).
+    stream: BodyStream | None = None
 
 
 def parse_json(raw: bytes) -> object:
@@ -88,12 +131,17 @@ class RequestLog:
 
     @contextlib.contextmanager
     def arriving(
-        self, method: str, path: str, headers: dict[str, str], raw_body: bytes
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        raw_body: bytes,
+        stream: BodyStream | None = None,
     ) -> Iterator[Incoming]:
         """The request, counted in :attr:`in_flight` until the ``with`` block ends."""
         with self._lock:
             self._in_flight += 1
-            incoming = Incoming(method, path, headers, raw_body, self._generation)
+            incoming = Incoming(method, path, headers, raw_body, self._generation, stream)
         try:
             yield incoming
         finally:

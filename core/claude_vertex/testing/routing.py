@@ -1,10 +1,11 @@
 """The emulator's routes: which path is which route, and how each one is answered.
 
-:class:`Router` matches a request to the OAuth token endpoint, IAM ``generateAccessToken``, a
-Cloud Storage object read, a model route (``rawPredict``, ``streamRawPredict``,
-``count-tokens``), a publisher-model config route or an operation poll (``v1beta1``), answers
-it, and logs it. A model request passes the front door, then any
-injected fault, then the Messages API checks, before the emulated model answers it.
+:class:`Router` matches a request to the OAuth token endpoint, IAM ``generateAccessToken``,
+the Cloud Storage JSON API (:mod:`.cloud_storage`), a model route (``rawPredict``,
+``streamRawPredict``, ``count-tokens``), the ``batchPredictionJobs`` resource
+(:mod:`.batch_jobs`), a publisher-model config route or an operation poll (``v1beta1``),
+answers it, and logs it. A model request passes the front door, then any injected fault, then
+the model layer (:mod:`.model_layer`: the Messages API checks and the emulated model's answer).
 """
 
 from __future__ import annotations
@@ -14,28 +15,27 @@ import re
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from claude_vertex.models import resolve_model
 
-from .answers import plan_answer
 from .auth import Authority
-from .error_bodies import anthropic_error, google_error, new_request_id
+from .batch_jobs import BatchJobs
+from .cloud_storage import CloudStorage
+from .error_bodies import google_error
 from .faults import FaultPlan
 from .front_door import FrontDoor
-from .messages import message_json
 from .model_config import ModelConfigs
-from .prompt_cache import PromptCache
-from .replies import Reply, StreamReply
-from .request_log import Incoming, RequestLog, Route, parse_json
-from .rules import RequestContext, check_request
+from .model_layer import ModelLayer
+from .replies import Answer, FileReply, Reply, StreamReply
+from .request_log import BodyStream, Incoming, RequestLog, Route, parse_json
 from .rules import Route as ModelRoute
 from .sse import stream_events
-from .storage import ObjectStore
-from .thinking import ThinkingSigner
-from .tokens import count_input_tokens
 
 __all__ = ["Router"]
+
+AnswerT = TypeVar("AnswerT", bound=Reply | StreamReply | FileReply)
 
 _MODEL_PATH = re.compile(
     r"/v1/projects/([^/]+)/locations/([^/]+)/publishers/anthropic/models/([^/]+):([A-Za-z]+)"
@@ -48,8 +48,6 @@ _CONFIG_PATH = re.compile(
 #: A long-running operation (v1beta1), polled with GET.
 _OPERATION_PATH = re.compile(r"/v1beta1/(projects/([^/]+)/locations/([^/]+)/operations/[^/]+)")
 _IAM_PATH = re.compile(r"/v1/projects/-/serviceAccounts/([^/]+):generateAccessToken")
-#: Cloud Storage JSON API object download: /storage/v1/b/{bucket}/o/{url-encoded object}.
-_OBJECT_PATH = re.compile(r"/storage/v1/b/([^/]+)/o/([^/]+)")
 
 
 class Router:
@@ -59,9 +57,9 @@ class Router:
         authority: Keys, tokens and Google's token endpoints.
         front_door: Google's checks of model-route requests.
         faults: The faults queued for model-route requests.
-        objects: The Cloud Storage objects served.
-        signer: Signs and checks thinking blocks.
-        cache: The prompt cache deciding each call's cached input tokens.
+        storage: The Cloud Storage JSON API.
+        batch: The ``batchPredictionJobs`` resource.
+        model_layer: Checks and answers Messages API bodies.
         log: Where answered requests are logged and in-flight ones counted.
         token_uri: The URL of the emulator's ``/token`` (JWT assertions name it as audience).
         configs: The publisher-model configs and data-sharing requirements.
@@ -73,9 +71,9 @@ class Router:
         authority: Authority,
         front_door: FrontDoor,
         faults: FaultPlan,
-        objects: ObjectStore,
-        signer: ThinkingSigner,
-        cache: PromptCache,
+        storage: CloudStorage,
+        batch: BatchJobs,
+        model_layer: ModelLayer,
         log: RequestLog,
         token_uri: Callable[[], str],
         configs: ModelConfigs,
@@ -83,19 +81,28 @@ class Router:
         self._authority = authority
         self._front_door = front_door
         self._faults = faults
-        self._objects = objects
-        self._signer = signer
-        self._cache = cache
+        self._storage = storage
+        self._batch = batch
+        self._model_layer = model_layer
         self._log = log
         self._token_uri = token_uri
         self._configs = configs
 
+    def streams_body(self, method: str, path: str) -> bool:
+        """Whether the request's body is streamed rather than read whole (uploads)."""
+        return self._storage.streams_body(method, path)
+
     @contextlib.contextmanager
     def serving(
-        self, method: str, path: str, headers: dict[str, str], raw_body: bytes
-    ) -> Iterator[Reply | StreamReply]:
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        raw_body: bytes,
+        stream: BodyStream | None = None,
+    ) -> Iterator[Answer]:
         """The answer to one request, counted as in flight until the ``with`` block ends."""
-        with self._log.arriving(method, path, headers, raw_body) as incoming:
+        with self._log.arriving(method, path, headers, raw_body, stream) as incoming:
             try:
                 answer = self._handle(incoming)
             except Exception as problem:  # a bug of the emulator: answer 500 and show it
@@ -103,7 +110,7 @@ class Router:
                 answer = Reply.json(500, google_error(500, f"Emulator error: {problem!r}"))
             yield answer
 
-    def _handle(self, incoming: Incoming) -> Reply | StreamReply:
+    def _handle(self, incoming: Incoming) -> Answer:
         path = urlsplit(incoming.path).path
         post = incoming.method == "POST"
         if post and path == "/token":
@@ -111,9 +118,6 @@ class Router:
         iam = _IAM_PATH.fullmatch(path)
         if post and iam:
             return self._iam(incoming, unquote(iam.group(1)))
-        stored = _OBJECT_PATH.fullmatch(path)
-        if incoming.method == "GET" and stored:
-            return self._object(incoming, unquote(stored.group(1)), unquote(stored.group(2)))
         config = _CONFIG_PATH.fullmatch(path)
         if config and (post == (config.group(4) == "setPublisherModelConfig")):
             project, region, name, method = (unquote(part) for part in config.groups())
@@ -121,6 +125,13 @@ class Router:
         operation = _OPERATION_PATH.fullmatch(path)
         if incoming.method == "GET" and operation:
             return self._operation(incoming, *(unquote(part) for part in operation.groups()))
+        if self._storage.handles(path):
+            return self._record(incoming, "storage", self._storage.answer(incoming), None)
+        if self._batch.handles(path):
+            batch = self._batch.answer(incoming)
+            return self._record(
+                incoming, "batch", batch.reply, batch.body, batch.project, batch.region, batch.model
+            )
         model = _MODEL_PATH.fullmatch(path)
         if post and model:
             project, region, name, method = (unquote(part) for part in model.groups())
@@ -134,13 +145,13 @@ class Router:
         self,
         incoming: Incoming,
         route: Route,
-        reply: Reply | StreamReply,
+        reply: AnswerT,
         body: object,
         project: str | None = None,
         region: str | None = None,
         model: str | None = None,
-    ) -> Reply | StreamReply:
-        status = reply.status if isinstance(reply, Reply) else 200
+    ) -> AnswerT:
+        status = 200 if isinstance(reply, StreamReply) else reply.status
         self._log.record(incoming, route, status, body, project, region, model)
         return reply
 
@@ -156,12 +167,6 @@ class Router:
             email, incoming.headers.get("authorization"), body
         )
         self._record(incoming, "iam", reply, body)
-        return reply
-
-    def _object(self, incoming: Incoming, bucket: str, name: str) -> Reply:
-        query = urlsplit(incoming.path).query
-        reply = self._objects.read(incoming.headers.get("authorization"), bucket, name, query)
-        self._record(incoming, "storage", reply, None)
         return reply
 
     def _model_config(
@@ -205,30 +210,16 @@ class Router:
             return record(fault.reply(route, project, region, model_id))
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.seconds)
-        context = RequestContext(
-            route=route,
-            model=None if route == "count_tokens" else info,
-            signature_ok=self._signer.verify,
-            beta_header=incoming.headers.get("anthropic-beta"),
-            redacted_ok=self._signer.unsealable,
+        answer = self._model_layer.answer(
+            body,
+            route,
+            None if route == "count_tokens" else info,
+            incoming.headers.get("anthropic-beta"),
         )
-        request_id = (("request-id", new_request_id()),)
-        rejection = check_request(body, context)
-        if rejection is not None:
-            error = anthropic_error(rejection.error_type, rejection.message, request_id[0][1])
-            return record(Reply.json(rejection.status, error, request_id))
-        assert isinstance(body, dict)
-        if route == "count_tokens":
-            counted = {"input_tokens": count_input_tokens(body)}
-            return record(Reply.json(200, counted, request_id))
-        message = message_json(
-            plan_answer(body, self._signer),
-            info.first_party_id,
-            self._cache.usage(info.vertex_id, body),
-        )
-        if route == "create":
-            return record(Reply.json(200, message, request_id))
-        events = stream_events(message)
+        request_id = (("request-id", answer.request_id),)
+        if route != "stream" or not answer.ok:
+            return record(Reply.json(answer.status, answer.payload, request_id))
+        events = stream_events(answer.payload)
         if fault is not None and fault.breaks_stream:
             return record(fault.cut(events))
         return record(StreamReply(events, headers=request_id))

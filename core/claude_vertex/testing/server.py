@@ -3,8 +3,10 @@
 A stdlib ``ThreadingHTTPServer`` speaks HTTP/1.1 with keep-alive. Every accepted socket gets
 ``TCP_NODELAY`` and every non-streaming answer goes out in one write (head and body together),
 so that keep-alive calls do not stall on delayed ACKs; streams use chunked transfer encoding,
-one SSE event per chunk, written as the reply's events are made. What to answer is the
-:class:`Responder`'s business.
+one SSE event per chunk, written as the reply's events are made; a file reply is copied from
+disk in pieces. Bodies are read whole, up to :data:`MAX_BODY_BYTES`, except where the
+responder asks for them as a stream (Cloud Storage uploads, which may be of any size). What to
+answer is the :class:`Responder`'s business.
 """
 
 from __future__ import annotations
@@ -21,12 +23,16 @@ from socketserver import TCPServer
 from typing import Any, Protocol
 
 from .error_bodies import anthropic_error
-from .replies import Reply, StreamReply
+from .replies import Answer, FileReply, Reply, StreamReply
+from .request_log import BodyStream
 
 __all__ = ["MAX_BODY_BYTES", "EmulatorServer", "Responder"]
 
-#: The largest request body accepted (Anthropic's limit for the Messages API).
+#: The largest request body read whole (Anthropic's limit for the Messages API); streamed
+#: bodies (uploads) have no limit.
 MAX_BODY_BYTES = 32 * 1024 * 1024
+#: The size of the pieces a file reply is sent in.
+_FILE_PIECE_BYTES = 1 << 20
 #: Reason phrases of statuses the ``http`` module does not name.
 _EXTRA_PHRASES = {529: "Overloaded"}
 
@@ -34,9 +40,18 @@ _EXTRA_PHRASES = {529: "Overloaded"}
 class Responder(Protocol):
     """What the server asks for the answer to each request."""
 
+    def streams_body(self, method: str, path: str) -> bool:
+        """Whether the request's body goes to :meth:`serving` unread, as a stream."""
+        ...
+
     def serving(
-        self, method: str, path: str, headers: dict[str, str], raw_body: bytes
-    ) -> AbstractContextManager[Reply | StreamReply]:
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        raw_body: bytes,
+        stream: BodyStream | None = None,
+    ) -> AbstractContextManager[Answer]:
         """The answer to one request, held until the ``with`` block has written it."""
         ...
 
@@ -104,7 +119,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: the emulator records requests instead of logging them."""
 
     def _serve(self) -> None:
-        raw = self._read_body()
+        responder = self.server.responder
+        stream = BodyStream(self._body_parts())
+        streamed = responder.streams_body(self.command, self.path)
+        raw = b"" if streamed else stream.read(MAX_BODY_BYTES)
         if raw is None:
             self.close_connection = True
             error = anthropic_error(
@@ -113,24 +131,24 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(Reply.json(413, error))
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
-        with self.server.responder.serving(self.command, self.path, headers, raw) as answer:
+        body = stream if streamed else None
+        with responder.serving(self.command, self.path, headers, raw, body) as answer:
             try:
-                if isinstance(answer, StreamReply):
-                    self._write_stream(answer)
-                else:
-                    self._write(answer)
+                stream.drain()  # what the answer did not read, so the next request starts clean
+                self._write_answer(answer)
             except (ConnectionError, TimeoutError):
                 self.close_connection = True
+            finally:
+                if isinstance(answer, FileReply):
+                    answer.file.close()
 
-    def _read_body(self) -> bytes | None:
-        """The request body; ``None`` (after reading it all) if it is over the size limit."""
-        parts: list[bytes] = []
-        size = 0
-        for part in self._body_parts():
-            size += len(part)
-            if size <= MAX_BODY_BYTES:
-                parts.append(part)
-        return b"".join(parts) if size <= MAX_BODY_BYTES else None
+    def _write_answer(self, answer: Answer) -> None:
+        if isinstance(answer, StreamReply):
+            self._write_stream(answer)
+        elif isinstance(answer, FileReply):
+            self._write_file(answer)
+        else:
+            self._write(answer)
 
     def _body_parts(self) -> Iterator[bytes]:
         if "chunked" not in self.headers.get("transfer-encoding", "").lower():
@@ -169,6 +187,22 @@ class _Handler(BaseHTTPRequestHandler):
             *reply.headers,
         ]
         self.wfile.write(self._head(reply.status, headers) + reply.body)
+
+    def _write_file(self, reply: FileReply) -> None:
+        headers = [
+            ("Content-Type", reply.content_type),
+            ("Content-Length", str(reply.length)),
+            *reply.headers,
+        ]
+        self.wfile.write(self._head(reply.status, headers))
+        remaining = reply.length
+        while remaining > 0:
+            piece = reply.file.read(min(remaining, _FILE_PIECE_BYTES))
+            if not piece:  # the file is shorter than promised: the client sees a short body
+                self.close_connection = True
+                return
+            self.wfile.write(piece)
+            remaining -= len(piece)
 
     def _write_stream(self, reply: StreamReply) -> None:
         headers = [

@@ -49,7 +49,12 @@ def content_blocks(message: Message) -> list[dict[str, Any]]:
 
 
 def chat_result(
-    message: Message, *, model_name: str, region: str | None, request_id: str | None
+    message: Message,
+    *,
+    model_name: str,
+    region: str | None,
+    request_id: str | None,
+    batch: bool = False,
 ) -> ChatResult:
     """The ``ChatResult`` of one answer.
 
@@ -58,6 +63,7 @@ def chat_result(
         model_name: the Vertex model id the call went to.
         region: the endpoint that answered.
         request_id: Vertex's request id, if it sent one.
+        batch: the answer came from a batch prediction job (priced at batch prices).
     """
     blocks = content_blocks(message)
     content: str | list[str | dict[str, Any]]
@@ -81,7 +87,7 @@ def chat_result(
         "usage": message.usage.model_dump(mode="json", exclude_none=True),
         "region": region,
         "request_id": request_id,
-        COST_KEY: usage_cost(usage, model=message.model, region=region),
+        COST_KEY: usage_cost(usage, model=message.model, region=region, batch=batch),
     }
     ai_message = AIMessage(
         content=content,

@@ -8,8 +8,8 @@ project, region, credentials, endpoints, retries and model facts are the core's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from llama_index.core.base.llms.generic_utils import (
     achat_to_completion_decorator,
@@ -54,6 +54,7 @@ from claude_vertex.credentials import CredentialsSource
 from claude_vertex.media import LocalDirs
 from claude_vertex.media import local_media_dirs as checked_local_dirs
 
+from .batch import batch_chat_response, batch_completion_response
 from .messages import to_messages_params
 from .responses import chat_response
 from .streaming import StreamAssembler
@@ -63,9 +64,15 @@ from .utils import JSON
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
 
+    from claude_vertex.batch import BatchItemError, BatchJob, BatchResult
+    from claude_vertex.batch_run import BatchOutputs, BatchRun
+
 __all__ = ["DEFAULT_MODEL", "ClaudeVertex"]
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
+#: Seconds between two reads of a running batch job, by default (the core's).
+BATCH_POLL_INTERVAL = 30.0
+_Response = TypeVar("_Response", ChatResponse, CompletionResponse)
 #: Options that are Messages API parameters of the same name (``effort`` is merged into
 #: ``output_config``).
 _OPTION_PARAMS = (
@@ -428,6 +435,166 @@ class ClaudeVertex(FunctionCallingLLM):
     ) -> CompletionResponseAsyncGen:
         """The async form of :meth:`stream_complete`."""
         return await astream_chat_to_completion_decorator(self.astream_chat)(prompt, **kwargs)
+
+    # -- batch prediction jobs -----------------------------------------------------------
+    def batch_chat(
+        self,
+        conversations: Sequence[Sequence[ChatMessage]],
+        *,
+        staging: str,
+        return_exceptions: bool = False,
+        region: str | None = None,
+        display_name: str | None = None,
+        poll_interval: float = BATCH_POLL_INTERVAL,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> BatchOutputs[ChatResponse | BatchItemError]:
+        """Answer each conversation, as :meth:`chat` would, in one Vertex batch prediction job.
+
+        For thousands of conversations: they run on Google's side as one job, without quota
+        errors, at half the price. The job's input and outputs are staged under ``staging``
+        in Cloud Storage (the ``claude-vertex[batch]`` extra).
+
+        Args:
+            conversations: one message list per request.
+            staging: ``gs://bucket/prefix`` for the job's files, in the job's region.
+            return_exceptions: put an item's error in its place (a
+                :class:`~claude_vertex.batch.BatchItemError`) instead of raising the first.
+            region: where the job runs (default: this LLM's region, which must then be one
+                region; ``global``, ``us`` and ``eu`` run no batch jobs).
+            display_name: the job's name in the console.
+            poll_interval: seconds between two reads of the job while it runs.
+            timeout: seconds to wait at most (the job goes on after a timeout).
+            kwargs: call arguments, as for :meth:`chat`.
+
+        Returns:
+            A :class:`~claude_vertex.batch_run.BatchOutputs` list of ``ChatResponse`` s in
+            input order, with the ``job`` and its ``totals`` (``cost_usd``: the job's price).
+
+        Raises:
+            ConfigurationError: the region, model or staging URI cannot run a job (before any
+                I/O); ``BatchInputError``: a request Vertex would refuse (before any upload).
+            BatchItemError: a request has no answer, unless ``return_exceptions``.
+            JobTimeoutError: the job did not end within ``timeout``.
+        """
+        items = [self._prepared(messages, kwargs) for messages in conversations]
+        run = self._run_batch(
+            items,
+            staging=staging,
+            region=region,
+            display_name=display_name,
+            poll_interval=poll_interval,
+            timeout=timeout,
+        )
+        return self._batch_outputs(run, batch_chat_response, return_exceptions)
+
+    async def abatch_chat(
+        self,
+        conversations: Sequence[Sequence[ChatMessage]],
+        *,
+        staging: str,
+        return_exceptions: bool = False,
+        region: str | None = None,
+        display_name: str | None = None,
+        poll_interval: float = BATCH_POLL_INTERVAL,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> BatchOutputs[ChatResponse | BatchItemError]:
+        """The async form of :meth:`batch_chat` (the event loop is never blocked)."""
+        items = [await self._aprepared(messages, kwargs) for messages in conversations]
+        run = await self._arun_batch(
+            items,
+            staging=staging,
+            region=region,
+            display_name=display_name,
+            poll_interval=poll_interval,
+            timeout=timeout,
+        )
+        return self._batch_outputs(run, batch_chat_response, return_exceptions)
+
+    def batch_complete(
+        self,
+        prompts: Sequence[str],
+        *,
+        staging: str,
+        return_exceptions: bool = False,
+        region: str | None = None,
+        display_name: str | None = None,
+        poll_interval: float = BATCH_POLL_INTERVAL,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> BatchOutputs[CompletionResponse | BatchItemError]:
+        """Answer each prompt, as :meth:`complete` would, in one batch prediction job.
+
+        Arguments, results and errors as for :meth:`batch_chat`, with ``CompletionResponse`` s.
+        """
+        items = [self._prepared(prompt_to_messages(prompt), kwargs) for prompt in prompts]
+        run = self._run_batch(
+            items,
+            staging=staging,
+            region=region,
+            display_name=display_name,
+            poll_interval=poll_interval,
+            timeout=timeout,
+        )
+        return self._batch_outputs(run, batch_completion_response, return_exceptions)
+
+    async def abatch_complete(
+        self,
+        prompts: Sequence[str],
+        *,
+        staging: str,
+        return_exceptions: bool = False,
+        region: str | None = None,
+        display_name: str | None = None,
+        poll_interval: float = BATCH_POLL_INTERVAL,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> BatchOutputs[CompletionResponse | BatchItemError]:
+        """The async form of :meth:`batch_complete`."""
+        items = [await self._aprepared(prompt_to_messages(p), kwargs) for p in prompts]
+        run = await self._arun_batch(
+            items,
+            staging=staging,
+            region=region,
+            display_name=display_name,
+            poll_interval=poll_interval,
+            timeout=timeout,
+        )
+        return self._batch_outputs(run, batch_completion_response, return_exceptions)
+
+    def _run_batch(self, items: list[JSON], **job: Any) -> BatchRun | None:
+        """The job of ``items`` (``job``: :func:`~claude_vertex.batch_run.run_batch`'s options)."""
+        from claude_vertex.batch_run import run_batch
+
+        if not items:
+            return None
+        model = str(items[0].get("model") or self.model)
+        return run_batch(self._settings, items, model=model, **job)
+
+    async def _arun_batch(self, items: list[JSON], **job: Any) -> BatchRun | None:
+        """The async form of :meth:`_run_batch`."""
+        from claude_vertex.batch_run import arun_batch
+
+        if not items:
+            return None
+        model = str(items[0].get("model") or self.model)
+        return await arun_batch(self._settings, items, model=model, **job)
+
+    @staticmethod
+    def _batch_outputs(
+        run: BatchRun | None,
+        convert: Callable[[BatchResult, BatchJob], _Response],
+        return_exceptions: bool,
+    ) -> BatchOutputs[_Response | BatchItemError]:
+        from claude_vertex.batch_run import BatchOutputs, batch_outputs
+
+        if run is None:  # no requests: no job
+            return BatchOutputs()
+        job = run.job
+        return batch_outputs(
+            run, lambda result: convert(result, job), return_exceptions=return_exceptions
+        )
 
     # -- tools ---------------------------------------------------------------------------
     def _prepare_chat_with_tools(

@@ -192,8 +192,11 @@ def response_details(
     }
 
 
-def chat_response(message: Message, *, region: str | None) -> ChatResponse:
-    """The ``ChatResponse`` of a complete (non-streamed) answer; ``raw`` is ``message``."""
+def chat_response(message: Message, *, region: str | None, batch: bool = False) -> ChatResponse:
+    """The ``ChatResponse`` of a complete (non-streamed) answer; ``raw`` is ``message``.
+
+    ``batch``: the answer came from a batch prediction job (priced at batch prices).
+    """
     usage = usage_counts(message.usage)
     return ChatResponse(
         message=assistant_message(message.content),
@@ -206,6 +209,6 @@ def chat_response(message: Message, *, region: str | None) -> ChatResponse:
             message_id=message.id,
             region=region,
             request_id=getattr(message, "request_id", None),
-            cost=usage_cost(usage, model=message.model, region=region),
+            cost=usage_cost(usage, model=message.model, region=region, batch=batch),
         ),
     )
