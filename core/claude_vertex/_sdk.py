@@ -313,7 +313,6 @@ class _WireRequests:
     caps) and the same transport errors.
     """
 
-    _client: httpx2.Client | httpx2.AsyncClient
     #: Whether calls take the fast path (see :meth:`_use_fast_path`).
     fast: bool
 
@@ -338,7 +337,7 @@ class _WireRequests:
         sdk = cast(BaseClient[Any, Any], self)
         placeholders = dict.fromkeys(_ATTEMPT_HEADERS, "")
         folded, _ = build_headers(placeholders, sdk.default_headers, sdk._custom_headers)
-        merged = httpx2.Headers(self._client.headers)
+        merged = httpx2.Headers(sdk._client.headers)
         merged.update(folded)
         defaults = {name.lower() for name in (*sdk.default_headers, *sdk._custom_headers)}
         return merged, tuple(name for name in _ATTEMPT_HEADERS if name not in defaults)
@@ -391,7 +390,7 @@ class _WireRequests:
             content=json_body(body),
             extensions={**extensions, "timeout": httpx2.Timeout(timeout).as_dict()},
         )
-        cookies = self._client.cookies
+        cookies = cast(BaseClient[Any, Any], self)._client.cookies
         if cookies.jar:
             cookies.set_cookie_header(request)
         return request
@@ -413,7 +412,7 @@ class _WireRequests:
             )
             return _parsed_answer(raw.parse, response, cast_to)
         add_response_ids(
-            parsed,
+            cast(Any, parsed),
             request_id=response.headers.get("request-id"),
             workspace_id=response.headers.get("anthropic-workspace-id"),
         )
@@ -498,7 +497,7 @@ class SyncTransport(_Identity, _WireRequests, AnthropicVertex):
         """Send as the SDK's ``post`` would; a successful response, else the SDK's error."""
         request = self._wire_request(path, body, options)
         self._prepare_request(request)
-        client = cast(httpx2.Client, self._client)
+        client = self._client
         try:
             response = client.send(request, stream=stream)
         except httpx2.TimeoutException as err:
@@ -538,7 +537,7 @@ class SyncTransport(_Identity, _WireRequests, AnthropicVertex):
                 self._sdk_event(response, event_type),
                 self._stream_error(response),
             )
-        return self.post(
+        stream = self.post(
             path,
             body=body,
             cast_to=Message,
@@ -546,6 +545,7 @@ class SyncTransport(_Identity, _WireRequests, AnthropicVertex):
             stream=True,
             stream_cls=sync_stream_cls(event_type),
         )
+        return cast("Stream[Any]", stream)
 
 
 class AsyncTransport(_Identity, _WireRequests, AsyncAnthropicVertex):
@@ -582,7 +582,7 @@ class AsyncTransport(_Identity, _WireRequests, AsyncAnthropicVertex):
         """The async form of :meth:`SyncTransport._send`."""
         request = self._wire_request(path, body, options)
         await self._prepare_request(request)
-        client = cast(httpx2.AsyncClient, self._client)
+        client = self._client
         try:
             response = await client.send(request, stream=stream)
         except httpx2.TimeoutException as err:
@@ -640,13 +640,13 @@ class AsyncTransport(_Identity, _WireRequests, AsyncAnthropicVertex):
 @functools.cache
 def sync_stream_cls(event_type: Any) -> type[Stream[Any]]:
     """The SDK's stream class for events of ``event_type`` (made once per type)."""
-    return Stream[event_type]  # type: ignore[valid-type]
+    return Stream[event_type]
 
 
 @functools.cache
 def async_stream_cls(event_type: Any) -> type[AsyncStream[Any]]:
     """The async form of :func:`sync_stream_cls`."""
-    return AsyncStream[event_type]  # type: ignore[valid-type]
+    return AsyncStream[event_type]
 
 
 def answer_request_id(answer: pydantic.BaseModel) -> str | None:

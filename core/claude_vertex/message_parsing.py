@@ -17,6 +17,7 @@ through the SDK's ``post``.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import os
 import typing
@@ -48,6 +49,8 @@ FAST_PATH_ENV = "CLAUDE_VERTEX_FAST_PATH"
 KNOWN_SDK_RELEASES = frozenset({(2, 14)})
 
 _Model = TypeVar("_Model", bound=pydantic.BaseModel)
+_new = object.__new__
+_set = object.__setattr__
 
 #: What turns one event's JSON (already decoded) into an event as the SDK's stream does.
 SdkEventParser = Callable[[object], Any]
@@ -72,20 +75,46 @@ def fast_path_enabled() -> bool:
         return False
     return (
         sdk_release_known(anthropic.__version__)
+        and _per_call_extra()
         and event_adapter(anthropic.types.RawMessageStreamEvent) is not None
     )
+
+
+@functools.cache
+def _per_call_extra() -> bool:
+    """Whether pydantic validates with a per-call ``extra`` setting (pydantic 2.12 and later)."""
+    return "extra" in inspect.signature(pydantic.TypeAdapter.validate_json).parameters
 
 
 def parse_answer(content: bytes, cast_to: type[_Model]) -> _Model | None:
     """``content`` (a whole answer's JSON) as a ``cast_to``; ``None``: leave it to the SDK.
 
-    Strict validation succeeds only where every value already has its field's type, so the
-    result equals the SDK's unvalidated construction of the same JSON.
+    Strict validation succeeds only where every value already has its field's type and no
+    object has a field its class lacks (the SDK keeps those as extras that it does not count
+    as set), so the result equals the SDK's unvalidated construction of the same JSON.
     """
     try:
-        return cast_to.model_validate_json(content, strict=True)
+        return _extras_emptied(cast_to.model_validate_json(content, strict=True, extra="forbid"))
     except pydantic.ValidationError:
         return None
+
+
+def _extras_emptied(model: _Model) -> _Model:
+    """``model`` with the empty extras of its objects made ``{}`` again, as the SDK's are.
+
+    Validating with ``extra="forbid"`` leaves ``None`` where a class that allows extras has
+    ``{}`` (``model_extra``; and setting an attribute that is no field would fail).
+    """
+    if model.__pydantic_extra__ is None and type(model).model_config.get("extra") == "allow":
+        _set(model, "__pydantic_extra__", {})
+    for value in model.__dict__.values():
+        if isinstance(value, pydantic.BaseModel):
+            _extras_emptied(value)
+        elif type(value) is list:
+            for item in value:
+                if isinstance(item, pydantic.BaseModel):
+                    _extras_emptied(item)
+    return model
 
 
 def _union_members(event_type: Any) -> tuple[Any, ...]:
@@ -191,9 +220,6 @@ HOT_DELTAS = {
     "input_json_delta": "partial_json",
 }
 
-_new = object.__new__
-_set = object.__setattr__
-
 
 def _literal_tag(member: Any) -> str:
     return str(typing.get_args(member.model_fields["type"].annotation)[0])
@@ -241,7 +267,7 @@ class _HotDeltas:
     ) -> bool:
         sample = {"type": "content_block_delta", "index": 1, "delta": {"type": tag, field: "x"}}
         try:
-            valid = adapter.validate_python(sample, strict=True)
+            valid = _extras_emptied(adapter.validate_python(sample, strict=True, extra="forbid"))
         except pydantic.ValidationError:
             return False
         built = self.build(sample, cls, field)
@@ -298,7 +324,7 @@ class _EventParser:
         hot = _hot_deltas(event_type)
         if adapter is None or hot is None:
             raise TypeError(f"no fast parser for {event_type!r}")
-        self._validate = functools.partial(adapter.validate_json, strict=True)
+        self._validate = functools.partial(adapter.validate_json, strict=True, extra="forbid")
         self._hot = hot.event if hot.deltas else None
         self._sdk_event = sdk_event
         self._stream_error = stream_error
@@ -319,7 +345,7 @@ class _EventParser:
             if not data:
                 continue
             try:
-                yield validate(data)
+                yield _extras_emptied(validate(data))
             except pydantic.ValidationError:
                 yield self._sdk_event(json.loads(data))
 
