@@ -23,6 +23,7 @@ from anthropic.types import RawMessageStreamEvent
 from anthropic.types.beta import BetaRawMessageStreamEvent
 
 import claude_vertex
+import claude_vertex.testing
 from claude_vertex import StreamAccumulator, VertexClient
 from claude_vertex._sdk import SdkAccumulation
 from claude_vertex.client import VertexMessage
@@ -706,3 +707,41 @@ def test_event_types_of_another_shape_go_the_sdks_way() -> None:
     assert event_adapter(BetaRawMessageStreamEvent) is not None
     assert event_adapter(dict) is None
     assert event_adapter(VertexMessage) is None
+
+
+# --------------------------------------------------------------------------- on the wire
+
+
+@pytest.mark.parametrize("route", ["create", "stream"])
+def test_both_paths_send_the_same_request(
+    make_settings: MakeSettings,
+    monkeypatch: pytest.MonkeyPatch,
+    vertex_emulator: claude_vertex.testing.VertexEmulator,
+    route: str,
+) -> None:
+    """The SDK's headers (and the httpx client's) are kept, in the SDK's order, byte for byte."""
+    fast = VertexClient(make_settings(), max_retries=0, default_headers={"x-team": "search"})
+    with monkeypatch.context() as patch:
+        patch.setenv(FAST_PATH_ENV, "0")
+        sdk = VertexClient(make_settings(), max_retries=0, default_headers={"x-team": "search"})
+    params = hello(system="Be brief.", metadata={"user_id": "u-1"})
+    for client in (fast, sdk):
+        with client:
+            if route == "create":
+                client.create(params, betas=["context-management-2025-06-27"])
+            else:
+                with client.stream(params, betas=["context-management-2025-06-27"]) as stream:
+                    list(stream)
+    ours, theirs = vertex_emulator.requests[-2:]
+    assert ours.path == theirs.path
+    assert ours.raw_body == theirs.raw_body
+    # The SDK's path asks its post for the unparsed response of a create with this header.
+    theirs.headers.pop("x-stainless-raw-response", None)
+    # The timeouts are what is left of each call's deadline: the same, but for a few us.
+    varying = {"x-stainless-timeout", "x-stainless-read-timeout"}
+    assert list(ours.headers) == list(theirs.headers)
+    assert {k: v for k, v in ours.headers.items() if k not in varying} == {
+        k: v for k, v in theirs.headers.items() if k not in varying
+    }
+    for name in varying:
+        assert float(ours.headers[name]) == pytest.approx(float(theirs.headers[name]), abs=1.0)
