@@ -303,6 +303,13 @@ def json_body(body: object) -> bytes:
         return openapi_dumps(prepare_request_data(body, location="body"))
 
 
+def _timeout_extension(timeout: object) -> dict[str, float | None]:
+    """The ``timeout`` extension of a request for ``timeout`` (as httpx's ``build_request``)."""
+    if isinstance(timeout, httpx2.Timeout):
+        return timeout.as_dict()
+    return httpx2.Timeout(cast(Any, timeout)).as_dict()
+
+
 class _WireRequests:
     """What both transports need to send a request themselves, exactly as the SDK's ``post``.
 
@@ -342,6 +349,12 @@ class _WireRequests:
         defaults = {name.lower() for name in (*sdk.default_headers, *sdk._custom_headers)}
         return merged, tuple(name for name in _ATTEMPT_HEADERS if name not in defaults)
 
+    @functools.cached_property
+    def _base_items(self) -> list[tuple[bytes, bytes, str]]:
+        """The folded headers as sent: name, value, and the name in lowercase."""
+        base, _ = self._base_headers
+        return [(name, value, name.decode("latin-1").lower()) for name, value in base.raw]
+
     def _url(self, path: str) -> tuple[httpx2.URL, dict[str, Any]]:
         """The URL of ``path`` (as the SDK merges it with the base URL) and its extensions."""
         known = self._urls.get(path)
@@ -355,9 +368,9 @@ class _WireRequests:
             known = self._urls[path] = (url, extensions)
         return known
 
-    def _headers(self, options: RequestOptions) -> httpx2.Headers:
+    def _headers(self, options: RequestOptions) -> list[tuple[bytes, bytes]] | httpx2.Headers:
+        """The headers of one attempt: the folded ones, its timeouts, then the call's own."""
         base, attempt_headers = self._base_headers
-        headers = base.copy()
         timeout = options.get("timeout")
         read = timeout.read if isinstance(timeout, httpx2.Timeout) else timeout
         values = {
@@ -365,13 +378,19 @@ class _WireRequests:
             "x-stainless-retry-count": "0",
             "x-stainless-read-timeout": None if read is None else str(read),
         }
+        extra = options.get("headers") or {}
+        if not extra and read is not None:  # the usual call: values replaced in place
+            return [
+                (name, values[key].encode() if key in attempt_headers else value)  # type: ignore[union-attr]
+                for name, value, key in self._base_items
+            ]
+        headers = base.copy()
         for name in attempt_headers:
             value = values[name]
             if value is None:
                 del headers[name]
             else:
                 headers[name] = value
-        extra = options.get("headers") or {}
         if extra:
             added, _ = build_headers(
                 {name: headers[name] for name in extra if name in headers}, extra
@@ -388,7 +407,7 @@ class _WireRequests:
             url,
             headers=self._headers(options),
             content=json_body(body),
-            extensions={**extensions, "timeout": httpx2.Timeout(timeout).as_dict()},
+            extensions={**extensions, "timeout": _timeout_extension(timeout)},
         )
         cookies = cast(BaseClient[Any, Any], self)._client.cookies
         if cookies.jar:
