@@ -16,6 +16,7 @@ from llama_index.core.base.llms.types import ChatMessage
 
 from .contenders import SMALL_PROMPT, Contenders, core_params, raw_payload, wire_body
 from .harness import Results, Row, interleaved, median, ratio_of_medians_by_round, ratio_row
+from .report import TARGETS
 
 SECTION = "3. concurrency"
 
@@ -77,7 +78,7 @@ def run(
                 SECTION,
                 f"{label}: throughput",
                 ratio_of_medians_by_round(figures[name], figures[floor]),
-                0.90,
+                TARGETS["throughput"],
                 at_least=True,
                 note=f"{per_s[name]:.0f} vs {per_s[floor]:.0f} calls/s",
             )

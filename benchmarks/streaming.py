@@ -22,6 +22,7 @@ from llama_index.llms.claude_vertex import ClaudeVertex
 
 from .contenders import Contenders, adapter_options, core_params, floors, raw_payload, wire_body
 from .harness import MODEL, Results, Row, interleaved, median, ratio_of_medians_by_round, ratio_row
+from .report import TARGETS
 
 SECTION = "2. streaming"
 WORDS = 1280
@@ -89,6 +90,7 @@ def run(
         {name: _timed(source, times[name], streams) for name, source in sources.items()}, rounds
     )
     _add_rows(results, times, tokens)
+    _add_delta_rows(results, times, words)
 
 
 def _text_deltas(stream: AbstractContextManager[Iterable[Any]]) -> Iterator[str]:
@@ -140,17 +142,22 @@ def _add_rows(results: Results, times: dict[str, StreamTimes], tokens: int) -> N
     """The rows: total time against each floor, first text against the raw SDK, plain httpx2."""
     total_ms = {name: median(t.total) * 1000 for name, t in times.items()}
     first_ms = {name: median(t.first) * 1000 for name, t in times.items()}
-    for name, floor, label in (
-        ("core", "raw", "core .stream vs raw SDK stream"),
-        ("lc", "lc_floor", "ChatClaudeVertex.stream vs LangChain floor"),
-        ("li", "li_floor", "ClaudeVertex.stream_chat vs LlamaIndex floor"),
+    for name, floor, label, target in (
+        ("core", "raw", "core .stream vs raw SDK stream", TARGETS["core stream"]),
+        ("lc", "lc_floor", "ChatClaudeVertex.stream vs LangChain floor", TARGETS["adapter stream"]),
+        (
+            "li",
+            "li_floor",
+            "ClaudeVertex.stream_chat vs LlamaIndex floor",
+            TARGETS["adapter stream"],
+        ),
     ):
         results.add(
             ratio_row(
                 SECTION,
                 f"{label}, {tokens:,}-token answer: total",
                 ratio_of_medians_by_round(times[name].total, times[floor].total),
-                1.15,
+                target,
                 note=f"{total_ms[name]:.1f} vs {total_ms[floor]:.1f} ms",
             )
         )
@@ -172,6 +179,30 @@ def _add_rows(results: Results, times: dict[str, StreamTimes], tokens: int) -> N
             "plain httpx2 stream (emulator + loopback)",
             f"{total_ms['httpx']:.1f} ms",
             note=f"first text {first_ms['httpx']:.2f} ms; raw SDK {total_ms['raw']:.1f} ms",
+        )
+    )
+
+
+def _add_delta_rows(results: Results, times: dict[str, StreamTimes], deltas: int) -> None:
+    """Microseconds per streamed delta (one per word), and the core against plain httpx2."""
+    per_delta = {name: median(t.total) / deltas * 1e6 for name, t in times.items()}
+    results.add(
+        Row(
+            SECTION,
+            "core .stream: per streamed delta",
+            f"{per_delta['core']:.1f} us",
+            note=(
+                f"raw SDK {per_delta['raw']:.1f} us, plain httpx2 {per_delta['httpx']:.1f} us "
+                f"(emulator + loopback, {deltas:,} deltas)"
+            ),
+        )
+    )
+    results.add(
+        Row(
+            SECTION,
+            "core .stream vs plain httpx2 stream (the transport's limit)",
+            f"{ratio_of_medians_by_round(times['core'].total, times['httpx'].total):.3f}x",
+            note=f"+{per_delta['core'] - per_delta['httpx']:.1f} us per delta over plain httpx2",
         )
     )
 

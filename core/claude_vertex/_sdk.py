@@ -14,6 +14,7 @@ that changes.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import ssl
 from collections.abc import (
@@ -30,19 +31,33 @@ from typing import Any, TypeVar, cast
 
 import httpx2
 import pydantic
-from anthropic import AnthropicVertex, AsyncAnthropicVertex, AsyncStream, NotGiven, Stream
+from anthropic import (
+    AnthropicError,
+    AnthropicVertex,
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AsyncAnthropicVertex,
+    AsyncStream,
+    NotGiven,
+    Stream,
+)
 from anthropic import __version__ as anthropic_version
 from anthropic._base_client import (
     AsyncAPIClient,
     AsyncHttpxClientWrapper,
+    BaseClient,
     SyncAPIClient,
     SyncHttpxClientWrapper,
+    build_headers,
 )
 from anthropic._constants import RAW_RESPONSE_HEADER
-from anthropic._models import FinalRequestOptions, construct_type
+from anthropic._models import FinalRequestOptions, add_response_ids, construct_type
 from anthropic._response import APIResponse, AsyncAPIResponse
 from anthropic._streaming import extract_stream_chunk_type
 from anthropic._types import RequestOptions
+from anthropic._utils._json import openapi_dumps
+from anthropic._utils._prepare import prepare_request_data
 from anthropic.lib.streaming._messages import accumulate_event
 from anthropic.types import Message, RawMessageStreamEvent
 
@@ -50,6 +65,7 @@ from ._version import __version__
 from .credentials import TokenProvider, auth_headers
 from .deadlines import current_deadline
 from .errors import ClaudeVertexError, MalformedResponseError
+from .message_parsing import AsyncEventSource, EventSource, event_adapter, parse_answer
 from .settings import Settings
 
 __all__ = [
@@ -263,10 +279,207 @@ class _Identity:
             )
 
 
-class SyncTransport(_Identity, AnthropicVertex):
-    """``AnthropicVertex`` with the shared token provider, bounded by each call's deadline."""
+#: The per-attempt headers the SDK's ``_build_headers`` adds under its default headers.
+_ATTEMPT_HEADERS = ("x-stainless-timeout", "x-stainless-retry-count", "x-stainless-read-timeout")
+#: How many request URLs a transport keeps parsed (one per model and route it has called).
+_URLS_KEPT = 256
+#: The plain JSON encoder of request bodies: the SDK's settings, without its fallbacks.
+_PLAIN_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+
+def json_body(body: object) -> bytes:
+    """``body`` as the SDK's ``post`` would put it on the wire.
+
+    Plain JSON data (what the core's transform builds) is encoded directly; anything else
+    (pydantic models, dates, iterables, omitted values, file inputs) is prepared and encoded
+    by the SDK itself.
+    """
+    try:
+        return _PLAIN_JSON.encode(body).encode()
+    except (TypeError, ValueError):
+        return openapi_dumps(prepare_request_data(body, location="body"))
+
+
+def _timeout_extension(timeout: object) -> dict[str, float | None]:
+    """The ``timeout`` extension of a request for ``timeout`` (as httpx's ``build_request``)."""
+    if isinstance(timeout, httpx2.Timeout):
+        return timeout.as_dict()
+    return httpx2.Timeout(cast(Any, timeout)).as_dict()
+
+
+class _WireRequests:
+    """What both transports need to send a request themselves, exactly as the SDK's ``post``.
+
+    The fast path skips the SDK's per-call machinery (request options and their copies, two
+    URL parses, header folding, response wrappers) but sends what it would: the same URL,
+    headers (the httpx client's, then the SDK's per-attempt and default headers, then the
+    call's) and JSON body, on the same pooled httpx client, with its hooks (deadline, size
+    caps) and the same transport errors.
+    """
+
+    #: Whether calls take the fast path (see :meth:`_use_fast_path`).
+    fast: bool
+
+    def _use_fast_path(self, wanted: bool) -> None:
+        sdk = cast(BaseClient[Any, Any], self)
+        # Shapes the fast path knows: no middleware, no idempotency header, no custom auth.
+        self.fast = (
+            wanted
+            and not getattr(sdk, "_middleware", ())
+            and sdk._idempotency_header is None
+            and sdk.custom_auth is None
+        )
+        self._urls: dict[str, tuple[httpx2.URL, dict[str, Any]]] = {}
+
+    @functools.cached_property
+    def _base_headers(self) -> tuple[httpx2.Headers, tuple[str, ...]]:
+        """The httpx client's headers folded with the SDK's layers; the attempt headers to set.
+
+        The per-attempt headers go in first with stand-in values, so every header keeps the
+        place the SDK's folding gives it; those the default headers override are not set again.
+        """
+        sdk = cast(BaseClient[Any, Any], self)
+        placeholders = dict.fromkeys(_ATTEMPT_HEADERS, "")
+        folded, _ = build_headers(placeholders, sdk.default_headers, sdk._custom_headers)
+        merged = httpx2.Headers(sdk._client.headers)
+        merged.update(folded)
+        defaults = {name.lower() for name in (*sdk.default_headers, *sdk._custom_headers)}
+        return merged, tuple(name for name in _ATTEMPT_HEADERS if name not in defaults)
+
+    @functools.cached_property
+    def _base_items(self) -> list[tuple[bytes, bytes, str]]:
+        """The folded headers as sent: name, value, and the name in lowercase."""
+        base, _ = self._base_headers
+        return [(name, value, name.decode("latin-1").lower()) for name, value in base.raw]
+
+    def _url(self, path: str) -> tuple[httpx2.URL, dict[str, Any]]:
+        """The URL of ``path`` (as the SDK merges it with the base URL) and its extensions."""
+        known = self._urls.get(path)
+        if known is None:
+            url = cast(BaseClient[Any, Any], self)._prepare_url(path)
+            extensions: dict[str, Any] = {}
+            if "_" in url.host:  # as the SDK does (httpx's SNI with underscores)
+                extensions["sni_hostname"] = url.host.replace("_", "-")
+            if len(self._urls) >= _URLS_KEPT:
+                self._urls.clear()
+            known = self._urls[path] = (url, extensions)
+        return known
+
+    def _headers(self, options: RequestOptions) -> list[tuple[bytes, bytes]] | httpx2.Headers:
+        """The headers of one attempt: the folded ones, its timeouts, then the call's own."""
+        base, attempt_headers = self._base_headers
+        timeout = options.get("timeout")
+        read = timeout.read if isinstance(timeout, httpx2.Timeout) else timeout
+        values = {
+            "x-stainless-timeout": str(read if isinstance(timeout, httpx2.Timeout) else timeout),
+            "x-stainless-retry-count": "0",
+            "x-stainless-read-timeout": None if read is None else str(read),
+        }
+        extra = options.get("headers") or {}
+        if not extra and read is not None:  # the usual call: values replaced in place
+            return [
+                (name, values[key].encode() if key in attempt_headers else value)  # type: ignore[union-attr]
+                for name, value, key in self._base_items
+            ]
+        headers = base.copy()
+        for name in attempt_headers:
+            value = values[name]
+            if value is None:
+                del headers[name]
+            else:
+                headers[name] = value
+        if extra:
+            added, _ = build_headers(
+                {name: headers[name] for name in extra if name in headers}, extra
+            )
+            headers.update(added)
+        return headers
+
+    def _wire_request(self, path: str, body: object, options: RequestOptions) -> httpx2.Request:
+        """The request the SDK's ``post`` would send for ``path``, ``body`` and ``options``."""
+        url, extensions = self._url(path)
+        timeout = options.get("timeout")
+        request = httpx2.Request(
+            "POST",
+            url,
+            headers=self._headers(options),
+            content=json_body(body),
+            extensions={**extensions, "timeout": _timeout_extension(timeout)},
+        )
+        cookies = cast(BaseClient[Any, Any], self)._client.cookies
+        if cookies.jar:
+            cookies.set_cookie_header(request)
+        return request
+
+    def _status_error(self, response: httpx2.Response) -> APIStatusError:
+        return cast(BaseClient[Any, Any], self)._make_status_error_from_response(response)
+
+    def _answer(self, response: httpx2.Response, cast_to: type[_Model]) -> _Model:
+        """A whole answer's model: validated from its bytes, else parsed by the SDK."""
+        parsed = parse_answer(response.content, cast_to)
+        if parsed is None:
+            raw = APIResponse(
+                raw=response,
+                cast_to=cast_to,
+                client=cast(BaseClient[Any, Any], self),
+                stream=False,
+                stream_cls=None,
+                options=FinalRequestOptions.construct(method="post", url=str(response.url)),
+            )
+            return _parsed_answer(raw.parse, response, cast_to)
+        add_response_ids(
+            cast(Any, parsed),
+            request_id=response.headers.get("request-id"),
+            workspace_id=response.headers.get("anthropic-workspace-id"),
+        )
+        return parsed
+
+    def _sdk_event(self, response: httpx2.Response, event_type: Any) -> Callable[[object], Any]:
+        """What the SDK's stream makes of one event's decoded JSON."""
+        sdk = cast(BaseClient[Any, Any], self)
+
+        def parse(data: object) -> Any:
+            return sdk._process_response_data(data=data, cast_to=event_type, response=response)
+
+        return parse
+
+    def _stream_error(self, response: httpx2.Response) -> Callable[[str], Exception]:
+        """The error the SDK's stream raises for an ``error`` event with this data."""
+        sdk = cast(BaseClient[Any, Any], self)
+
+        def error(data: str) -> Exception:
+            body: object = data
+            try:
+                body = json.loads(data)
+                message = f"{body}"
+            except Exception:
+                message = data or f"Error code: {response.status_code}"
+            return sdk._make_status_error(message, body=body, response=response)
+
+        return error
+
+
+def _parsed_answer(
+    parse: Callable[[], object], response: httpx2.Response, cast_to: type[_Model]
+) -> _Model:
+    """``parse()``'s answer, checked to be a ``cast_to``; reading failures typed."""
+    try:
+        parsed = parse()
+    except ClaudeVertexError:
+        raise
+    except UNREADABLE as exc:
+        raise unreadable(response, exc) from None
+    return _checked(parsed, response, cast_to)
+
+
+class SyncTransport(_Identity, _WireRequests, AnthropicVertex):
+    """``AnthropicVertex`` with the shared token provider, bounded by each call's deadline.
+
+    With ``fast``, answers and streams take the fast path (see
+    :mod:`claude_vertex.message_parsing`) where the SDK's shapes allow.
+    """
+
+    def __init__(self, settings: Settings, *, fast: bool = False, **kwargs: Any) -> None:
         super().__init__(
             region=settings.region,
             project_id=settings.project,
@@ -280,6 +493,7 @@ class SyncTransport(_Identity, AnthropicVertex):
         )
         self._tokens = settings.tokens
         self._client.event_hooks["response"].append(_cap)
+        self._use_fast_path(fast)
 
     def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
         # The SDK's Vertex hook deep-copies every attempt's options, body included, so it can
@@ -293,28 +507,67 @@ class SyncTransport(_Identity, AnthropicVertex):
     def _prepare_request(self, request: httpx2.Request) -> None:
         self._authorize(request, self._tokens.token(timeout=_token_wait()))
 
+    def _send(
+        self, path: str, body: object, options: RequestOptions, *, stream: bool
+    ) -> httpx2.Response:
+        """Send as the SDK's ``post`` would; a successful response, else the SDK's error."""
+        request = self._wire_request(path, body, options)
+        self._prepare_request(request)
+        client = self._client
+        try:
+            response = client.send(request, stream=stream)
+        except httpx2.TimeoutException as err:
+            raise APITimeoutError(request=request) from err
+        except AnthropicError:
+            raise
+        except Exception as err:
+            raise APIConnectionError(request=request) from err
+        if not response.is_success:
+            if not response.is_closed:
+                response.read()
+            raise self._status_error(response) from None
+        return response
+
     def post_checked(
         self, path: str, *, body: object, cast_to: type[_Model], options: RequestOptions
     ) -> _Model:
         """``post`` for a JSON answer: anything but a ``cast_to`` is a typed error."""
+        if self.fast:
+            return self._answer(self._send(path, body, options, stream=False), cast_to)
         # With the raw-response header the SDK returns the response unparsed.
         raw = cast(
             "APIResponse[_Model]",
             self.post(path, body=body, cast_to=cast_to, options=_raw(options)),
         )
-        try:
-            parsed = raw.parse()
-        except ClaudeVertexError:
-            raise
-        except UNREADABLE as exc:
-            raise unreadable(raw.http_response, exc) from None
-        return _checked(parsed, raw.http_response, cast_to)
+        return _parsed_answer(raw.parse, raw.http_response, cast_to)
+
+    def post_stream(
+        self, path: str, *, body: object, options: RequestOptions, event_type: Any
+    ) -> Stream[Any] | EventSource:
+        """``post`` of a streaming call: its events, of ``event_type``, once they arrive."""
+        if self.fast and event_adapter(event_type) is not None:
+            response = self._send(path, body, options, stream=True)
+            return EventSource(
+                response,
+                event_type,
+                self._sdk_event(response, event_type),
+                self._stream_error(response),
+            )
+        stream = self.post(
+            path,
+            body=body,
+            cast_to=Message,
+            options=options,
+            stream=True,
+            stream_cls=sync_stream_cls(event_type),
+        )
+        return cast("Stream[Any]", stream)
 
 
-class AsyncTransport(_Identity, AsyncAnthropicVertex):
+class AsyncTransport(_Identity, _WireRequests, AsyncAnthropicVertex):
     """``AsyncAnthropicVertex`` with the shared token provider, bounded by each call's deadline."""
 
-    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+    def __init__(self, settings: Settings, *, fast: bool = False, **kwargs: Any) -> None:
         super().__init__(
             region=settings.region,
             project_id=settings.project,
@@ -328,6 +581,7 @@ class AsyncTransport(_Identity, AsyncAnthropicVertex):
         )
         self._tokens = settings.tokens
         self._client.event_hooks["response"].append(_acap)
+        self._use_fast_path(fast)
 
     async def _prepare_options(self, options: FinalRequestOptions) -> FinalRequestOptions:
         # See SyncTransport._prepare_options.
@@ -338,10 +592,33 @@ class AsyncTransport(_Identity, AsyncAnthropicVertex):
     async def _prepare_request(self, request: httpx2.Request) -> None:
         self._authorize(request, await self._tokens.atoken(timeout=_token_wait()))
 
+    async def _send(
+        self, path: str, body: object, options: RequestOptions, *, stream: bool
+    ) -> httpx2.Response:
+        """The async form of :meth:`SyncTransport._send`."""
+        request = self._wire_request(path, body, options)
+        await self._prepare_request(request)
+        client = self._client
+        try:
+            response = await client.send(request, stream=stream)
+        except httpx2.TimeoutException as err:
+            raise APITimeoutError(request=request) from err
+        except AnthropicError:
+            raise
+        except Exception as err:
+            raise APIConnectionError(request=request) from err
+        if not response.is_success:
+            if not response.is_closed:
+                await response.aread()
+            raise self._status_error(response) from None
+        return response
+
     async def post_checked(
         self, path: str, *, body: object, cast_to: type[_Model], options: RequestOptions
     ) -> _Model:
         """The async form of :meth:`SyncTransport.post_checked`."""
+        if self.fast:
+            return self._answer(await self._send(path, body, options, stream=False), cast_to)
         raw = cast(
             "AsyncAPIResponse[_Model]",
             await self.post(path, body=body, cast_to=cast_to, options=_raw(options)),
@@ -353,6 +630,39 @@ class AsyncTransport(_Identity, AsyncAnthropicVertex):
         except UNREADABLE as exc:
             raise unreadable(raw.http_response, exc) from None
         return _checked(parsed, raw.http_response, cast_to)
+
+    async def post_stream(
+        self, path: str, *, body: object, options: RequestOptions, event_type: Any
+    ) -> AsyncStream[Any] | AsyncEventSource:
+        """The async form of :meth:`SyncTransport.post_stream`."""
+        if self.fast and event_adapter(event_type) is not None:
+            response = await self._send(path, body, options, stream=True)
+            return AsyncEventSource(
+                response,
+                event_type,
+                self._sdk_event(response, event_type),
+                self._stream_error(response),
+            )
+        return await self.post(
+            path,
+            body=body,
+            cast_to=Message,
+            options=options,
+            stream=True,
+            stream_cls=async_stream_cls(event_type),
+        )
+
+
+@functools.cache
+def sync_stream_cls(event_type: Any) -> type[Stream[Any]]:
+    """The SDK's stream class for events of ``event_type`` (made once per type)."""
+    return Stream[event_type]
+
+
+@functools.cache
+def async_stream_cls(event_type: Any) -> type[AsyncStream[Any]]:
+    """The async form of :func:`sync_stream_cls`."""
+    return AsyncStream[event_type]
 
 
 def answer_request_id(answer: pydantic.BaseModel) -> str | None:

@@ -20,9 +20,8 @@ from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
-import anthropic
 import httpx2
 import pydantic
 from anthropic.types import Message, MessageTokensCount, RawMessageStreamEvent
@@ -50,6 +49,7 @@ from .errors import (
 )
 from .failover import RetryPolicy
 from .loop_shutdown import on_loop_shutdown
+from .message_parsing import fast_path_enabled
 from .settings import Settings
 from .transform import Route, VertexRequest, build_request
 
@@ -197,6 +197,22 @@ def _content_chars(event: RawMessageStreamEvent) -> int:
     return _delta_chars(event.delta) if event.type == "content_block_delta" else 0
 
 
+class _SyncSource(Protocol):
+    """Where a stream's events come from: the SDK's ``Stream``, or the fast path's."""
+
+    response: httpx2.Response
+
+    def close(self) -> None: ...
+
+
+class _AsyncSource(Protocol):
+    """The async form of :class:`_SyncSource`."""
+
+    response: httpx2.Response
+
+    async def close(self) -> None: ...
+
+
 class _StreamTally:
     """What a stream has handed to its caller, for the error if it breaks."""
 
@@ -257,7 +273,7 @@ class MessageStream:
 
     def __init__(
         self,
-        stream: anthropic.Stream[RawMessageStreamEvent],
+        stream: _SyncSource,
         events: Iterator[RawMessageStreamEvent],
         first: RawMessageStreamEvent,
         request: VertexRequest,
@@ -357,7 +373,7 @@ class AsyncMessageStream:
 
     def __init__(
         self,
-        stream: anthropic.AsyncStream[RawMessageStreamEvent],
+        stream: _AsyncSource,
         events: AsyncIterator[RawMessageStreamEvent],
         first: RawMessageStreamEvent,
         request: VertexRequest,
@@ -580,6 +596,11 @@ class VertexClient:
         )
         self._uses = 0  # calls and open streams in progress
         self._retired = False  # dropped by shared(): close the pools after the last use
+        #: Whether calls take the fast path (:mod:`claude_vertex.message_parsing`): answers
+        #: and events parsed from their bytes into the SDK's types, equal to the SDK's own
+        #: parsing. False on an anthropic SDK release the fast path does not know, or with
+        #: ``CLAUDE_VERTEX_FAST_PATH=0``; calls then go through the SDK's ``post``.
+        self.fast_path = fast_path_enabled()
 
     def __repr__(self) -> str:
         return f"VertexClient({self.settings!r})"
@@ -641,6 +662,7 @@ class VertexClient:
             "timeout": self.timeout,
             "max_retries": 0,
             "default_headers": self.default_headers or None,
+            "fast": self.fast_path,
         }
 
     def _sync_transport(self, region: str | None = None) -> SyncTransport:
@@ -844,16 +866,13 @@ class VertexClient:
         ``RawMessageStreamEvent`` objects, or of ``event_type`` (the drop-in SDK clients'
         beta calls ask for ``BetaRawMessageStreamEvent``).
         """
-        stream_cls = _sync_stream_cls(event_type)
 
         def send(target: VertexRequest) -> MessageStream:
-            raw = self._sync_transport(target.region).post(
+            raw = self._sync_transport(target.region).post_stream(
                 target.path,
                 body=target.body,
-                cast_to=VertexMessage,
                 options=self._per_call(target, timeout),
-                stream=True,
-                stream_cls=stream_cls,
+                event_type=event_type,
             )
             events = iter(raw)
             try:
@@ -940,16 +959,13 @@ class VertexClient:
         event_type: Any = RawMessageStreamEvent,
     ) -> AsyncMessageStream:
         """The async form of :meth:`stream`."""
-        stream_cls = _async_stream_cls(event_type)
 
         async def send(target: VertexRequest) -> AsyncMessageStream:
-            raw = await (await self._async_pool(target.region)).post(
+            raw = await (await self._async_pool(target.region)).post_stream(
                 target.path,
                 body=target.body,
-                cast_to=VertexMessage,
                 options=self._per_call(target, timeout),
-                stream=True,
-                stream_cls=stream_cls,
+                event_type=event_type,
             )
             events = aiter(raw)
             try:
@@ -992,18 +1008,6 @@ class VertexClient:
 
         request = self.request_for(params, route="count_tokens", betas=betas)
         return await self._attempts.acall(request, send, self._in_use())
-
-
-@functools.cache
-def _sync_stream_cls(event_type: Any) -> type[anthropic.Stream[RawMessageStreamEvent]]:
-    """The SDK's stream class for events of ``event_type`` (made once per type)."""
-    return anthropic.Stream[event_type]
-
-
-@functools.cache
-def _async_stream_cls(event_type: Any) -> type[anthropic.AsyncStream[RawMessageStreamEvent]]:
-    """The async form of :func:`_sync_stream_cls`."""
-    return anthropic.AsyncStream[event_type]
 
 
 _SHARED: OrderedDict[tuple[Any, ...], VertexClient] = OrderedDict()
