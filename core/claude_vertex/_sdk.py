@@ -40,6 +40,7 @@ from anthropic import (
     AsyncAnthropicVertex,
     AsyncStream,
     NotGiven,
+    Omit,
     Stream,
 )
 from anthropic import __version__ as anthropic_version
@@ -472,6 +473,32 @@ def _parsed_answer(
     return _checked(parsed, response, cast_to)
 
 
+#: The SDK's telemetry headers: the platform it runs on, and its own retry loop's count and
+#: timeouts. The transports leave them out of every request: Vertex does not read them, the
+#: core's failover (not the SDK's retries) makes the attempts, so the count and timeouts they
+#: would report are wrong, and fewer headers make a call measurably cheaper. The user agent
+#: still names the SDK and its version; a caller's ``default_headers`` may set any of them.
+SDK_TELEMETRY_HEADERS = (
+    "x-stainless-lang",
+    "x-stainless-package-version",
+    "x-stainless-os",
+    "x-stainless-arch",
+    "x-stainless-runtime",
+    "x-stainless-runtime-version",
+    "x-stainless-async",
+    "x-stainless-timeout",
+    "x-stainless-retry-count",
+    "x-stainless-read-timeout",
+)
+
+
+def _without_telemetry(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` for the SDK client, its ``default_headers`` leaving out the telemetry."""
+    headers = dict.fromkeys(SDK_TELEMETRY_HEADERS, Omit())
+    headers.update(kwargs.get("default_headers") or {})
+    return {**kwargs, "default_headers": headers}
+
+
 class SyncTransport(_Identity, _WireRequests, AnthropicVertex):
     """``AnthropicVertex`` with the shared token provider, bounded by each call's deadline.
 
@@ -489,7 +516,7 @@ class SyncTransport(_Identity, _WireRequests, AnthropicVertex):
                 verify=tls_context(),
                 event_hooks={"response": [_bound_response]},
             ),
-            **kwargs,
+            **_without_telemetry(kwargs),
         )
         self._tokens = settings.tokens
         self._client.event_hooks["response"].append(_cap)
@@ -577,7 +604,7 @@ class AsyncTransport(_Identity, _WireRequests, AsyncAnthropicVertex):
                 verify=tls_context(),
                 event_hooks={"response": [_abound_response]},
             ),
-            **kwargs,
+            **_without_telemetry(kwargs),
         )
         self._tokens = settings.tokens
         self._client.event_hooks["response"].append(_acap)
