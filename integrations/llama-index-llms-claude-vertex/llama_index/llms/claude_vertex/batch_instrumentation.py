@@ -3,11 +3,11 @@
 :meth:`ClaudeVertex.batch_chat <llama_index.llms.claude_vertex.ClaudeVertex.batch_chat>` gives
 every conversation what a ``chat`` call gives span and event handlers: a span (named
 ``ClaudeVertex.chat-…``, bound to the conversation and the call's arguments, a child of the
-span active when ``batch_chat`` is called), ``LLMChatStartEvent`` when the job is submitted, and when the results are
-read, ``LLMChatEndEvent`` with the item's ``ChatResponse`` and the span's exit, or, for an item
-without an answer, a ``SpanDropEvent`` and the span dropped with its
-:class:`~claude_vertex.batch.BatchItemError`. ``batch_complete`` gives every prompt what
-``complete`` gives: a ``complete`` span with ``LLMCompletionStartEvent`` /
+span active when ``batch_chat`` is called) and ``LLMChatStartEvent`` when the job is
+submitted; when the results are read, ``LLMChatEndEvent`` with the item's ``ChatResponse``
+and the span's exit, or, for an item without an answer, a ``SpanDropEvent`` and the span
+dropped with its :class:`~claude_vertex.batch.BatchItemError`. ``batch_complete`` gives every
+prompt what ``complete`` gives: a ``complete`` span with ``LLMCompletionStartEvent`` /
 ``LLMCompletionEndEvent``, around a ``chat`` span with the chat events (``complete`` goes
 through ``chat``). If the job is not submitted, or not waited for to its end, every span is
 dropped with that error. Handlers that total answers from ``LLMChatEndEvent`` (such as
