@@ -83,22 +83,32 @@ class _Runs:
             langsmith_inheritable_metadata=_filter_invocation_params_for_tracing(self.params),
         )
 
-    def start_options(self, config: RunnableConfig) -> dict[str, Any]:
-        """``on_chat_model_start``'s arguments besides the serialised model and messages."""
-        return {
-            "invocation_params": self.params,
-            "options": {"stop": self.stop},
-            "name": config.get("run_name"),
-            "run_id": config.get("run_id"),
-            "batch_size": len(self.messages),
-        }
+    def starts(
+        self,
+        manager_class: type[_Manager],
+        config: RunnableConfig | Sequence[RunnableConfig] | None,
+    ) -> Iterator[tuple[_Manager, dict[str, Any]]]:
+        """Each input's callback manager and ``on_chat_model_start`` arguments.
 
+        One config per input, as ``.batch()`` reads them (a ``run_id`` goes to the first).
 
-def _configs(
-    config: RunnableConfig | Sequence[RunnableConfig] | None, length: int
-) -> list[RunnableConfig]:
-    """One config per input, as ``.batch()`` reads them (a ``run_id`` goes to the first)."""
-    return get_config_list(config, length)
+        Raises:
+            ValueError: a list of configs whose length is not the inputs'.
+        """
+        configs = get_config_list(config, len(self.messages))
+        for conversation, each in zip(self.messages, configs, strict=True):
+            yield (
+                self.manager(manager_class, each),
+                {
+                    "serialized": self.model._serialized,
+                    "messages": [_format_for_tracing(conversation)],
+                    "invocation_params": self.params,
+                    "options": {"stop": self.stop},
+                    "name": each.get("run_name"),
+                    "run_id": each.get("run_id"),
+                    "batch_size": len(self.messages),
+                },
+            )
 
 
 def _answers(outcomes: Sequence[Outcome]) -> list[AIMessage | Exception]:
@@ -136,13 +146,12 @@ class BatchCallbacks:
             ValueError: a list of configs whose length is not the inputs'.
         """
         runs = _Runs.of(model, messages, stop, kwargs)
-        started: list[CallbackManagerForLLMRun] = []
-        for conversation, each in zip(messages, _configs(config, len(messages)), strict=True):
-            (run,) = runs.manager(CallbackManager, each).on_chat_model_start(
-                model._serialized, [_format_for_tracing(conversation)], **runs.start_options(each)
-            )
-            started.append(run)
-        return cls(started)
+        return cls(
+            [
+                manager.on_chat_model_start(**arguments)[0]
+                for manager, arguments in runs.starts(CallbackManager, config)
+            ]
+        )
 
     @contextmanager
     def ending_on_error(self) -> Iterator[None]:
@@ -182,13 +191,12 @@ class AsyncBatchCallbacks:
     ) -> AsyncBatchCallbacks:
         """Start one run per input, as :meth:`BatchCallbacks.start` does."""
         runs = _Runs.of(model, messages, stop, kwargs)
-        started: list[AsyncCallbackManagerForLLMRun] = []
-        for conversation, each in zip(messages, _configs(config, len(messages)), strict=True):
-            (run,) = await runs.manager(AsyncCallbackManager, each).on_chat_model_start(
-                model._serialized, [_format_for_tracing(conversation)], **runs.start_options(each)
-            )
-            started.append(run)
-        return cls(started)
+        return cls(
+            [
+                (await manager.on_chat_model_start(**arguments))[0]
+                for manager, arguments in runs.starts(AsyncCallbackManager, config)
+            ]
+        )
 
     @asynccontextmanager
     async def ending_on_error(self) -> AsyncIterator[None]:
