@@ -7,7 +7,9 @@ order: a :class:`BatchRun` holds one :class:`~claude_vertex.batch.BatchResult` p
 answer, or a typed :class:`~claude_vertex.batch.BatchItemError`), the job, and the usage and
 cost of all answers at batch prices. :func:`batch_outputs` turns the results into a
 :class:`BatchOutputs` list of the framework's answers (and errors), the way ``.batch()`` of
-LangChain returns them. A framework adapter only maps its types to parameters and back.
+LangChain returns them; :func:`item_outcomes` and :func:`outputs_of` are its two steps, for an
+adapter that reports each item's outcome (to callbacks or instrumentation) in between. A
+framework adapter only maps its types to parameters and back.
 """
 
 from __future__ import annotations
@@ -28,7 +30,16 @@ from .batch_jobs import DEFAULT_POLL_INTERVAL
 from .cost import CostTotalsSnapshot
 from .settings import Settings
 
-__all__ = ["BatchOutputs", "BatchRun", "arun_batch", "batch_outputs", "item_id", "run_batch"]
+__all__ = [
+    "BatchOutputs",
+    "BatchRun",
+    "arun_batch",
+    "batch_outputs",
+    "item_id",
+    "item_outcomes",
+    "outputs_of",
+    "run_batch",
+]
 
 _T = TypeVar("_T")
 
@@ -151,6 +162,49 @@ class BatchOutputs(list[_T]):
         return None if self.totals is None else self.totals.total_cost
 
 
+def item_outcomes(run: BatchRun, convert: Callable[[BatchResult], _T]) -> list[_T | Exception]:
+    """Each item's answer as ``convert`` makes it, or why it has none, in input order.
+
+    An item without an answer gives its :class:`~claude_vertex.batch.BatchItemError`; an
+    answer ``convert`` fails on gives the error ``convert`` raised (a
+    :class:`~claude_vertex.errors.MalformedResponseError`, say). Every item has an outcome,
+    so an adapter can end each input's run (its callbacks, its span) before any is raised.
+    """
+    outcomes: list[_T | Exception] = []
+    for result in run.results:
+        if result.error is not None:
+            outcomes.append(result.error)
+            continue
+        try:
+            outcomes.append(convert(result))
+        except Exception as exc:  # the item's own failure; the other items still count
+            outcomes.append(exc)
+    return outcomes
+
+
+def outputs_of(
+    run: BatchRun, outcomes: Iterable[_T | Exception], *, return_exceptions: bool
+) -> BatchOutputs[_T | BatchItemError]:
+    """The outputs of ``run`` from its items' outcomes (see :func:`item_outcomes`).
+
+    A :class:`~claude_vertex.batch.BatchItemError` is put in its item's place with
+    ``return_exceptions``; otherwise the first error (in input order) is raised. Any other
+    error (an answer that could not be converted) is raised either way.
+
+    Raises:
+        BatchItemError: an item has no answer, unless ``return_exceptions``.
+    """
+    items: list[_T | BatchItemError] = []
+    for outcome in outcomes:
+        if isinstance(outcome, BatchItemError) and return_exceptions:
+            items.append(outcome)
+        elif isinstance(outcome, Exception):
+            raise outcome
+        else:
+            items.append(outcome)
+    return BatchOutputs(items, job=run.job, totals=run.totals)
+
+
 def batch_outputs(
     run: BatchRun, convert: Callable[[BatchResult], _T], *, return_exceptions: bool
 ) -> BatchOutputs[_T | BatchItemError]:
@@ -161,12 +215,4 @@ def batch_outputs(
     Raises:
         BatchItemError: an item has no answer, unless ``return_exceptions``.
     """
-    items: list[_T | BatchItemError] = []
-    for result in run.results:
-        if result.error is not None:
-            if not return_exceptions:
-                raise result.error
-            items.append(result.error)
-        else:
-            items.append(convert(result))
-    return BatchOutputs(items, job=run.job, totals=run.totals)
+    return outputs_of(run, item_outcomes(run, convert), return_exceptions=return_exceptions)

@@ -13,13 +13,15 @@ import pytest
 from claude_vertex import (
     BATCH_PRICE_FACTOR,
     ConfigurationError,
+    CostTotals,
     UsageCounts,
     resolve_model,
     usage_cost,
 )
 from claude_vertex.batch_index import DiskIndex
-from claude_vertex.batch_jobs import BatchJobState, job_from_resource, parse_job_name
-from claude_vertex.batch_results import result_of_line
+from claude_vertex.batch_jobs import BatchJob, BatchJobState, job_from_resource, parse_job_name
+from claude_vertex.batch_results import BatchItemError, BatchResult, result_of_line
+from claude_vertex.batch_run import BatchRun, batch_outputs, item_outcomes, outputs_of
 from claude_vertex.batch_staging import GcsUri, parse_gcs_uri
 from claude_vertex.endpoints import validate_batch_region
 from claude_vertex.errors import MalformedResponseError
@@ -232,3 +234,46 @@ def test_import_claude_vertex_loads_no_batch_code_until_a_batch_name_is_used() -
     # Nothing of batch at import; the batch code on first use, and still no google-cloud-storage
     # (staging imports it when a transfer starts).
     assert done.stdout.strip() == "[] (True, False)"
+
+
+def _run_of(results: list[BatchResult]) -> BatchRun:
+    return BatchRun(BatchJob(NAME), results, CostTotals().snapshot())
+
+
+def _failed(custom_id: str) -> BatchResult:
+    error = BatchItemError(custom_id, 2, error_type="overloaded_error", vertex_message="busy")
+    return BatchResult(custom_id, 2, error=error)
+
+
+def test_every_item_has_an_outcome_even_when_one_cannot_be_converted() -> None:
+    malformed = MalformedResponseError("content: not a list")
+
+    def convert(result: BatchResult) -> str:
+        if result.custom_id == "item-2":
+            raise malformed
+        return f"answer of {result.custom_id}"
+
+    failed = _failed("item-1")
+    run = _run_of(
+        [BatchResult("item-0", 1), failed, BatchResult("item-2", 3), BatchResult("item-3", 4)]
+    )
+    outcomes = item_outcomes(run, convert)
+    assert outcomes == ["answer of item-0", failed.error, malformed, "answer of item-3"]
+    # The first error in input order is raised; with return_exceptions, an item's own
+    # BatchItemError takes its place but an answer that could not be read is still raised.
+    with pytest.raises(BatchItemError) as raised:
+        outputs_of(run, outcomes, return_exceptions=False)
+    assert raised.value is failed.error
+    with pytest.raises(MalformedResponseError) as unread:
+        outputs_of(run, outcomes, return_exceptions=True)
+    assert unread.value is malformed
+
+
+def test_outputs_of_answered_and_failed_items_carry_the_job() -> None:
+    failed = _failed("item-0")
+    run = _run_of([failed, BatchResult("item-1", 2)])
+    outputs = outputs_of(run, item_outcomes(run, lambda r: r.custom_id), return_exceptions=True)
+    assert outputs == [failed.error, "item-1"]
+    assert outputs.job is run.job
+    assert outputs.totals is run.totals
+    assert batch_outputs(run, lambda r: r.custom_id, return_exceptions=True) == outputs

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatResult
 
 from claude_vertex.client import read_answer
 
@@ -20,11 +21,11 @@ from .responses import chat_result
 if TYPE_CHECKING:
     from claude_vertex.batch import BatchJob, BatchResult
 
-__all__ = ["batch_message"]
+__all__ = ["batch_chat_result", "batch_message"]
 
 
-def batch_message(result: BatchResult, job: BatchJob) -> AIMessage:
-    """The ``AIMessage`` of an answered item of ``job``."""
+def batch_chat_result(result: BatchResult, job: BatchJob) -> ChatResult:
+    """The ``ChatResult`` of an answered item of ``job``, as ``invoke``'s call would make it."""
     assert result.message is not None
     answered = read_answer(
         lambda answer: chat_result(
@@ -32,8 +33,14 @@ def batch_message(result: BatchResult, job: BatchJob) -> AIMessage:
         ),
         result.message,
     )
-    message = answered.generations[0].message
-    assert isinstance(message, AIMessage)
+    message = batch_message(answered)
     message.response_metadata["batch_job"] = job.name
     message.response_metadata["custom_id"] = result.custom_id
+    return answered
+
+
+def batch_message(answered: ChatResult) -> AIMessage:
+    """The ``AIMessage`` of an item's ``ChatResult`` (see :func:`batch_chat_result`)."""
+    message = answered.generations[0].message
+    assert isinstance(message, AIMessage)
     return message

@@ -19,7 +19,7 @@ from langchain_core.language_models import BaseChatModel, LangSmithParams, Langu
 from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.utils import get_pydantic_field_names
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
@@ -35,7 +35,8 @@ from claude_vertex import (
 )
 from claude_vertex.client import read_answer
 
-from .batch import batch_message
+from .batch import batch_chat_result
+from .batch_callbacks import AsyncBatchCallbacks, BatchCallbacks
 from .messages import aresolve_prompt, resolve_prompt
 from .payload import CallDefaults, PreparedCall, check_defaults, prepare_call
 from .responses import chat_result
@@ -50,7 +51,7 @@ from .tools import (
 
 if TYPE_CHECKING:
     from claude_vertex.batch import BatchItemError
-    from claude_vertex.batch_run import BatchOutputs, BatchRun
+    from claude_vertex.batch_run import BatchOutputs
 
 
 __all__ = ["ACCESS_TOKEN_SECRET", "CREDENTIALS_SECRET", "ChatClaudeVertex"]
@@ -473,6 +474,7 @@ class ChatClaudeVertex(BaseChatModel):
     def batch_job(
         self,
         inputs: Sequence[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         staging: str,
         return_exceptions: bool = False,
@@ -485,14 +487,21 @@ class ChatClaudeVertex(BaseChatModel):
     ) -> BatchOutputs[AIMessage | BatchItemError]:
         """Answer ``inputs`` as one Vertex batch prediction job, at batch prices.
 
-        Takes what :meth:`batch` takes (strings, message lists, prompt values) and returns
-        what it returns, one ``AIMessage`` per input in input order, but runs them on
-        Google's side as one job instead of one call each: for thousands of inputs, without
-        quota errors, at half the price, in minutes to hours. The job's input and outputs are
-        staged under ``staging`` in Cloud Storage (the ``claude-vertex[batch]`` extra).
+        Takes what :meth:`batch` takes (strings, message lists, prompt values, and a config
+        or one per input) and returns what it returns, one ``AIMessage`` per input in input
+        order, but runs them on Google's side as one job instead of one call each: for
+        thousands of inputs, without quota errors, at half the price, in minutes to hours.
+        The job's input and outputs are staged under ``staging`` in Cloud Storage (the
+        ``claude-vertex[batch]`` extra).
+
+        Each input is a run for callbacks, as with :meth:`batch`: ``on_chat_model_start``
+        when the job is submitted, then ``on_llm_end`` (or ``on_llm_error`` with the input's
+        ``BatchItemError``) when the results are read; see :mod:`.batch_callbacks`.
 
         Args:
             inputs: the inputs, as for :meth:`invoke`.
+            config: a ``RunnableConfig`` for every input or a list of one per input
+                (``callbacks``, ``tags``, ``metadata``, ``run_name``, ``run_id``).
             staging: ``gs://bucket/prefix`` for the job's files, in the job's region.
             return_exceptions: put an item's error in its place (a
                 :class:`~claude_vertex.batch.BatchItemError`) instead of raising the first.
@@ -513,27 +522,34 @@ class ChatClaudeVertex(BaseChatModel):
                 I/O); ``BatchInputError``: an input Vertex would refuse (before any upload).
             BatchItemError: an input has no answer, unless ``return_exceptions``.
             JobTimeoutError: the job did not end within ``timeout``.
+            ValueError: a list of configs whose length is not the inputs'.
         """
-        from claude_vertex.batch_run import BatchOutputs, run_batch
+        from claude_vertex.batch_run import BatchOutputs, item_outcomes, outputs_of, run_batch
 
         if not inputs:
             return BatchOutputs()
-        model, settings, items = self._batch_items(inputs, stop, kwargs)
-        run = run_batch(
-            settings,
-            [self._params(call, settings) for call in items],
-            model=model,
-            staging=staging,
-            region=region,
-            display_name=display_name,
-            poll_interval=poll_interval,
-            timeout=timeout,
-        )
-        return self._batch_results(run, return_exceptions)
+        messages = self._batch_messages(inputs)
+        runs = BatchCallbacks.start(self, messages, config, stop=stop, kwargs=kwargs)
+        with runs.ending_on_error():
+            model, settings, calls = self._batch_calls(messages, stop, kwargs)
+            run = run_batch(
+                settings,
+                [self._params(call, settings) for call in calls],
+                model=model,
+                staging=staging,
+                region=region,
+                display_name=display_name,
+                poll_interval=poll_interval,
+                timeout=timeout,
+            )
+            outcomes = item_outcomes(run, lambda result: batch_chat_result(result, run.job))
+        answers = runs.end(outcomes)
+        return outputs_of(run, answers, return_exceptions=return_exceptions)
 
     async def abatch_job(
         self,
         inputs: Sequence[LanguageModelInput],
+        config: RunnableConfig | Sequence[RunnableConfig] | None = None,
         *,
         staging: str,
         return_exceptions: bool = False,
@@ -545,45 +561,41 @@ class ChatClaudeVertex(BaseChatModel):
         **kwargs: Any,
     ) -> BatchOutputs[AIMessage | BatchItemError]:
         """The async form of :meth:`batch_job` (the event loop is never blocked)."""
-        from claude_vertex.batch_run import BatchOutputs, arun_batch
+        from claude_vertex.batch_run import BatchOutputs, arun_batch, item_outcomes, outputs_of
 
         if not inputs:
             return BatchOutputs()
-        model, settings, items = self._batch_items(inputs, stop, kwargs)
-        run = await arun_batch(
-            settings,
-            [await self._aparams(call, settings) for call in items],
-            model=model,
-            staging=staging,
-            region=region,
-            display_name=display_name,
-            poll_interval=poll_interval,
-            timeout=timeout,
-        )
-        return self._batch_results(run, return_exceptions)
+        messages = self._batch_messages(inputs)
+        runs = await AsyncBatchCallbacks.start(self, messages, config, stop=stop, kwargs=kwargs)
+        async with runs.ending_on_error():
+            model, settings, calls = self._batch_calls(messages, stop, kwargs)
+            run = await arun_batch(
+                settings,
+                [await self._aparams(call, settings) for call in calls],
+                model=model,
+                staging=staging,
+                region=region,
+                display_name=display_name,
+                poll_interval=poll_interval,
+                timeout=timeout,
+            )
+            outcomes = item_outcomes(run, lambda result: batch_chat_result(result, run.job))
+        answers = await runs.end(outcomes)
+        return outputs_of(run, answers, return_exceptions=return_exceptions)
 
-    def _batch_items(
+    def _batch_messages(self, inputs: Sequence[LanguageModelInput]) -> list[list[BaseMessage]]:
+        """Each input's messages, as :meth:`invoke` reads an input."""
+        return [self._convert_input(item).to_messages() for item in inputs]
+
+    def _batch_calls(
         self,
-        inputs: Sequence[LanguageModelInput],
+        messages: Sequence[list[BaseMessage]],
         stop: list[str] | None,
         kwargs: Mapping[str, Any],
     ) -> tuple[str, Settings, list[PreparedCall]]:
         """The job's model, the settings and each input's prepared call (policy applied)."""
-        calls = [
-            prepare_call(self._defaults(), self._convert_input(item).to_messages(), stop, kwargs)
-            for item in inputs
-        ]
+        calls = [prepare_call(self._defaults(), each, stop, kwargs) for each in messages]
         return calls[0].model, self._settings(), calls
-
-    @staticmethod
-    def _batch_results(
-        run: BatchRun, return_exceptions: bool
-    ) -> BatchOutputs[AIMessage | BatchItemError]:
-        from claude_vertex.batch_run import batch_outputs
-
-        return batch_outputs(
-            run, lambda result: batch_message(result, run.job), return_exceptions=return_exceptions
-        )
 
     # -- tokens ----------------------------------------------------------------------------
     def get_num_tokens_from_messages(

@@ -8,7 +8,7 @@ project, region, credentials, endpoints, retries and model facts are the core's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from llama_index.core.base.llms.generic_utils import (
@@ -54,7 +54,8 @@ from claude_vertex.credentials import CredentialsSource
 from claude_vertex.media import LocalDirs
 from claude_vertex.media import local_media_dirs as checked_local_dirs
 
-from .batch import batch_chat_response, batch_completion_response
+from .batch import batch_chat_response
+from .batch_instrumentation import BatchSpans
 from .messages import to_messages_params
 from .responses import chat_response
 from .streaming import StreamAssembler
@@ -64,8 +65,8 @@ from .utils import JSON
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
 
-    from claude_vertex.batch import BatchItemError, BatchJob, BatchResult
-    from claude_vertex.batch_run import BatchOutputs, BatchRun
+    from claude_vertex.batch import BatchItemError
+    from claude_vertex.batch_run import BatchOutputs
 
 __all__ = ["DEFAULT_MODEL", "ClaudeVertex"]
 
@@ -477,16 +478,18 @@ class ClaudeVertex(FunctionCallingLLM):
             BatchItemError: a request has no answer, unless ``return_exceptions``.
             JobTimeoutError: the job did not end within ``timeout``.
         """
-        items = [self._prepared(messages, kwargs) for messages in conversations]
-        run = self._run_batch(
-            items,
+        spans = BatchSpans.chats(self, conversations, kwargs)
+        return self._run_batch(
+            spans,
+            conversations,
+            kwargs,
+            return_exceptions,
             staging=staging,
             region=region,
             display_name=display_name,
             poll_interval=poll_interval,
             timeout=timeout,
         )
-        return self._batch_outputs(run, batch_chat_response, return_exceptions)
 
     async def abatch_chat(
         self,
@@ -501,16 +504,18 @@ class ClaudeVertex(FunctionCallingLLM):
         **kwargs: Any,
     ) -> BatchOutputs[ChatResponse | BatchItemError]:
         """The async form of :meth:`batch_chat` (the event loop is never blocked)."""
-        items = [await self._aprepared(messages, kwargs) for messages in conversations]
-        run = await self._arun_batch(
-            items,
+        spans = BatchSpans.chats(self, conversations, kwargs)
+        return await self._arun_batch(
+            spans,
+            conversations,
+            kwargs,
+            return_exceptions,
             staging=staging,
             region=region,
             display_name=display_name,
             poll_interval=poll_interval,
             timeout=timeout,
         )
-        return self._batch_outputs(run, batch_chat_response, return_exceptions)
 
     def batch_complete(
         self,
@@ -526,18 +531,21 @@ class ClaudeVertex(FunctionCallingLLM):
     ) -> BatchOutputs[CompletionResponse | BatchItemError]:
         """Answer each prompt, as :meth:`complete` would, in one batch prediction job.
 
-        Arguments, results and errors as for :meth:`batch_chat`, with ``CompletionResponse`` s.
+        Arguments, results and errors as for :meth:`batch_chat`, with ``CompletionResponse`` s;
+        instrumentation sees each prompt as a ``complete`` call.
         """
-        items = [self._prepared(prompt_to_messages(prompt), kwargs) for prompt in prompts]
-        run = self._run_batch(
-            items,
+        spans = BatchSpans.completions(self, prompts, kwargs)
+        return self._run_batch(
+            spans,
+            [prompt_to_messages(prompt) for prompt in prompts],
+            kwargs,
+            return_exceptions,
             staging=staging,
             region=region,
             display_name=display_name,
             poll_interval=poll_interval,
             timeout=timeout,
         )
-        return self._batch_outputs(run, batch_completion_response, return_exceptions)
 
     async def abatch_complete(
         self,
@@ -552,49 +560,63 @@ class ClaudeVertex(FunctionCallingLLM):
         **kwargs: Any,
     ) -> BatchOutputs[CompletionResponse | BatchItemError]:
         """The async form of :meth:`batch_complete`."""
-        items = [await self._aprepared(prompt_to_messages(p), kwargs) for p in prompts]
-        run = await self._arun_batch(
-            items,
+        spans = BatchSpans.completions(self, prompts, kwargs)
+        return await self._arun_batch(
+            spans,
+            [prompt_to_messages(prompt) for prompt in prompts],
+            kwargs,
+            return_exceptions,
             staging=staging,
             region=region,
             display_name=display_name,
             poll_interval=poll_interval,
             timeout=timeout,
         )
-        return self._batch_outputs(run, batch_completion_response, return_exceptions)
 
-    def _run_batch(self, items: list[JSON], **job: Any) -> BatchRun | None:
-        """The job of ``items`` (``job``: :func:`~claude_vertex.batch_run.run_batch`'s options)."""
-        from claude_vertex.batch_run import run_batch
-
-        if not items:
-            return None
-        model = str(items[0].get("model") or self.model)
-        return run_batch(self._settings, items, model=model, **job)
-
-    async def _arun_batch(self, items: list[JSON], **job: Any) -> BatchRun | None:
-        """The async form of :meth:`_run_batch`."""
-        from claude_vertex.batch_run import arun_batch
-
-        if not items:
-            return None
-        model = str(items[0].get("model") or self.model)
-        return await arun_batch(self._settings, items, model=model, **job)
-
-    @staticmethod
-    def _batch_outputs(
-        run: BatchRun | None,
-        convert: Callable[[BatchResult, BatchJob], _Response],
+    def _run_batch(
+        self,
+        spans: BatchSpans[_Response],
+        conversations: Sequence[Sequence[ChatMessage]],
+        kwargs: dict[str, Any],
         return_exceptions: bool,
+        **job: Any,
     ) -> BatchOutputs[_Response | BatchItemError]:
-        from claude_vertex.batch_run import BatchOutputs, batch_outputs
+        """Run the conversations as one job, ending each one's spans with its outcome.
 
-        if run is None:  # no requests: no job
+        ``job``: :func:`~claude_vertex.batch_run.run_batch`'s options.
+        """
+        from claude_vertex.batch_run import BatchOutputs, item_outcomes, outputs_of, run_batch
+
+        if not conversations:  # no requests: no job
             return BatchOutputs()
-        job = run.job
-        return batch_outputs(
-            run, lambda result: convert(result, job), return_exceptions=return_exceptions
-        )
+        with spans.dropping_on_error():
+            items = [self._prepared(messages, kwargs) for messages in conversations]
+            run = run_batch(self._settings, items, model=self._batch_model(items), **job)
+            outcomes = item_outcomes(run, lambda result: batch_chat_response(result, run.job))
+        return outputs_of(run, spans.end(outcomes), return_exceptions=return_exceptions)
+
+    async def _arun_batch(
+        self,
+        spans: BatchSpans[_Response],
+        conversations: Sequence[Sequence[ChatMessage]],
+        kwargs: dict[str, Any],
+        return_exceptions: bool,
+        **job: Any,
+    ) -> BatchOutputs[_Response | BatchItemError]:
+        """The async form of :meth:`_run_batch`."""
+        from claude_vertex.batch_run import BatchOutputs, arun_batch, item_outcomes, outputs_of
+
+        if not conversations:
+            return BatchOutputs()
+        with spans.dropping_on_error():
+            items = [await self._aprepared(messages, kwargs) for messages in conversations]
+            run = await arun_batch(self._settings, items, model=self._batch_model(items), **job)
+            outcomes = item_outcomes(run, lambda result: batch_chat_response(result, run.job))
+        return outputs_of(run, spans.end(outcomes), return_exceptions=return_exceptions)
+
+    def _batch_model(self, items: list[JSON]) -> str:
+        """The job's model: the first request's (a call may name one), else this LLM's."""
+        return str(items[0].get("model") or self.model)
 
     # -- tools ---------------------------------------------------------------------------
     def _prepare_chat_with_tools(

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from llama_index.core.base.llms.generic_utils import chat_response_to_completion_response
-from llama_index.core.base.llms.types import ChatResponse, CompletionResponse
+from llama_index.core.base.llms.types import ChatResponse
 
 from claude_vertex.client import read_answer
 
@@ -22,7 +21,7 @@ from .responses import chat_response
 if TYPE_CHECKING:
     from claude_vertex.batch import BatchJob, BatchResult
 
-__all__ = ["batch_chat_response", "batch_completion_response"]
+__all__ = ["batch_chat_response"]
 
 
 def batch_chat_response(result: BatchResult, job: BatchJob) -> ChatResponse:
@@ -34,8 +33,3 @@ def batch_chat_response(result: BatchResult, job: BatchJob) -> ChatResponse:
     response.additional_kwargs["batch_job"] = job.name
     response.additional_kwargs["custom_id"] = result.custom_id
     return response
-
-
-def batch_completion_response(result: BatchResult, job: BatchJob) -> CompletionResponse:
-    """The ``CompletionResponse`` of an answered item of ``job``."""
-    return chat_response_to_completion_response(batch_chat_response(result, job))
