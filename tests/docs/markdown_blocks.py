@@ -143,18 +143,36 @@ def _language(token: Token) -> str:
 
 
 def _fenced_commands(tokens: list[Token], index: int) -> list[tuple[int, str, str | None]]:
-    """The lines of the shell block ``tokens[index]``: (line, command, skip reason)."""
+    """The commands of the shell block ``tokens[index]``: (line, command, skip reason).
+
+    In a ``console`` block only the lines after a ``$`` prompt are commands (the rest is what
+    they print); in a ``bash``/``sh``/``shell`` block every line is. A line ending in ``\\``,
+    ``&&``, ``||`` or ``|`` goes on, as in bash, on the next.
+    """
     token = tokens[index]
     assert token.map is not None
     previous = tokens[index - 1] if index else None
     skip = (
         _skip_reason(previous.content) if previous is not None and _marks(previous, token) else None
     )
-    found = []
+    prompted = _language(token) == "console"
+    found: list[tuple[int, str, str | None]] = []
+    pending: tuple[int, str] | None = None
     for offset, line in enumerate(token.content.splitlines()):
-        command = line.removeprefix("$ ").strip()
-        if command and not command.startswith("#"):
-            found.append((token.map[0] + 2 + offset, command, skip))
+        if pending is not None:
+            start, command = pending[0], pending[1] + " " + line.strip()
+        elif prompted and not line.startswith("$ "):
+            continue
+        else:
+            start, command = token.map[0] + 2 + offset, line.removeprefix("$ ").strip()
+        if command.endswith("\\"):
+            pending = (start, command[:-1].rstrip())
+        elif command.endswith(("&&", "||", "|")):
+            pending = (start, command)
+        else:
+            pending = None
+            if command and not command.startswith("#"):
+                found.append((start, command, skip))
     return found
 
 
@@ -204,7 +222,9 @@ def shell_examples(
     examples = []
     for line, command, skip, in_pipeline in candidates:
         if in_pipeline:
-            runs = command.startswith(programs) or any(f"| {p}" in command for p in programs)
+            runs = command.startswith(programs) or any(
+                f"| {p}" in command or f"$({p}" in command for p in programs
+            )
         else:  # a list names the command (the program alone), then gives its example
             runs = command.startswith(programs) and command not in programs
         if runs:
