@@ -132,7 +132,8 @@ def test_range_downloads_and_chunked_downloads(
 def test_a_corrupted_object_fails_the_clients_checksum(
     gcs: storage.Client, vertex_emulator: VertexEmulator
 ) -> None:
-    from google.cloud.storage.exceptions import DataCorruption
+    # google-cloud-storage 3 re-exports it as google.cloud.storage.exceptions.DataCorruption.
+    from google.resumable_media.common import DataCorruption
 
     vertex_emulator.put_object(BUCKET, "corrupt.bin", b"original bytes", "text/plain")
     stored = vertex_emulator._objects.get(BUCKET, "corrupt.bin")
