@@ -26,6 +26,7 @@ import httpx2
 
 from ._sdk import tls_context
 from ._version import __version__
+from .credentials import authorized_request
 from .endpoints import validate_project, validate_region
 from .errors import (
     ConfigurationError,
@@ -434,30 +435,6 @@ class BatchJobs:
         return f"projects/{self.settings.project}/locations/{region}/batchPredictionJobs"
 
     # -- HTTP ----------------------------------------------------------------------------
-    def _headers(self, token: str) -> dict[str, str]:
-        headers = {"authorization": f"Bearer {token}"}
-        quota = self.settings.tokens.quota_project_id
-        if quota:
-            headers["x-goog-user-project"] = quota
-        return headers
-
-    def _exchange(
-        self, method: str, url: str, *, body: object, params: Mapping[str, str] | None
-    ) -> httpx2.Response:
-        """One request; a 401 refreshes the token and sends it once more."""
-        tokens = self.settings.tokens
-        token = tokens.token(timeout=DEFAULT_TIMEOUT)
-        response = self._http.request(
-            method, url, json=body, params=params, headers=self._headers(token)
-        )
-        if response.status_code == 401 and tokens.refreshable:
-            tokens.invalidate(token)
-            token = tokens.token(timeout=DEFAULT_TIMEOUT)
-            response = self._http.request(
-                method, url, json=body, params=params, headers=self._headers(token)
-            )
-        return response
-
     def _call(
         self,
         method: str,
@@ -475,7 +452,15 @@ class BatchJobs:
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = self._exchange(method, url, body=body, params=params)
+                response = authorized_request(
+                    self._http,
+                    method,
+                    url,
+                    self.settings.tokens,
+                    timeout=DEFAULT_TIMEOUT,
+                    json=body,
+                    params=params,
+                )
             except httpx2.TransportError as exc:
                 if last:
                     raise VertexConnectionError(

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Union
 from .errors import CredentialsError
 
 if TYPE_CHECKING:
+    import httpx2
     from google.auth.credentials import Credentials as GoogleCredentials
 
 __all__ = [
@@ -288,6 +289,30 @@ def auth_headers(tokens: TokenProvider, token: str) -> dict[str, str]:
     if quota:
         headers["x-goog-user-project"] = quota
     return headers
+
+
+def authorized_request(
+    http: httpx2.Client,
+    method: str,
+    url: str,
+    tokens: TokenProvider,
+    *,
+    timeout: float,
+    **request: Any,
+) -> httpx2.Response:
+    """``http``'s answer to a request authorized with a token from ``tokens``.
+
+    A 401 refreshes the token and sends the request once more, as model calls do; transport
+    errors propagate. ``timeout`` bounds the wait for a token; ``request`` goes to
+    ``http.request`` (``json=``, ``params=``...).
+    """
+    token = tokens.token(timeout=timeout)
+    response = http.request(method, url, headers=auth_headers(tokens, token), **request)
+    if response.status_code == 401 and tokens.refreshable:
+        tokens.invalidate(token)
+        token = tokens.token(timeout=timeout)
+        response = http.request(method, url, headers=auth_headers(tokens, token), **request)
+    return response
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from typing import Any
 import httpx2
 
 from ._sdk import tls_context
-from .credentials import auth_headers
+from .credentials import authorized_request
 from .errors import (
     ClaudeVertexError,
     MalformedResponseError,
@@ -125,20 +125,18 @@ class _Exchange:
 
         A 401 refreshes the token once and tries again, as the model calls do.
         """
-        tokens = self.settings.tokens
-        for attempt in range(2):
-            token = tokens.token(timeout=self.timeout)
-            try:
-                response = self.http.request(
-                    method, self.base + path, json=body, headers=auth_headers(tokens, token)
-                )
-            except httpx2.HTTPError as exc:
-                raise self._unreachable(exc) from exc
-            if response.status_code == 401 and attempt == 0 and tokens.refreshable:
-                tokens.invalidate(token)
-                continue
-            return self._read(response)
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            response = authorized_request(
+                self.http,
+                method,
+                self.base + path,
+                self.settings.tokens,
+                timeout=self.timeout,
+                json=body,
+            )
+        except httpx2.HTTPError as exc:
+            raise self._unreachable(exc) from exc
+        return self._read(response)
 
     def _unreachable(self, exc: httpx2.HTTPError) -> VertexConnectionError:
         try:
