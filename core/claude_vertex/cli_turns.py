@@ -22,7 +22,7 @@ from .call_policy import CallPolicyWarning, ModelDeprecationWarning
 from .client import VertexClient, VertexMessage
 from .cost import CostTotalsSnapshot, cost_of
 from .errors import ConfigurationError
-from .models import ModelInfo, resolve_model
+from .models import DEFAULT_MODEL, ModelInfo, resolve_model
 from .settings import resolve_settings
 from .stream_accumulator import StreamAccumulator
 from .transform import VertexBetaWarning
@@ -45,8 +45,6 @@ __all__ = [
     "usage_line",
 ]
 
-#: The model ``chat`` and ``ask`` call when ``--model`` is not given.
-DEFAULT_MODEL = "claude-sonnet-4-5"
 #: The budget of a bare ``--thinking`` on a model that thinks with a budget only.
 DEFAULT_THINKING_BUDGET = 4096
 #: Exit status: the call failed (the error is on stderr).

@@ -41,13 +41,10 @@ from .errors import (
     PermissionDeniedError,
     QuotaExhaustedError,
 )
-from .models import MULTI_REGIONS, ModelInfo, resolve_model
+from .models import DEFAULT_MODEL, MULTI_REGIONS, ModelInfo, resolve_model
 from .settings import SET_PROJECT, Settings, find_project, resolve_settings
 
 __all__ = ["DEFAULT_MODEL", "EXIT_CODES", "FAILURES", "Diagnosis", "Status", "Step", "diagnose"]
-
-#: The model checked when none is given.
-DEFAULT_MODEL = "claude-sonnet-4-5"
 
 Status = Literal["ok", "warn", "fail", "skipped"]
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 __all__ = [
+    "DEFAULT_MODEL",
     "EFFORTS",
     "MODELS",
     "Effort",
@@ -374,6 +375,9 @@ MODELS: tuple[ModelInfo, ...] = (
         successor="claude-haiku-4-5",
     ),
 )
+
+#: The model a caller gets without naming one (the command line, LlamaIndex's ``ClaudeVertex``).
+DEFAULT_MODEL = "claude-sonnet-4-5"
 
 #: Limits given to an id the table does not know: the smallest a current Claude model has.
 DEFAULT_LIMITS = {"context_window": 200_000, "max_output_tokens": 8_192}

@@ -53,6 +53,7 @@ from claude_vertex.client import read_answer
 from claude_vertex.credentials import CredentialsSource
 from claude_vertex.media import LocalDirs
 from claude_vertex.media import local_media_dirs as checked_local_dirs
+from claude_vertex.models import DEFAULT_MODEL
 
 from .batch import batch_chat_response
 from .batch_instrumentation import BatchSpans
@@ -70,7 +71,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_MODEL", "ClaudeVertex"]
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
 #: Seconds between two reads of a running batch job, by default (the core's).
 BATCH_POLL_INTERVAL = 30.0
 _Response = TypeVar("_Response", ChatResponse, CompletionResponse)
